@@ -1,0 +1,41 @@
+// main.cpp: `yolopick COMMAND [ARGS]` - dispatch to the sub-commands in commands.h.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include "apps/commands.h"
+
+namespace yp::app {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"info", "version, build, backends and devices; or describe a model file (info MODEL)", cmd_info},
+  };
+  return table;
+}
+
+}  // namespace yp::app
+
+static void print_usage() {
+  std::printf("usage: yolopick COMMAND [ARGS]   (yolopick COMMAND --help for its options)\n\ncommands:\n");
+  for (const auto& c : yp::app::commands()) std::printf("  %-12s %s\n", c.name, c.summary);
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  const yp::app::Args args(argv + 2, argv + argc);
+  for (const auto& c : yp::app::commands()) {
+    if (std::strcmp(c.name, argv[1]) != 0) continue;
+    try {
+      return c.run(args);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "yolopick %s: error: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "yolopick: unknown command '%s' (yolopick --help lists them)\n", argv[1]);
+  return 2;
+}

@@ -1,0 +1,35 @@
+// device_memory.h: device discovery and the caching device allocator.
+//
+// cudaMalloc/cudaFree synchronise the device and cost tens of microseconds, far more than a small
+// kernel, so freed blocks go to a free list keyed by rounded size and are handed out again
+// (the idea of PyTorch's CUDACachingAllocator, without streams or block splitting). Sizes are
+// rounded up to 512 bytes below 1 MiB and to 2 MiB above, so nearby sizes share blocks.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace yp::cuda {
+
+// Usable devices; 0 (with the runtime's message in `reason`) on any error.
+int device_count(std::string* reason);
+std::string device_name(int index);
+
+void* caching_malloc(size_t bytes);
+void caching_free(void* ptr, size_t bytes);
+// Returns every cached block to the driver (e.g. before measuring peak memory).
+void release_cached_memory();
+
+struct AllocatorStats {
+  size_t bytes_in_use = 0;
+  size_t bytes_cached = 0;
+  size_t cuda_malloc_calls = 0;
+  size_t cache_hits = 0;
+};
+AllocatorStats allocator_stats();
+
+void memcpy_any(void* dst, bool dst_on_device, const void* src, bool src_on_device, size_t bytes);
+void memset_zero(void* ptr, size_t bytes);
+void synchronize();
+
+}  // namespace yp::cuda

@@ -1,0 +1,23 @@
+// conv2d.h: 2-D convolution (cross-correlation, as PyTorch), groups = 1, dilation = 1.
+//   x (N, C, H, W), weight (K, C, R, S), bias (K) or undefined
+//   y[n,k,p,q] = bias[k] + sum_{c,r,s} w[k,c,r,s] * x[n, c, p*stride - pad + r, q*stride - pad + s]
+//   P = (H + 2 pad - R) / stride + 1,  Q = (W + 2 pad - S) / stride + 1
+// CPU: im2col + Eigen GEMM per image (1x1/stride-1/pad-0 convs use x directly as the GEMM operand).
+// Backward: dW = dY * col^T, dcol = W^T * dY then col2im, db = sum of dY. See docs/conv2d.md.
+#pragma once
+
+#include "tensor/tensor.h"
+
+namespace yp {
+
+struct Conv2dParams {
+  int stride = 1;
+  int padding = 0;
+};
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& params);
+
+// Output spatial size for one dimension; throws yp::Error when the kernel does not fit.
+int64_t conv2d_output_size(int64_t in, int64_t kernel, int stride, int padding);
+
+}  // namespace yp
