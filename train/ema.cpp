@@ -1,0 +1,31 @@
+// ema.cpp: see ema.h.
+#include "train/ema.h"
+
+#include <cmath>
+
+namespace yp::train {
+
+ModelEMA::ModelEMA(const NamedTensors& model_state, int64_t updates, double decay, double tau)
+    : updates_(updates), decay_(decay), tau_(tau) {
+  for (const auto& [name, t] : model_state) ema_.emplace_back(name, t.detach().clone());
+}
+
+double ModelEMA::current_decay() const { return decay_ * (1 - std::exp(-(double)(updates_ + 1) / tau_)); }
+
+void ModelEMA::update(const NamedTensors& model_state) {
+  YP_CHECK(model_state.size() == ema_.size(), "EMA: model has " + std::to_string(model_state.size()) +
+                                                  " tensors, EMA has " + std::to_string(ema_.size()));
+  const double d = current_decay();
+  ++updates_;
+  for (size_t i = 0; i < ema_.size(); ++i) {
+    YP_CHECK(model_state[i].first == ema_[i].first && model_state[i].second.shape() == ema_[i].second.shape(),
+             "EMA: tensor " + std::to_string(i) + " is '" + model_state[i].first + "', expected '" + ema_[i].first + "'");
+    Tensor& e = ema_[i].second;
+    const Tensor m = model_state[i].second.to(DType::F32);
+    float* pe = e.data<float>();
+    const float* pm = m.data<float>();
+    for (int64_t k = 0; k < e.numel(); ++k) pe[k] = (float)(d * pe[k] + (1 - d) * pm[k]);
+  }
+}
+
+}  // namespace yp::train
