@@ -1,0 +1,272 @@
+// conv2d.cpp: see conv2d.h and docs/conv2d.md (im2col picture, GEMM shapes, backward derivation).
+//
+// Per image n, with CRS = C*R*S and PQ = P*Q, the convolution is one matrix product
+//   Y_n (K x PQ) = W (K x CRS) * col_n (CRS x PQ),   col_n[(c*R + r)*S + s][p*Q + q] = x[n, c, p*st-pad+r, q*st-pad+s]
+// All matrices are row-major and reach Eigen through Map (no copies); Eigen's GEMM runs on every
+// core through OpenMP. A 1x1/stride-1/pad-0 conv has col_n == x_n (C x HW), so it is a bare GEMM.
+//
+// col_n is R*S times bigger than the image (the 3x3 C=64 layer at 512x512 would be 600 MB), so it
+// is built one band of output rows at a time: the band [p0, p1) needs columns (p0*Q .. p1*Q) of
+// col_n, writes columns (p0*Q .. p1*Q) of Y_n, and the buffer stays below kColBudgetElements.
+// Backward uses the same bands: dW += dY_band * col_band^T and dx += col2im(W^T * dY_band). Bands
+// of one image overlap in x (a 3x3 kernel reads input rows shared by neighbouring output rows), so
+// col2im accumulates (+=) into dx and the bands run one after the other.
+#include "tensor/ops/conv2d.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "tensor/autograd.h"
+
+namespace yp {
+
+namespace {
+
+// 4 Mi elements = 16 MB of float32 col buffer: small enough to stay in this machine's 32 MB L3
+// between im2col writing it and the GEMM reading it, wide enough (>= 1,800 columns even for the
+// 256-channel 3x3 layers) that Eigen's GEMM runs at full speed. See docs/perf.md for the measurements.
+constexpr int64_t kColBudgetElements = int64_t(1) << 22;
+// Below this many elements a loop is not worth waking the OpenMP team for.
+constexpr int64_t kParallelMinElements = int64_t(1) << 15;
+
+struct ConvGeometry {
+  int64_t N, C, H, W;  // input
+  int64_t K, R, S;     // weight (K, C, R, S)
+  int64_t P, Q;        // output spatial size
+  int64_t stride, pad;
+
+  int64_t crs() const { return C * R * S; }
+  int64_t pq() const { return P * Q; }
+  // col_n is x_n itself (C x HW): no im2col, no col2im.
+  bool col_is_input() const { return R == 1 && S == 1 && stride == 1 && pad == 0; }
+  // Output rows per band so that the (CRS x rows*Q) col buffer fits the budget; at least one row.
+  int64_t band_rows() const { return std::clamp<int64_t>(kColBudgetElements / (crs() * Q), 1, P); }
+};
+
+template <typename T> using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T> using MatrixView = Eigen::Map<RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <typename T> using ConstMatrixView = Eigen::Map<const RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+
+// A rows x cols row-major matrix at p whose rows are `row_stride` elements apart.
+template <typename T> MatrixView<T> view(T* p, int64_t rows, int64_t cols, int64_t row_stride) {
+  return MatrixView<T>(p, rows, cols, Eigen::OuterStride<>(row_stride));
+}
+template <typename T> ConstMatrixView<T> view(const T* p, int64_t rows, int64_t cols, int64_t row_stride) {
+  return ConstMatrixView<T>(p, rows, cols, Eigen::OuterStride<>(row_stride));
+}
+
+// The output columns q whose input column w = q*stride - pad + s lies inside [0, W): [lo, hi).
+struct ValidRange {
+  int64_t lo, hi;
+};
+ValidRange valid_columns(const ConvGeometry& g, int64_t s) {
+  const int64_t first = g.pad - s;          // w >= 0  <=>  q*stride >= pad - s
+  const int64_t last = g.W - 1 + g.pad - s;  // w < W   <=>  q*stride <= W - 1 + pad - s
+  int64_t lo = first <= 0 ? 0 : (first + g.stride - 1) / g.stride;
+  int64_t hi = last < 0 ? 0 : last / g.stride + 1;
+  lo = std::min(lo, g.Q);
+  hi = std::clamp(hi, lo, g.Q);
+  return {lo, hi};
+}
+
+// col[(c*R + r)*S + s][(p - p0)*Q + q] = x[c, p*stride - pad + r, q*stride - pad + s], zero outside the
+// image, for output rows p in [p0, p1) of one image x (C, H, W). Each col row is written by one thread.
+template <typename T>
+void im2col_band(const T* x, const ConvGeometry& g, int64_t p0, int64_t p1, T* col) {
+  const int64_t width = (p1 - p0) * g.Q;
+  const int64_t rows = g.crs();
+#pragma omp parallel for schedule(static) if (rows * width > kParallelMinElements)
+  for (int64_t row = 0; row < rows; ++row) {
+    const int64_t c = row / (g.R * g.S), r = (row / g.S) % g.R, s = row % g.S;
+    const ValidRange v = valid_columns(g, s);
+    const T* xc = x + c * g.H * g.W;
+    T* out = col + row * width;
+    for (int64_t p = p0; p < p1; ++p, out += g.Q) {
+      const int64_t h = p * g.stride - g.pad + r;
+      if (h < 0 || h >= g.H) {
+        std::fill(out, out + g.Q, T(0));
+        continue;
+      }
+      const T* xrow = xc + h * g.W - g.pad + s;  // xrow[q*stride] = x[c, h, q*stride - pad + s]
+      std::fill(out, out + v.lo, T(0));
+      if (g.stride == 1) {
+        std::memcpy(out + v.lo, xrow + v.lo, sizeof(T) * (v.hi - v.lo));
+      } else {
+        for (int64_t q = v.lo; q < v.hi; ++q) out[q] = xrow[q * g.stride];
+      }
+      std::fill(out + v.hi, out + g.Q, T(0));
+    }
+  }
+}
+
+// The adjoint of im2col_band: dx[c, p*stride - pad + r, q*stride - pad + s] += dcol[(c*R + r)*S + s][(p - p0)*Q + q].
+// Several (r, s, p, q) hit one dx element, so threads split the channels: each owns whole dx planes.
+template <typename T>
+void col2im_band(const T* dcol, const ConvGeometry& g, int64_t p0, int64_t p1, T* dx) {
+  const int64_t width = (p1 - p0) * g.Q;
+#pragma omp parallel for schedule(static) if (g.crs() * width > kParallelMinElements)
+  for (int64_t c = 0; c < g.C; ++c) {
+    T* dxc = dx + c * g.H * g.W;
+    for (int64_t r = 0; r < g.R; ++r) {
+      for (int64_t s = 0; s < g.S; ++s) {
+        const ValidRange v = valid_columns(g, s);
+        const T* in = dcol + ((c * g.R + r) * g.S + s) * width;
+        for (int64_t p = p0; p < p1; ++p, in += g.Q) {
+          const int64_t h = p * g.stride - g.pad + r;
+          if (h < 0 || h >= g.H) continue;
+          T* dxrow = dxc + h * g.W - g.pad + s;
+          for (int64_t q = v.lo; q < v.hi; ++q) dxrow[q * g.stride] += in[q];
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
+  const auto Wm = view(w, g.K, g.crs(), g.crs());
+  const int64_t band = g.band_rows();
+  std::vector<T> col(g.col_is_input() ? 0 : static_cast<size_t>(g.crs() * band * g.Q));
+  for (int64_t n = 0; n < g.N; ++n) {
+    const T* xn = x + n * g.C * g.H * g.W;
+    T* yn = y + n * g.K * g.pq();
+    if (g.col_is_input()) {
+      view(yn, g.K, g.pq(), g.pq()).noalias() = Wm * view(xn, g.C, g.pq(), g.pq());
+    } else {
+      for (int64_t p0 = 0; p0 < g.P; p0 += band) {
+        const int64_t p1 = std::min(g.P, p0 + band), width = (p1 - p0) * g.Q;
+        im2col_band(xn, g, p0, p1, col.data());
+        view(yn + p0 * g.Q, g.K, width, g.pq()).noalias() = Wm * view(col.data(), g.crs(), width, width);
+      }
+    }
+    if (bias) {
+#pragma omp parallel for schedule(static) if (g.K * g.pq() > kParallelMinElements)
+      for (int64_t k = 0; k < g.K; ++k) {
+        T* row = yn + k * g.pq();
+        for (int64_t i = 0; i < g.pq(); ++i) row[i] += bias[k];
+      }
+    }
+  }
+}
+
+// dx, dw, db may each be null (that gradient is not wanted). dx and dw are overwritten.
+template <typename T>
+void conv2d_backward_cpu(const T* x, const T* w, const T* dy, const ConvGeometry& g, T* dx, T* dw, T* db) {
+  const auto Wm = view(w, g.K, g.crs(), g.crs());
+  auto dW = view(dw, dw ? g.K : 0, g.crs(), g.crs());
+  if (dw) dW.setZero();
+  if (dx && !g.col_is_input()) std::fill(dx, dx + g.N * g.C * g.H * g.W, T(0));
+  const int64_t band = g.band_rows();
+  std::vector<T> col((dx || dw) && !g.col_is_input() ? static_cast<size_t>(g.crs() * band * g.Q) : 0);
+  for (int64_t n = 0; n < g.N; ++n) {
+    const T* xn = x + n * g.C * g.H * g.W;
+    const T* dyn = dy + n * g.K * g.pq();
+    T* dxn = dx ? dx + n * g.C * g.H * g.W : nullptr;
+    if (g.col_is_input()) {
+      const auto dY = view(dyn, g.K, g.pq(), g.pq());
+      if (dw) dW.noalias() += dY * view(xn, g.C, g.pq(), g.pq()).transpose();
+      if (dx) view(dxn, g.C, g.pq(), g.pq()).noalias() = Wm.transpose() * dY;
+      continue;
+    }
+    for (int64_t p0 = 0; p0 < g.P; p0 += band) {
+      const int64_t p1 = std::min(g.P, p0 + band), width = (p1 - p0) * g.Q;
+      const auto dY = view(dyn + p0 * g.Q, g.K, width, g.pq());
+      auto colm = view(col.data(), g.crs(), width, width);
+      if (dw) {
+        im2col_band(xn, g, p0, p1, col.data());
+        dW.noalias() += dY * colm.transpose();
+      }
+      if (dx) {
+        colm.noalias() = Wm.transpose() * dY;  // the buffer now holds dcol
+        col2im_band(col.data(), g, p0, p1, dxn);
+      }
+    }
+  }
+  if (db) {
+#pragma omp parallel for schedule(static) if (g.N * g.K * g.pq() > kParallelMinElements)
+    for (int64_t k = 0; k < g.K; ++k) {
+      double sum = 0;
+      for (int64_t n = 0; n < g.N; ++n) {
+        const T* row = dy + (n * g.K + k) * g.pq();
+        for (int64_t i = 0; i < g.pq(); ++i) sum += row[i];
+      }
+      db[k] = static_cast<T>(sum);
+    }
+  }
+}
+
+ConvGeometry check_and_measure(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& prm) {
+  check_dim("conv2d", x, 4, "x (N, C, H, W)");
+  check_dim("conv2d", weight, 4, "weight (K, C, R, S)");
+  check_float("conv2d", x);
+  check_same_dtype_device("conv2d", x, weight);
+  YP_CHECK(x.device() == Device::CPU, "conv2d: the CUDA path is not wired yet (tensor on " +
+                                          std::string(device_name(x.device())) + ")");
+  YP_CHECK(prm.stride >= 1 && prm.padding >= 0, "conv2d: stride must be >= 1 and padding >= 0, got stride " +
+                                                    std::to_string(prm.stride) + " padding " +
+                                                    std::to_string(prm.padding));
+  YP_CHECK(x.size(1) == weight.size(1), "conv2d: x has " + std::to_string(x.size(1)) +
+                                            " channels but weight " + shape_str(weight.shape()) + " expects " +
+                                            std::to_string(weight.size(1)));
+  if (bias.defined()) {
+    check_same_dtype_device("conv2d", x, bias);
+    YP_CHECK(bias.shape() == Shape{weight.size(0)},
+             "conv2d: bias must be (" + std::to_string(weight.size(0)) + ",), got " + shape_str(bias.shape()));
+  }
+  ConvGeometry g;
+  g.N = x.size(0), g.C = x.size(1), g.H = x.size(2), g.W = x.size(3);
+  g.K = weight.size(0), g.R = weight.size(2), g.S = weight.size(3);
+  g.stride = prm.stride, g.pad = prm.padding;
+  g.P = conv2d_output_size(g.H, g.R, prm.stride, prm.padding);
+  g.Q = conv2d_output_size(g.W, g.S, prm.stride, prm.padding);
+  return g;
+}
+
+template <typename T> const T* data_or_null(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
+template <typename T> T* data_or_null(Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
+
+template <typename T>
+std::vector<Tensor> conv2d_backward(const Tensor& x, const Tensor& w, bool has_bias, const ConvGeometry& g,
+                                    const Tensor& dy, bool want_dx, bool want_dw, bool want_db) {
+  Tensor dx = want_dx ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
+  Tensor dw = want_dw ? Tensor::empty(w.shape(), w.dtype()) : Tensor();
+  Tensor db = want_db ? Tensor::empty({g.K}, w.dtype()) : Tensor();
+  conv2d_backward_cpu<T>(x.data<T>(), w.data<T>(), dy.data<T>(), g, data_or_null<T>(dx), data_or_null<T>(dw),
+                         data_or_null<T>(db));
+  return {dx, dw, has_bias ? db : Tensor()};
+}
+
+}  // namespace
+
+int64_t conv2d_output_size(int64_t in, int64_t kernel, int stride, int padding) {
+  const int64_t span = in + 2 * int64_t(padding) - kernel;
+  YP_CHECK(kernel >= 1 && stride >= 1 && span >= 0,
+           "conv2d: a kernel of " + std::to_string(kernel) + " does not fit an input of " + std::to_string(in) +
+               " with padding " + std::to_string(padding));
+  return span / stride + 1;
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& params) {
+  const ConvGeometry g = check_and_measure(x, weight, bias, params);
+  Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q}, x.dtype());
+  if (x.dtype() == DType::F64)
+    conv2d_forward_cpu<double>(x.data<double>(), weight.data<double>(), data_or_null<double>(bias),
+                               y.data<double>(), g);
+  else
+    conv2d_forward_cpu<float>(x.data<float>(), weight.data<float>(), data_or_null<float>(bias), y.data<float>(),
+                              g);
+
+  const bool want_dx = x.requires_grad(), want_dw = weight.requires_grad();
+  const bool has_bias = bias.defined(), want_db = has_bias && bias.requires_grad();
+  // The backward keeps x and weight (not the col buffer, which is rebuilt band by band).
+  const Tensor x_saved = x.detach(), w_saved = weight.detach();
+  return record("conv2d", y, {x, weight, bias}, [=](const Tensor& dy) {
+    if (x_saved.dtype() == DType::F64)
+      return conv2d_backward<double>(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);
+    return conv2d_backward<float>(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);
+  });
+}
+
+}  // namespace yp
