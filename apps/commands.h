@@ -17,6 +17,8 @@ struct Command {
 };
 
 int cmd_info(const Args& args);
+int cmd_simulate(const Args& args);
+int cmd_evaluate(const Args& args);
 
 // The table main() dispatches on, in the order `yolopick --help` lists them.
 const std::vector<Command>& commands();

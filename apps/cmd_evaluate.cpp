@@ -1,0 +1,113 @@
+// cmd_evaluate.cpp: `yolopick evaluate` - score picks against ground truth (picker/evaluate.h for the rules).
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "apps/commands.h"
+#include "picker/evaluate.h"
+#include "picker/pick_io.h"
+#include "picker/plot.h"
+#include "tensor/tensor.h"
+
+namespace yp::app {
+
+static const char* kEvaluateUsage =
+    "usage: yolopick evaluate --pred DIR --truth DIR [options]\n"
+    "  --match iou:T | dist:R  one-to-one Hungarian matching rule (default iou:0.5)\n"
+    "  --conf T                operating confidence threshold (default 0.25)\n"
+    "  --box PX                box size for formats without one (STAR); needed for iou: with STAR files\n"
+    "  --size WxH              image size for YOLO .txt files without an image beside them\n"
+    "  --pred-format EXT       read only this format from --pred (star, box, cbox, csv, txt)\n"
+    "  --truth-format EXT      the same for --truth\n"
+    "  -o DIR                  where to write summary.csv, micrographs.csv, pr_curve.csv, metrics.json,\n"
+    "                          pr_curve.png (default ./evaluation)\n"
+    "Files pair up by micrograph name (suffixes _autopick/_manualpick removed). Formats: .star .box .cbox .csv .txt\n";
+
+int cmd_evaluate(const Args& args) {
+  std::string pred_dir, truth_dir, out = "evaluation", match = "iou:0.5";
+  double conf = 0.25;
+  picker::ReadOptions pred_opt, truth_opt;
+  auto value = [&](size_t& i) -> const std::string& {
+    if (i + 1 >= args.size()) throw Error(args[i] + " needs a value");
+    return args[++i];
+  };
+  auto number = [&](size_t& i) {
+    const std::string& v = value(i);
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end) throw Error(args[i - 1] + ": bad number '" + v + "'");
+    return d;
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("%s", kEvaluateUsage);
+      return 0;
+    } else if (a == "--pred") pred_dir = value(i);
+    else if (a == "--truth") truth_dir = value(i);
+    else if (a == "--match") match = value(i);
+    else if (a == "--conf") conf = number(i);
+    else if (a == "--box") pred_opt.box_size = truth_opt.box_size = number(i);
+    else if (a == "--size") {
+      const std::string& v = value(i);
+      int w = 0, h = 0;
+      if (std::sscanf(v.c_str(), "%dx%d", &w, &h) != 2 || w <= 0 || h <= 0) throw Error("--size: expected WxH, got '" + v + "'");
+      pred_opt.width = truth_opt.width = w;
+      pred_opt.height = truth_opt.height = h;
+    } else if (a == "--pred-format") pred_opt.only_ext = "." + value(i);
+    else if (a == "--truth-format") truth_opt.only_ext = "." + value(i);
+    else if (a == "-o" || a == "--output") out = value(i);
+    else throw Error("unknown option '" + a + "' (yolopick evaluate --help)");
+  }
+  if (pred_dir.empty() || truth_dir.empty()) throw Error("--pred DIR and --truth DIR are required (yolopick evaluate --help)");
+  const picker::MatchRule rule = picker::parse_match_rule(match);
+  const auto truth = picker::read_pick_folder(truth_dir, truth_opt);
+  const auto preds = picker::read_pick_folder(pred_dir, pred_opt);
+  if (truth.empty()) throw Error(truth_dir + ": no pick files (.star .box .cbox .csv .txt)");
+
+  std::vector<picker::MicrographPair> pairs;
+  int unmatched_pred_files = 0;
+  for (const auto& [key, t] : truth) {
+    picker::MicrographPair mp{key, t.picks, {}};
+    const auto it = preds.find(key);
+    if (it != preds.end()) mp.preds = it->second.picks;
+    pairs.push_back(std::move(mp));
+  }
+  for (const auto& [key, p] : preds) unmatched_pred_files += truth.count(key) == 0;
+  if (rule.kind == picker::MatchRule::Kind::IoU)
+    for (const auto& mp : pairs)
+      for (const auto* set : {&mp.truth, &mp.preds})
+        for (const auto& p : *set)
+          if (p.w <= 0 || p.h <= 0)
+            throw Error("micrograph " + mp.name + " has picks without a box size (STAR?): pass --box PX or use --match dist:R");
+
+  const picker::EvaluationReport r = picker::evaluate_picks(pairs, rule, conf);
+  std::printf("truth: %zu micrographs from %s; predictions: %zu files from %s", truth.size(), truth_dir.c_str(),
+              preds.size(), pred_dir.c_str());
+  if (unmatched_pred_files) std::printf(" (%d without truth, ignored)", unmatched_pred_files);
+  std::printf("\n%s", picker::report_table(r).c_str());
+
+  std::filesystem::create_directories(out);
+  const std::filesystem::path o(out);
+  picker::write_text_file_atomic((o / "summary.csv").string(), picker::report_summary_csv(r));
+  picker::write_text_file_atomic((o / "micrographs.csv").string(), picker::report_micrographs_csv(r));
+  picker::write_text_file_atomic((o / "pr_curve.csv").string(), picker::report_curve_csv(r));
+  picker::write_text_file_atomic((o / "metrics.json").string(), picker::report_json(r));
+  std::vector<picker::CurveSeries> series;
+  auto add = [&](const picker::ClassMetrics& m) {
+    picker::CurveSeries s{m.cls < 0 ? "all" : "class " + std::to_string(m.cls), picker::class_colour(m.cls), {}};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " (AP %.3f)", m.ap);
+    s.label += buf;
+    for (const auto& p : m.curve) s.recall_precision.emplace_back(p.recall, p.precision);
+    series.push_back(std::move(s));
+  };
+  for (const auto& m : r.per_class) add(m);
+  add(r.overall);
+  picker::write_pr_curve_png((o / "pr_curve.png").string(), series, "PR curve, Hungarian " + rule.str());
+  std::printf("wrote %s/{summary.csv, micrographs.csv, pr_curve.csv, metrics.json, pr_curve.png}\n", out.c_str());
+  return 0;
+}
+
+}  // namespace yp::app

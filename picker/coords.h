@@ -1,0 +1,61 @@
+// coords.h: the one in-memory form of particle picks, and the small text helpers every format shares.
+//
+// Convention (docs/picking.md, ../shared/picking-facts.md §0): a Pick's (x, y) is the particle CENTRE in
+// "MRC array index" space: x = column, y = row of the micrograph data array as stored (row 0 = first row after
+// the MRC header), pixel centres at integer coordinates. w, h are the box size in pixels. Every reader converts
+// its format's convention (corner, normalised, flipped) into this space; every writer converts back. Class ids
+// are 0-based everywhere (KLH: 0 = top view, 1 = side view).
+//
+// ImageRows is the orientation flag: the image file the labels refer to (PNG/TIFF given to the network) may
+// store its rows flipped relative to the MRC array. It matters only to formats tied to an image file (YOLO txt,
+// annotated PNG); STAR/.box/.cbox/CSV always use MRC rows.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace yp::picker {
+
+enum class ImageRows { SameAsMrc, FlippedY };
+
+struct Pick {
+  double x = 0, y = 0;        // centre, MRC array pixels
+  double w = 0, h = 0;        // box size, pixels
+  int cls = 0;                // 0-based class id
+  double confidence = 1.0;    // 0..1 (1 for manual picks / ground truth)
+};
+
+// The picks of one micrograph. width/height (pixels) are 0 when unknown (e.g. read from a STAR file);
+// formats that need them (YOLO txt) say so.
+struct MicrographPicks {
+  std::string micrograph;     // file name of the micrograph (no directory), or its stem
+  int width = 0, height = 0;
+  ImageRows image_rows = ImageRows::SameAsMrc;
+  std::vector<Pick> picks;
+};
+
+// Mirror a y coordinate between MRC rows and a flipped image: y' = H - 1 - y (pixel centres at integers).
+inline double flip_row(double y, int height) { return height - 1 - y; }
+
+// Intersection over union of two axis-aligned boxes given by centre and size.
+double box_iou(const Pick& a, const Pick& b);
+
+// File stem with known pick-file suffixes removed, so "mic01_autopick.star", "mic01.box" and "mic01.txt" all
+// give "mic01": that is how evaluate pairs predictions with truth.
+std::string micrograph_key(const std::string& path);
+
+// --- text I/O shared by the format readers/writers -------------------------------------------------------
+std::string read_text_file(const std::string& path);
+// Writes `content` to path + ".tmp" and renames it, so a crash never leaves a half-written file.
+void write_text_file_atomic(const std::string& path, const std::string& content);
+std::vector<std::string> split_whitespace(const std::string& line);
+std::vector<std::string> split_char(const std::string& line, char sep);
+std::string trim(const std::string& s);
+// Parses a finite double; otherwise throws yp::Error "FILE:LINE: bad WHAT 'TOKEN'".
+double parse_double(const std::string& token, const std::string& file, int line, const char* what);
+int parse_int(const std::string& token, const std::string& file, int line, const char* what);
+[[noreturn]] void fail_at(const std::string& file, int line, const std::string& msg);
+// "%.3f"-style number formatting without locale surprises.
+std::string fmt(double v, int decimals);
+
+}  // namespace yp::picker

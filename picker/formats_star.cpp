@@ -1,0 +1,121 @@
+// formats_star.cpp: STAR table parsing and the RELION coordinate/index files (formats_star.h).
+#include "picker/formats_star.h"
+
+#include <sstream>
+
+#include "tensor/tensor.h"  // yp::Error
+
+namespace yp::picker {
+
+int StarTable::column(const std::string& label) const {
+  for (size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] == label) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<StarTable> parse_star_tables(const std::string& text, const std::string& path) {
+  std::vector<StarTable> tables;
+  std::string block;
+  bool in_loop = false, in_rows = false;
+  std::istringstream in(text);
+  std::string raw;
+  int line_no = 0;
+  while (std::getline(in, raw)) {
+    ++line_no;
+    const std::string line = trim(raw);
+    if (line.empty()) {
+      if (in_rows) in_loop = in_rows = false;  // RELION ends a table with a blank line
+      continue;
+    }
+    if (line[0] == '#') continue;
+    if (line.rfind("data_", 0) == 0) {
+      block = line.substr(5);
+      in_loop = in_rows = false;
+      continue;
+    }
+    if (line == "loop_") {
+      tables.push_back(StarTable{block, {}, {}, {}});
+      in_loop = true;
+      in_rows = false;
+      continue;
+    }
+    if (line[0] == '_') {
+      if (in_loop && !in_rows) {
+        tables.back().labels.push_back(split_whitespace(line)[0]);
+        continue;
+      }
+      in_loop = in_rows = false;  // a "_key value" pair outside a loop: not a table
+      continue;
+    }
+    if (!in_loop) fail_at(path, line_no, "data line outside a loop_ table");
+    StarTable& t = tables.back();
+    if (t.labels.empty()) fail_at(path, line_no, "loop_ without column labels");
+    in_rows = true;
+    std::vector<std::string> tok = split_whitespace(line);
+    if (tok.size() != t.labels.size())
+      fail_at(path, line_no, "expected " + std::to_string(t.labels.size()) + " columns, found " + std::to_string(tok.size()));
+    t.rows.push_back(std::move(tok));
+    t.lines.push_back(line_no);
+  }
+  return tables;
+}
+
+void write_star_coordinates(const std::string& path, const MicrographPicks& mic) {
+  std::string s = "# version 30001\n\ndata_\n\nloop_\n_rlnCoordinateX #1\n_rlnCoordinateY #2\n"
+                  "_rlnClassNumber #3\n_rlnAutopickFigureOfMerit #4\n";
+  for (const Pick& p : mic.picks)
+    s += fmt(p.x, 6) + " " + fmt(p.y, 6) + " " + std::to_string(p.cls) + " " + fmt(p.confidence, 6) + "\n";
+  s += "\n";
+  write_text_file_atomic(path, s);
+}
+
+MicrographPicks read_star_coordinates(const std::string& path, double box_size) {
+  const std::vector<StarTable> tables = parse_star_tables(read_text_file(path), path);
+  for (const StarTable& t : tables) {
+    const int cx = t.column("_rlnCoordinateX"), cy = t.column("_rlnCoordinateY");
+    if (cx < 0 || cy < 0) continue;
+    const int cc = t.column("_rlnClassNumber"), cf = t.column("_rlnAutopickFigureOfMerit");
+    MicrographPicks mic;
+    mic.micrograph = micrograph_key(path);
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+      const auto& r = t.rows[i];
+      Pick p;
+      p.x = parse_double(r[cx], path, t.lines[i], "_rlnCoordinateX");
+      p.y = parse_double(r[cy], path, t.lines[i], "_rlnCoordinateY");
+      p.w = p.h = box_size;
+      if (cc >= 0) p.cls = parse_int(r[cc], path, t.lines[i], "_rlnClassNumber");
+      if (cf >= 0) p.confidence = parse_double(r[cf], path, t.lines[i], "_rlnAutopickFigureOfMerit");
+      mic.picks.push_back(p);
+    }
+    return mic;
+  }
+  throw Error(path + ": no loop_ table with _rlnCoordinateX and _rlnCoordinateY");
+}
+
+static bool is_absolute(const std::string& p) { return !p.empty() && p[0] == '/'; }
+
+void write_autopick_index(const std::string& path, const CoordinateIndex& entries) {
+  std::string s = "# version 30001\n\ndata_coordinate_files\n\nloop_\n_rlnMicrographName #1\n_rlnMicrographCoordinates #2\n";
+  for (const auto& [mic, coords] : entries) {
+    if (is_absolute(mic) || is_absolute(coords))
+      throw Error(path + ": index paths must be relative to the RELION project directory: " + mic + " " + coords);
+    if (mic.find_first_of(" \t") != std::string::npos || coords.find_first_of(" \t") != std::string::npos)
+      throw Error(path + ": STAR paths cannot contain spaces: " + mic);
+    s += mic + " " + coords + "\n";
+  }
+  s += "\n";
+  write_text_file_atomic(path, s);
+}
+
+CoordinateIndex read_autopick_index(const std::string& path) {
+  for (const StarTable& t : parse_star_tables(read_text_file(path), path)) {
+    const int cm = t.column("_rlnMicrographName"), cc = t.column("_rlnMicrographCoordinates");
+    if (cm < 0 || cc < 0) continue;
+    CoordinateIndex out;
+    for (const auto& r : t.rows) out.emplace_back(r[cm], r[cc]);
+    return out;
+  }
+  throw Error(path + ": no table with _rlnMicrographName and _rlnMicrographCoordinates");
+}
+
+}  // namespace yp::picker

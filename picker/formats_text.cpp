@@ -1,0 +1,104 @@
+// formats_text.cpp: CSV and YOLO txt pick files (formats_text.h).
+#include "picker/formats_text.h"
+
+#include <sstream>
+
+#include "tensor/tensor.h"  // yp::Error
+
+namespace yp::picker {
+
+void write_picks_csv(const std::string& path, const MicrographPicks& mic) {
+  std::string s = "x,y,w,h,class,confidence\n";
+  for (const Pick& p : mic.picks)
+    s += fmt(p.x, 3) + "," + fmt(p.y, 3) + "," + fmt(p.w, 3) + "," + fmt(p.h, 3) + "," + std::to_string(p.cls) + "," +
+         fmt(p.confidence, 6) + "\n";
+  write_text_file_atomic(path, s);
+}
+
+MicrographPicks read_picks_csv(const std::string& path) {
+  std::istringstream in(read_text_file(path));
+  std::string line;
+  int line_no = 0;
+  std::vector<std::string> header;
+  while (header.empty() && std::getline(in, line)) {
+    ++line_no;
+    if (!trim(line).empty()) header = split_char(trim(line), ',');
+  }
+  if (header.empty()) throw Error(path + ": empty CSV (expected header x,y,w,h,class,confidence)");
+  auto col = [&](const char* name, bool required) {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return static_cast<int>(i);
+    if (required) fail_at(path, line_no, std::string("CSV header has no '") + name + "' column");
+    return -1;
+  };
+  const int cx = col("x", true), cy = col("y", true), cw = col("w", true), ch = col("h", true);
+  const int cc = col("class", false), cf = col("confidence", false);
+  MicrographPicks mic;
+  mic.micrograph = micrograph_key(path);
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (trim(line).empty()) continue;
+    const std::vector<std::string> tok = split_char(trim(line), ',');
+    if (tok.size() != header.size())
+      fail_at(path, line_no, "expected " + std::to_string(header.size()) + " columns, found " + std::to_string(tok.size()));
+    Pick p;
+    p.x = parse_double(tok[cx], path, line_no, "x");
+    p.y = parse_double(tok[cy], path, line_no, "y");
+    p.w = parse_double(tok[cw], path, line_no, "w");
+    p.h = parse_double(tok[ch], path, line_no, "h");
+    if (cc >= 0) p.cls = parse_int(tok[cc], path, line_no, "class");
+    if (cf >= 0) p.confidence = parse_double(tok[cf], path, line_no, "confidence");
+    mic.picks.push_back(p);
+  }
+  return mic;
+}
+
+void write_yolo_txt(const std::string& path, const MicrographPicks& mic, bool with_confidence) {
+  if (mic.width <= 0 || mic.height <= 0) throw Error(path + ": YOLO txt needs the micrograph size");
+  const double W = mic.width, H = mic.height;
+  std::string s;
+  for (const Pick& p : mic.picks) {
+    const double row = mic.image_rows == ImageRows::FlippedY ? flip_row(p.y, mic.height) : p.y;
+    s += std::to_string(p.cls) + " " + fmt((p.x + 0.5) / W, 6) + " " + fmt((row + 0.5) / H, 6) + " " + fmt(p.w / W, 6) +
+         " " + fmt(p.h / H, 6);
+    if (with_confidence) s += " " + fmt(p.confidence, 6);
+    s += "\n";
+  }
+  write_text_file_atomic(path, s);
+}
+
+MicrographPicks read_yolo_txt(const std::string& path, int width, int height, ImageRows rows) {
+  if (width <= 0 || height <= 0) throw Error(path + ": reading YOLO txt needs the image size (width and height > 0)");
+  MicrographPicks mic;
+  mic.micrograph = micrograph_key(path);
+  mic.width = width;
+  mic.height = height;
+  mic.image_rows = rows;
+  std::istringstream in(read_text_file(path));
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    const std::vector<std::string> tok = split_whitespace(line);
+    if (tok.empty()) continue;
+    if (tok.size() != 5 && tok.size() != 6)
+      fail_at(path, line_no, "expected 'class cx cy w h [confidence]', found " + std::to_string(tok.size()) + " columns");
+    Pick p;
+    p.cls = parse_int(tok[0], path, line_no, "class");
+    if (p.cls < 0) fail_at(path, line_no, "negative class id");
+    const double cx = parse_double(tok[1], path, line_no, "cx"), cy = parse_double(tok[2], path, line_no, "cy");
+    const double w = parse_double(tok[3], path, line_no, "w"), h = parse_double(tok[4], path, line_no, "h");
+    if (cx < 0 || cx > 1 || cy < 0 || cy > 1 || w < 0 || w > 1 || h < 0 || h > 1)
+      fail_at(path, line_no, "normalised value outside [0, 1]");
+    p.x = cx * width - 0.5;
+    const double row = cy * height - 0.5;
+    p.y = rows == ImageRows::FlippedY ? flip_row(row, height) : row;
+    p.w = w * width;
+    p.h = h * height;
+    if (tok.size() == 6) p.confidence = parse_double(tok[5], path, line_no, "confidence");
+    mic.picks.push_back(p);
+  }
+  return mic;
+}
+
+}  // namespace yp::picker

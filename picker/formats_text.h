@@ -1,0 +1,25 @@
+// formats_text.h: plain-text pick files.
+//
+// CSV:      header "x,y,w,h,class,confidence", one pick per line; x, y = CENTRE in MRC array pixels.
+//           The reader finds columns by header name (any order, extra columns ignored).
+// YOLO txt: "class cx cy w h [confidence]" per line, all normalised to the IMAGE FILE the labels belong to
+//           (what YOLOv5 trains on): pixel edges are at half-integers in our index space, so
+//             cx = (x + 0.5) / W,   cy = (row + 0.5) / H,   w_n = w / W,   h_n = h / H,
+//           with row = y when the image stores MRC rows as they are, and row = H - 1 - y when it is flipped
+//           (MicrographPicks::image_rows). Needs the image size; the confidence column is optional.
+#pragma once
+
+#include <string>
+
+#include "picker/coords.h"
+
+namespace yp::picker {
+
+void write_picks_csv(const std::string& path, const MicrographPicks& mic);
+MicrographPicks read_picks_csv(const std::string& path);
+
+// mic.width/height must be set. with_confidence=false writes the 5-column training-label form.
+void write_yolo_txt(const std::string& path, const MicrographPicks& mic, bool with_confidence = true);
+MicrographPicks read_yolo_txt(const std::string& path, int width, int height, ImageRows rows = ImageRows::SameAsMrc);
+
+}  // namespace yp::picker

@@ -1,0 +1,184 @@
+// Hungarian assignment against brute force; evaluation on hand-made cases with known P/R/F1/AP.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "picker/evaluate.h"
+#include "tensor/tensor.h"
+
+using namespace yp::picker;
+
+namespace {
+
+// Minimum total cost over all assignments of min(rows, cols) pairs, by enumerating permutations.
+double brute_force_min_cost(const std::vector<double>& c, int rows, int cols) {
+  const bool t = rows > cols;
+  const int n = t ? cols : rows, m = t ? rows : cols;
+  auto at = [&](int i, int j) { return t ? c[size_t(j) * cols + i] : c[size_t(i) * cols + j]; };
+  std::vector<int> perm(m);
+  std::iota(perm.begin(), perm.end(), 0);
+  double best = 1e300;
+  do {
+    double s = 0;
+    for (int i = 0; i < n; ++i) s += at(i, perm[i]);
+    best = std::min(best, s);
+  } while (std::next_permutation(perm.begin(), perm.end()));
+  return best;
+}
+
+Pick at(double x, double y, double conf = 1.0, int cls = 0, double size = 20) { return Pick{x, y, size, size, cls, conf}; }
+
+}  // namespace
+
+TEST(Hungarian, MatchesBruteForceOnRandomRectangularMatrices) {
+  std::mt19937 g(7);
+  for (int trial = 0; trial < 300; ++trial) {
+    const int rows = 1 + g() % 6, cols = 1 + g() % 6;
+    std::vector<double> c(size_t(rows) * cols);
+    for (double& v : c) v = (g() % 1000) / 10.0;
+    const std::vector<int> a = hungarian_assign(c, rows, cols);
+    double s = 0;
+    std::vector<int> used(cols, 0);
+    int assigned = 0;
+    for (int i = 0; i < rows; ++i)
+      if (a[i] >= 0) {
+        ASSERT_EQ(used[a[i]]++, 0) << "column assigned twice";
+        s += c[size_t(i) * cols + a[i]];
+        ++assigned;
+      }
+    ASSERT_EQ(assigned, std::min(rows, cols));
+    ASSERT_NEAR(s, brute_force_min_cost(c, rows, cols), 1e-9) << "trial " << trial;
+  }
+}
+
+TEST(Matching, MaximisesMatchesThenMinimisesDistance) {
+  // Greedy nearest-first would give p1 to A (tie) and leave B; the maximum matching has 2 pairs.
+  const std::vector<Pick> truth = {at(0, 0), at(10, 0)};
+  const std::vector<Pick> preds = {at(5, 0), at(-5, 0)};
+  const std::vector<int> m = match_picks(truth, preds, parse_match_rule("dist:6"));
+  EXPECT_EQ(m[0], 1);
+  EXPECT_EQ(m[1], 0);
+}
+
+TEST(Matching, AgreesWithBruteForceOnRandomPicks) {
+  std::mt19937 g(11);
+  std::uniform_real_distribution<double> u(0, 60);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<Pick> truth, preds;
+    const int nt = g() % 6, np = g() % 6;
+    for (int i = 0; i < nt; ++i) truth.push_back(at(u(g), u(g)));
+    for (int i = 0; i < np; ++i) preds.push_back(at(u(g), u(g)));
+    const double R = 12;
+    const std::vector<int> m = match_picks(truth, preds, parse_match_rule("dist:12"));
+    int count = 0;
+    double cost = 0;
+    for (int p = 0; p < np; ++p)
+      if (m[p] >= 0) {
+        const double d = std::hypot(preds[p].x - truth[m[p]].x, preds[p].y - truth[m[p]].y);
+        ASSERT_LE(d, R);
+        ++count;
+        cost += d;
+      }
+    // Brute force over all injective partial maps pred -> truth (or none).
+    int best_count = 0;
+    double best_cost = 0;
+    std::vector<int> choice(np, -1);
+    std::function<void(int, std::vector<char>&, int, double)> rec = [&](int p, std::vector<char>& used, int c, double s) {
+      if (p == np) {
+        if (c > best_count || (c == best_count && s < best_cost)) best_count = c, best_cost = s;
+        return;
+      }
+      rec(p + 1, used, c, s);
+      for (int t = 0; t < nt; ++t) {
+        const double d = std::hypot(preds[p].x - truth[t].x, preds[p].y - truth[t].y);
+        if (used[t] || d > R) continue;
+        used[t] = 1;
+        rec(p + 1, used, c + 1, s + d);
+        used[t] = 0;
+      }
+    };
+    std::vector<char> used(nt, 0);
+    rec(0, used, 0, 0.0);
+    ASSERT_EQ(count, best_count) << "trial " << trial;
+    ASSERT_NEAR(cost, best_cost, 1e-9) << "trial " << trial;
+  }
+}
+
+TEST(Matching, IouRuleUsesBoxes) {
+  const std::vector<Pick> truth = {at(100, 100, 1, 0, 60)};
+  // shifted by 20 px along x with 60-px boxes: IoU = 40/80 = 0.5 exactly; shifted by 21: below.
+  EXPECT_EQ(match_picks(truth, {at(120, 100, 1, 0, 60)}, parse_match_rule("iou:0.5"))[0], 0);
+  EXPECT_EQ(match_picks(truth, {at(121, 100, 1, 0, 60)}, parse_match_rule("iou:0.5"))[0], -1);
+}
+
+TEST(Evaluation, HandMadeCurveApAndBestF1) {
+  // 4 truths; picks: 3 hits at conf 0.9, 0.8, 0.6 and one miss at 0.7.
+  MicrographPair mp{"m", {at(0, 0), at(100, 0), at(200, 0), at(300, 0)},
+                    {at(1, 0, 0.9), at(101, 0, 0.8), at(500, 500, 0.7), at(201, 0, 0.6)}};
+  const EvaluationReport r = evaluate_picks({mp}, parse_match_rule("dist:5"), 0.65);
+  const ClassMetrics& m = r.overall;
+  EXPECT_EQ(m.tp, 2);
+  EXPECT_EQ(m.n_pred, 3);
+  EXPECT_NEAR(m.precision, 2.0 / 3, 1e-12);
+  EXPECT_NEAR(m.recall, 0.5, 1e-12);
+  EXPECT_NEAR(m.f1, 2 * (2.0 / 3) * 0.5 / (2.0 / 3 + 0.5), 1e-12);
+  ASSERT_EQ(m.curve.size(), 4u);
+  EXPECT_NEAR(m.curve[2].precision, 2.0 / 3, 1e-12);
+  EXPECT_NEAR(m.curve[3].recall, 0.75, 1e-12);
+  // envelope: 1, 1, 0.75, 0.75 at recalls .25 .5 .5 .75  -> AP = .25 + .25 + 0 + .25 * .75
+  EXPECT_NEAR(m.ap, 0.6875, 1e-12);
+  EXPECT_NEAR(m.best_f1, 0.75, 1e-12);
+  EXPECT_EQ(m.best_threshold, 0.6);
+  EXPECT_NEAR(m.mean_centre_error, 1.0, 1e-12);
+}
+
+TEST(Evaluation, PerClassAndPerMicrographShares) {
+  // class 0 found perfectly; class 1: one of two found. Three micrographs with known P/R.
+  std::vector<MicrographPair> data = {
+      {"perfect", {at(0, 0), at(100, 0, 1, 1)}, {at(0, 0, 0.9), at(100, 0, 0.9, 1)}},
+      {"missed", {at(0, 0, 1, 1)}, {}},
+      {"empty", {}, {}},
+  };
+  const EvaluationReport r = evaluate_picks(data, parse_match_rule("dist:5"), 0.5);
+  ASSERT_EQ(r.per_class.size(), 2u);
+  EXPECT_NEAR(r.per_class[0].recall, 1.0, 1e-12);
+  EXPECT_NEAR(r.per_class[1].recall, 0.5, 1e-12);
+  EXPECT_NEAR(r.per_class[1].ap, 0.5, 1e-12);
+  // "perfect" and "empty" (nothing to find, nothing picked) pass; "missed" has recall 0.
+  EXPECT_NEAR(r.share_pr_above_090, 2.0 / 3, 1e-12);
+  EXPECT_NEAR(r.share_pr_above_095, 2.0 / 3, 1e-12);
+  EXPECT_NEAR(r.macro_recall, 2.0 / 3, 1e-12);
+  // Class-agnostic overall: a class-0 pick on a class-1 truth still counts there, not per class.
+  const EvaluationReport swapped =
+      evaluate_picks({{"x", {at(0, 0, 1, 1)}, {at(0, 0, 0.9, 0)}}}, parse_match_rule("dist:5"), 0.5);
+  EXPECT_EQ(swapped.overall.tp, 1);
+  EXPECT_EQ(swapped.per_class[0].tp + swapped.per_class[1].tp, 0);
+}
+
+TEST(Evaluation, CurveCountsEqualHungarianAtEveryThreshold) {
+  std::mt19937 g(3);
+  std::uniform_real_distribution<double> u(0, 300), c(0, 1);
+  std::vector<Pick> truth, preds;
+  for (int i = 0; i < 40; ++i) truth.push_back(at(u(g), u(g)));
+  for (int i = 0; i < 60; ++i) preds.push_back(at(u(g), u(g), c(g)));
+  const MatchRule rule = parse_match_rule("dist:25");
+  const EvaluationReport r = evaluate_picks({{"m", truth, preds}}, rule, 0.0);
+  for (const PrPoint& p : r.overall.curve) {
+    std::vector<Pick> kept;
+    for (const Pick& q : preds)
+      if (q.confidence >= p.threshold) kept.push_back(q);
+    const std::vector<int> m = match_picks(truth, kept, rule);
+    const int tp = int(std::count_if(m.begin(), m.end(), [](int v) { return v >= 0; }));
+    ASSERT_NEAR(p.recall * truth.size(), tp, 1e-9) << "threshold " << p.threshold;
+  }
+}
+
+TEST(Evaluation, MatchRuleParsing) {
+  EXPECT_EQ(parse_match_rule("iou:0.5").kind, MatchRule::Kind::IoU);
+  EXPECT_EQ(parse_match_rule("dist:40").value, 40);
+  EXPECT_THROW(parse_match_rule("iou:1.5"), yp::Error);
+  EXPECT_THROW(parse_match_rule("dist:"), yp::Error);
+  EXPECT_THROW(parse_match_rule("near:3"), yp::Error);
+}
