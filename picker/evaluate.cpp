@@ -104,7 +104,7 @@ static double pair_cost(const Pick& t, const Pick& p, const MatchRule& rule) {
     return d <= rule.value ? d : -1.0;
   }
   const double iou = box_iou(t, p);
-  return iou >= rule.value ? 1.0 - iou : -1.0;
+  return iou >= rule.value ? std::max(0.0, 1.0 - iou) : -1.0;  // rounding can make iou a hair above 1
 }
 
 namespace {

@@ -111,6 +111,9 @@ TEST(Matching, IouRuleUsesBoxes) {
   // shifted by 20 px along x with 60-px boxes: IoU = 40/80 = 0.5 exactly; shifted by 21: below.
   EXPECT_EQ(match_picks(truth, {at(120, 100, 1, 0, 60)}, parse_match_rule("iou:0.5"))[0], 0);
   EXPECT_EQ(match_picks(truth, {at(121, 100, 1, 0, 60)}, parse_match_rule("iou:0.5"))[0], -1);
+  // Identical boxes at awkward coordinates: rounding may give IoU = 1 + 1e-16, still a match.
+  const Pick odd{429.749751, 808.478867, 170, 170, 0, 1};
+  EXPECT_EQ(match_picks({odd}, {odd}, parse_match_rule("iou:0.5"))[0], 0);
 }
 
 TEST(Evaluation, HandMadeCurveApAndBestF1) {
