@@ -2,15 +2,18 @@
 //
 // Per image n, with CRS = C*R*S and PQ = P*Q, the convolution is one matrix product
 //   Y_n (K x PQ) = W (K x CRS) * col_n (CRS x PQ),   col_n[(c*R + r)*S + s][p*Q + q] = x[n, c, p*st-pad+r, q*st-pad+s]
-// All matrices are row-major and reach Eigen through Map (no copies); Eigen's GEMM runs on every
-// core through OpenMP. A 1x1/stride-1/pad-0 conv has col_n == x_n (C x HW), so it is a bare GEMM.
+// All matrices are row-major and reach Eigen through Map (no copies). A 1x1/stride-1/pad-0 conv
+// has col_n == x_n (C x HW), so it is a bare GEMM.
 //
 // col_n is R*S times bigger than the image (the 3x3 C=64 layer at 512x512 would be 600 MB), so it
 // is built one band of output rows at a time: the band [p0, p1) needs columns (p0*Q .. p1*Q) of
-// col_n, writes columns (p0*Q .. p1*Q) of Y_n, and the buffer stays below kColBudgetElements.
-// Backward uses the same bands: dW += dY_band * col_band^T and dx += col2im(W^T * dY_band). Bands
-// of one image overlap in x (a 3x3 kernel reads input rows shared by neighbouring output rows), so
-// col2im accumulates (+=) into dx and the bands run one after the other.
+// col_n, writes columns (p0*Q .. p1*Q) of Y_n, and its buffer stays below kColBudgetElements.
+//   forward:  bands are independent (disjoint output columns), so threads take whole bands, each
+//             running im2col and a single-threaded GEMM on its own buffer.
+//   backward: dW += dY_band * col_band^T and dx += col2im(W^T * dY_band). Bands of one image
+//             overlap in x (a 3x3 kernel reads input rows shared by neighbouring output rows), so
+//             col2im accumulates (+=) into dx and the bands run one after the other, each using
+//             every thread (Eigen's parallel GEMM; im2col split by col rows, col2im by channels).
 #include "tensor/ops/conv2d.h"
 
 #include <Eigen/Core>
@@ -19,15 +22,18 @@
 #include <vector>
 
 #include "tensor/autograd.h"
+#include "tensor/parallel.h"
 
 namespace yp {
 
 namespace {
 
-// 4 Mi elements = 16 MB of float32 col buffer: small enough to stay in this machine's 32 MB L3
-// between im2col writing it and the GEMM reading it, wide enough (>= 1,800 columns even for the
-// 256-channel 3x3 layers) that Eigen's GEMM runs at full speed. See docs/perf.md for the measurements.
-constexpr int64_t kColBudgetElements = int64_t(1) << 22;
+// 1 Mi elements = 4 MB of float32 col buffer per thread: it stays in cache between im2col writing it
+// and the GEMM reading it, and Eigen's GEMM keeps its full speed on such panels (>= 450 columns even
+// for the 256-channel 3x3 layers). Measured against 512 Ki, 2 Mi and 4 Mi in docs/perf.md.
+constexpr int64_t kColBudgetElements = int64_t(1) << 20;
+// Bands per thread the forward aims for (see split_into_bands).
+constexpr int64_t kBandsPerThread = 4;
 // Below this many elements a loop is not worth waking the OpenMP team for.
 constexpr int64_t kParallelMinElements = int64_t(1) << 15;
 
@@ -72,13 +78,12 @@ ValidRange valid_columns(const ConvGeometry& g, int64_t s) {
 }
 
 // col[(c*R + r)*S + s][(p - p0)*Q + q] = x[c, p*stride - pad + r, q*stride - pad + s], zero outside the
-// image, for output rows p in [p0, p1) of one image x (C, H, W). Each col row is written by one thread.
+// image, for output rows p in [p0, p1) of one image x (C, H, W), col rows [row_begin, row_end).
 template <typename T>
-void im2col_band(const T* x, const ConvGeometry& g, int64_t p0, int64_t p1, T* col) {
+void im2col_rows(const T* x, const ConvGeometry& g, int64_t p0, int64_t p1, int64_t row_begin, int64_t row_end,
+                 T* col) {
   const int64_t width = (p1 - p0) * g.Q;
-  const int64_t rows = g.crs();
-#pragma omp parallel for schedule(static) if (rows * width > kParallelMinElements)
-  for (int64_t row = 0; row < rows; ++row) {
+  for (int64_t row = row_begin; row < row_end; ++row) {
     const int64_t c = row / (g.R * g.S), r = (row / g.S) % g.R, s = row % g.S;
     const ValidRange v = valid_columns(g, s);
     const T* xc = x + c * g.H * g.W;
@@ -99,6 +104,14 @@ void im2col_band(const T* x, const ConvGeometry& g, int64_t p0, int64_t p1, T* c
       std::fill(out + v.hi, out + g.Q, T(0));
     }
   }
+}
+
+// The whole band, every thread filling its share of the col rows.
+template <typename T>
+void im2col_band_parallel(const T* x, const ConvGeometry& g, int64_t p0, int64_t p1, T* col) {
+  const int64_t rows = g.crs();
+#pragma omp parallel for schedule(static) if (rows * (p1 - p0) * g.Q > kParallelMinElements)
+  for (int64_t row = 0; row < rows; ++row) im2col_rows(x, g, p0, p1, row, row + 1, col);
 }
 
 // The adjoint of im2col_band: dx[c, p*stride - pad + r, q*stride - pad + s] += dcol[(c*R + r)*S + s][(p - p0)*Q + q].
@@ -124,29 +137,53 @@ void col2im_band(const T* dcol, const ConvGeometry& g, int64_t p0, int64_t p1, T
   }
 }
 
+// One band of output rows [p0, p1) of image n: the forward's unit of parallel work.
+struct Band {
+  int64_t n, p0, p1;
+};
+
+// Cuts every image into bands of at most band_rows() output rows, and into at least
+// kBandsPerThread * threads bands in all (where there are rows enough), so that the dynamic schedule
+// can even out threads that lose their core to another process for a while.
+std::vector<Band> split_into_bands(const ConvGeometry& g, int threads) {
+  const int64_t wanted = (kBandsPerThread * threads + g.N - 1) / g.N;
+  const int64_t per_image = std::min(g.P, std::max((g.P + g.band_rows() - 1) / g.band_rows(), wanted));
+  const int64_t rows = (g.P + per_image - 1) / per_image;
+  std::vector<Band> bands;
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t p0 = 0; p0 < g.P; p0 += rows) bands.push_back({n, p0, std::min(g.P, p0 + rows)});
+  return bands;
+}
+
+// Bands run in parallel, each on one thread from im2col to GEMM (Eigen's GEMM called inside an
+// OpenMP region stays on the calling thread). So a band's col buffer is written and read by the same
+// core while it is in that core's cache, and the whole conv crosses one barrier instead of two per
+// band, which matters when another process takes a core away (see docs/perf.md).
 template <typename T>
 void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
   const auto Wm = view(w, g.K, g.crs(), g.crs());
-  const int64_t band = g.band_rows();
-  std::vector<T> col(g.col_is_input() ? 0 : static_cast<size_t>(g.crs() * band * g.Q));
-  for (int64_t n = 0; n < g.N; ++n) {
-    const T* xn = x + n * g.C * g.H * g.W;
-    T* yn = y + n * g.K * g.pq();
-    if (g.col_is_input()) {
-      view(yn, g.K, g.pq(), g.pq()).noalias() = Wm * view(xn, g.C, g.pq(), g.pq());
-    } else {
-      for (int64_t p0 = 0; p0 < g.P; p0 += band) {
-        const int64_t p1 = std::min(g.P, p0 + band), width = (p1 - p0) * g.Q;
-        im2col_band(xn, g, p0, p1, col.data());
-        view(yn + p0 * g.Q, g.K, width, g.pq()).noalias() = Wm * view(col.data(), g.crs(), width, width);
+  const std::vector<Band> bands = split_into_bands(g, cpu_threads());
+  const int64_t max_width = g.band_rows() * g.Q;
+#pragma omp parallel if (bands.size() > 1)
+  {
+    std::vector<T> col(g.col_is_input() ? 0 : static_cast<size_t>(g.crs() * max_width));
+#pragma omp for schedule(dynamic)
+    for (size_t i = 0; i < bands.size(); ++i) {
+      const Band& b = bands[i];
+      const int64_t width = (b.p1 - b.p0) * g.Q;
+      const T* xn = x + b.n * g.C * g.H * g.W;
+      T* yb = y + b.n * g.K * g.pq() + b.p0 * g.Q;  // Y_n's columns p0*Q .. p1*Q
+      if (g.col_is_input()) {
+        view(yb, g.K, width, g.pq()).noalias() = Wm * view(xn + b.p0 * g.Q, g.C, width, g.pq());
+      } else {
+        im2col_rows(xn, g, b.p0, b.p1, 0, g.crs(), col.data());
+        view(yb, g.K, width, g.pq()).noalias() = Wm * view(col.data(), g.crs(), width, width);
       }
-    }
-    if (bias) {
-#pragma omp parallel for schedule(static) if (g.K * g.pq() > kParallelMinElements)
-      for (int64_t k = 0; k < g.K; ++k) {
-        T* row = yn + k * g.pq();
-        for (int64_t i = 0; i < g.pq(); ++i) row[i] += bias[k];
-      }
+      if (bias)
+        for (int64_t k = 0; k < g.K; ++k) {
+          T* row = yb + k * g.pq();
+          for (int64_t j = 0; j < width; ++j) row[j] += bias[k];
+        }
     }
   }
 }
@@ -175,7 +212,7 @@ void conv2d_backward_cpu(const T* x, const T* w, const T* dy, const ConvGeometry
       const auto dY = view(dyn + p0 * g.Q, g.K, width, g.pq());
       auto colm = view(col.data(), g.crs(), width, width);
       if (dw) {
-        im2col_band(xn, g, p0, p1, col.data());
+        im2col_band_parallel(xn, g, p0, p1, col.data());
         dW.noalias() += dY * colm.transpose();
       }
       if (dx) {

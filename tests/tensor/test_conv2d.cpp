@@ -156,8 +156,8 @@ TEST(Conv2d, YoloLayerKindsMatchNaiveLoopFloat32) {
 }
 
 // Big enough that the im2col buffer (CRS*Q = 576*160 elements per output row against a budget of
-// 4 Mi elements) is filled in several bands of output rows; the bands of one image overlap in x,
-// so col2im must accumulate across them.
+// 1 Mi elements) is filled in many bands of output rows (16 here, 4 even at a 4x larger budget). The
+// bands of one image overlap in x, so the backward's col2im must accumulate across them.
 TEST(Conv2d, BandedIm2colMatchesNaiveLoop) {
   expect_matches_naive_float32({1, 64, 160, 160, 4, 3, 1, 1}, true, 31);
   expect_matches_naive_float32({1, 64, 321, 321, 2, 3, 2, 1}, false, 32);
