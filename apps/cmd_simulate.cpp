@@ -19,7 +19,7 @@ static const char* kSimulateUsage =
     "  --particles K       clean particles per micrograph (default 30)\n"
     "  --side-fraction F   share of side views (default 0.5)\n"
     "  --defocus UM        underfocus in micrometres (default 2.5)\n"
-    "  --dose E            electrons per A^2 (default 22)\n"
+    "  --dose E            effective electrons per A^2 (default 2)\n"
     "  --ice-gradient G    relative intensity change across the image (default 0.25)\n"
     "  --carbon P          probability of a carbon edge (default 0.5)\n"
     "  --debris K          free debris blobs (default 20)\n"

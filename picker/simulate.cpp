@@ -102,6 +102,30 @@ double bounding_radius(const SimObject& o, const KlhGeometry& g) {
   return o.box.cls == 0 ? g.diameter_px / 2 : std::hypot(g.diameter_px / 2, o.length_px / 2);
 }
 
+// The CCD's scintillator spreads each electron over neighbouring pixels: a separable Gaussian PSF applied after
+// the shot noise, which makes the noise grain a few pixels wide as in the real KLH images.
+void blur_detector_psf(std::vector<float>& img, int n, double sigma) {
+  if (sigma <= 0) return;
+  const int r = int(std::ceil(3 * sigma));
+  std::vector<double> k(2 * r + 1);
+  double sum = 0;
+  for (int i = -r; i <= r; ++i) sum += k[i + r] = std::exp(-0.5 * i * i / (sigma * sigma));
+  for (double& v : k) v /= sum;
+  std::vector<float> tmp(img.size());
+  for (int pass = 0; pass < 2; ++pass) {  // rows, then columns; edges clamp
+    for (int y = 0; y < n; ++y)
+      for (int x = 0; x < n; ++x) {
+        double acc = 0;
+        for (int i = -r; i <= r; ++i) {
+          const int xx = std::clamp(pass == 0 ? x + i : x, 0, n - 1), yy = std::clamp(pass == 0 ? y : y + i, 0, n - 1);
+          acc += k[i + r] * img[size_t(yy) * n + xx];
+        }
+        tmp[size_t(y) * n + x] = float(acc);
+      }
+    img.swap(tmp);
+  }
+}
+
 }  // namespace
 
 SimulatedMicrograph simulate_micrograph(const SimulationParams& P, int index) {
@@ -109,7 +133,9 @@ SimulatedMicrograph simulate_micrograph(const SimulationParams& P, int index) {
   if (P.pixel_A <= 0 || P.dose_e_per_A2 <= 0) throw Error("simulate: pixel size and dose must be positive");
   const int N = P.size;
   const KlhGeometry g = KlhGeometry::from_pixel_size(P.pixel_A);
-  SimRng rng(P.seed * 0x100000001B3ull + static_cast<uint64_t>(index) * 0x9E3779B97F4A7C15ull + 1);
+  // Hash seed and index separately: splitmix64 steps its state by a constant, so a plain "seed + index * step"
+  // would make micrograph i+1 the sequence of micrograph i shifted by one draw.
+  SimRng rng(SimRng(P.seed).next() ^ SimRng(0xC0FFEEull + static_cast<uint64_t>(index)).next());
   SimulatedMicrograph m;
   m.size = N;
   std::vector<float> phi(size_t(N) * N, 0.0f);
@@ -201,7 +227,7 @@ SimulatedMicrograph simulate_micrograph(const SimulationParams& P, int index) {
       for (int x = 0; x < N; ++x) {
         const float c = float(1.0 / (1.0 + std::exp(-carbon.signed_distance(x, y) / 1.5)));
         carbon_mask[size_t(y) * N + x] = c;
-        phi[size_t(y) * N + x] += float(5 * P.particle_phase) * c;
+        phi[size_t(y) * N + x] += float(2 * P.particle_phase) * c;
       }
 
   // Weak-phase image through the CTF, on a power-of-two grid (zero-padded when N is not one).
@@ -233,9 +259,10 @@ SimulatedMicrograph simulate_micrograph(const SimulationParams& P, int index) {
       const size_t i = size_t(y) * N + x;
       const double ramp = ((x - N / 2.0) * gx + (y - N / 2.0) * gy) / N;  // in [-0.71, 0.71]
       double intensity = (1.0 + spec[size_t(y) * F + x].real()) * (1.0 - P.ice_gradient * ramp);
-      if (carbon.present) intensity *= 1.0 - 0.06 * carbon_mask[i];
+      if (carbon.present) intensity *= 1.0 - 0.04 * carbon_mask[i];
       m.counts[i] = float(rng.poisson(std::max(0.0, m.mean_counts * intensity)));
     }
+  blur_detector_psf(m.counts, N, P.detector_psf_px);
   return m;
 }
 

@@ -11,7 +11,7 @@
 //        I(k) = delta(k) - 2 [sqrt(1 - A^2) sin chi(k) + A cos chi(k)] E(k) Phi(k),
 //        chi(k) = pi lambda df k^2 - pi/2 Cs lambda^3 k^4 (df > 0 = underfocus), E(k) = exp(-B k^2 / 4);
 //   4. amplitude terms: ice-thickness gradient and carbon absorption multiply I;
-//   5. shot noise: counts ~ Poisson(dose * pixel^2 * I).
+//   5. shot noise: counts ~ Poisson(dose * pixel^2 * I), then the detector PSF (Gaussian blur).
 // Output image: float counts (mean ~ dose * pixel^2); to_grey() maps them to 8 bits with the real KLH PNG's
 // mean (~85 of 255).
 #pragma once
@@ -35,9 +35,12 @@ struct SimulationParams {
   double carbon_probability = 0.5;
   double min_spacing_px = 0;    // between clean particle centres; 0 = 1.1 x the top-view diameter
   double defocus_um = 2.5, cs_mm = 2.0, voltage_kv = 120.0, amplitude_contrast = 0.07, bfactor_A2 = 600.0;
-  double dose_e_per_A2 = 22.0;
+  // Effective (DQE-weighted) dose: a 2001 CCD at 120 kV counts far fewer independent electrons than were
+  // incident; 2 e/A^2 with the PSF below gives the real images' noise level (std/mean ~ 0.11) and grain.
+  double dose_e_per_A2 = 2.0;
+  double detector_psf_px = 0.9;  // Gaussian sigma of the detector point-spread function
   double ice_gradient = 0.25;   // relative change of transmitted intensity across the image
-  double particle_phase = 0.12; // peak projected phase of a particle wall (rad); sets the contrast
+  double particle_phase = 0.22; // peak projected phase of a particle wall (rad); sets the contrast
 };
 
 // KLH sizes (nm) -> pixels: top-view diameter, side-view width and length.

@@ -50,6 +50,10 @@ TEST(Simulator, SameSeedSameBytesOtherSeedDiffers) {
   EXPECT_EQ(a.counts, b.counts);
   EXPECT_EQ(a.to_grey(), b.to_grey());
   EXPECT_NE(a.counts, c.counts);
+  // Micrographs of one run are independent: no shared layout between index 0 and index 2.
+  const SimulatedMicrograph a2 = simulate_micrograph(small_params(5), 2);
+  for (const SimObject& o : a.objects)
+    for (const SimObject& o2 : a2.objects) EXPECT_GT(std::hypot(o.box.x - o2.box.x, o.box.y - o2.box.y), 1e-6);
   const std::string d1 = (std::filesystem::temp_directory_path() / "yp_sim_det1").string();
   const std::string d2 = (std::filesystem::temp_directory_path() / "yp_sim_det2").string();
   write_simulated(d1, "m", a);
