@@ -12,9 +12,12 @@
 //             running im2col and a single-threaded GEMM on its own buffer.
 //   backward: dW += dY_band * col_band^T and dx += col2im(W^T * dY_band). Bands of one image
 //             overlap in x (a 3x3 kernel reads input rows shared by neighbouring output rows), so
-//             col2im accumulates (+=) into dx and the bands run one after the other, each using
-//             every thread (Eigen's parallel GEMM; im2col split by col rows, col2im by channels).
+//             col2im accumulates (+=) into dx and the bands of one image run one after the other.
+//             Threads split the images when there are enough; otherwise every band uses all threads
+//             (Eigen's parallel GEMM; im2col split by col rows, col2im by channels).
 #include "tensor/ops/conv2d.h"
+
+#include <omp.h>
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -114,13 +117,14 @@ void im2col_band_parallel(const T* x, const ConvGeometry& g, int64_t p0, int64_t
   for (int64_t row = 0; row < rows; ++row) im2col_rows(x, g, p0, p1, row, row + 1, col);
 }
 
-// The adjoint of im2col_band: dx[c, p*stride - pad + r, q*stride - pad + s] += dcol[(c*R + r)*S + s][(p - p0)*Q + q].
-// Several (r, s, p, q) hit one dx element, so threads split the channels: each owns whole dx planes.
+// The adjoint of im2col_rows: dx[c, p*stride - pad + r, q*stride - pad + s] += dcol[(c*R + r)*S + s][(p - p0)*Q + q]
+// for channels [c_begin, c_end). Several (r, s, p, q) hit one dx element, so a parallel caller splits
+// the channels: each thread then owns whole dx planes.
 template <typename T>
-void col2im_band(const T* dcol, const ConvGeometry& g, int64_t p0, int64_t p1, T* dx) {
+void col2im_channels(const T* dcol, const ConvGeometry& g, int64_t p0, int64_t p1, int64_t c_begin, int64_t c_end,
+                     T* dx) {
   const int64_t width = (p1 - p0) * g.Q;
-#pragma omp parallel for schedule(static) if (g.crs() * width > kParallelMinElements)
-  for (int64_t c = 0; c < g.C; ++c) {
+  for (int64_t c = c_begin; c < c_end; ++c) {
     T* dxc = dx + c * g.H * g.W;
     for (int64_t r = 0; r < g.R; ++r) {
       for (int64_t s = 0; s < g.S; ++s) {
@@ -135,6 +139,12 @@ void col2im_band(const T* dcol, const ConvGeometry& g, int64_t p0, int64_t p1, T
       }
     }
   }
+}
+
+template <typename T>
+void col2im_band_parallel(const T* dcol, const ConvGeometry& g, int64_t p0, int64_t p1, T* dx) {
+#pragma omp parallel for schedule(static) if (g.crs() * (p1 - p0) * g.Q > kParallelMinElements)
+  for (int64_t c = 0; c < g.C; ++c) col2im_channels(dcol, g, p0, p1, c, c + 1, dx);
 }
 
 // One band of output rows [p0, p1) of image n: the forward's unit of parallel work.
@@ -188,38 +198,66 @@ void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvG
   }
 }
 
+// The backward of one image: dW_acc += dY_n col_n^T, dx_n = col2im(W^T dY_n) (dx_n zeroed by the
+// caller unless col is x). Called from inside an OpenMP region, every step runs on the calling
+// thread (nested regions get one thread, Eigen stays serial); called outside, every step uses all.
+template <typename T>
+void conv2d_backward_image(const T* xn, const T* w, const T* dyn, const ConvGeometry& g, T* dxn, T* dw_acc,
+                           std::vector<T>& col) {
+  const auto Wm = view(w, g.K, g.crs(), g.crs());
+  auto dW = view(dw_acc, dw_acc ? g.K : 0, g.crs(), g.crs());
+  if (g.col_is_input()) {
+    const auto dY = view(dyn, g.K, g.pq(), g.pq());
+    if (dw_acc) dW.noalias() += dY * view(xn, g.C, g.pq(), g.pq()).transpose();
+    if (dxn) view(dxn, g.C, g.pq(), g.pq()).noalias() = Wm.transpose() * dY;
+    return;
+  }
+  const int64_t band = g.band_rows();
+  col.resize(static_cast<size_t>(g.crs() * band * g.Q));
+  for (int64_t p0 = 0; p0 < g.P; p0 += band) {
+    const int64_t p1 = std::min(g.P, p0 + band), width = (p1 - p0) * g.Q;
+    const auto dY = view(dyn + p0 * g.Q, g.K, width, g.pq());
+    auto colm = view(col.data(), g.crs(), width, width);
+    if (dw_acc) {
+      im2col_band_parallel(xn, g, p0, p1, col.data());
+      dW.noalias() += dY * colm.transpose();
+    }
+    if (dxn) {
+      colm.noalias() = Wm.transpose() * dY;  // the buffer now holds dcol
+      col2im_band_parallel(col.data(), g, p0, p1, dxn);
+    }
+  }
+}
+
 // dx, dw, db may each be null (that gradient is not wanted). dx and dw are overwritten.
+// With at least as many images as threads, threads take whole images (no barrier inside, each with
+// its own dW partial, summed in thread order so results do not depend on timing); otherwise images
+// run one after the other with every thread inside each step.
 template <typename T>
 void conv2d_backward_cpu(const T* x, const T* w, const T* dy, const ConvGeometry& g, T* dx, T* dw, T* db) {
-  const auto Wm = view(w, g.K, g.crs(), g.crs());
-  auto dW = view(dw, dw ? g.K : 0, g.crs(), g.crs());
-  if (dw) dW.setZero();
-  if (dx && !g.col_is_input()) std::fill(dx, dx + g.N * g.C * g.H * g.W, T(0));
-  const int64_t band = g.band_rows();
-  std::vector<T> col((dx || dw) && !g.col_is_input() ? static_cast<size_t>(g.crs() * band * g.Q) : 0);
-  for (int64_t n = 0; n < g.N; ++n) {
-    const T* xn = x + n * g.C * g.H * g.W;
-    const T* dyn = dy + n * g.K * g.pq();
-    T* dxn = dx ? dx + n * g.C * g.H * g.W : nullptr;
-    if (g.col_is_input()) {
-      const auto dY = view(dyn, g.K, g.pq(), g.pq());
-      if (dw) dW.noalias() += dY * view(xn, g.C, g.pq(), g.pq()).transpose();
-      if (dx) view(dxn, g.C, g.pq(), g.pq()).noalias() = Wm.transpose() * dY;
-      continue;
+  const int64_t image = g.C * g.H * g.W, out_image = g.K * g.pq(), dw_size = g.K * g.crs();
+  if (dx && !g.col_is_input()) std::fill(dx, dx + g.N * image, T(0));
+  if (dw) std::fill(dw, dw + dw_size, T(0));
+  const int threads = cpu_threads();
+  if (threads > 1 && g.N >= threads) {
+    std::vector<std::vector<T>> partial_dw(static_cast<size_t>(threads));
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<T>& mine = partial_dw[static_cast<size_t>(omp_get_thread_num())];
+      if (dw) mine.assign(static_cast<size_t>(dw_size), T(0));
+      std::vector<T> col;
+#pragma omp for schedule(static)
+      for (int64_t n = 0; n < g.N; ++n)
+        conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr,
+                              dw ? mine.data() : nullptr, col);
     }
-    for (int64_t p0 = 0; p0 < g.P; p0 += band) {
-      const int64_t p1 = std::min(g.P, p0 + band), width = (p1 - p0) * g.Q;
-      const auto dY = view(dyn + p0 * g.Q, g.K, width, g.pq());
-      auto colm = view(col.data(), g.crs(), width, width);
-      if (dw) {
-        im2col_band_parallel(xn, g, p0, p1, col.data());
-        dW.noalias() += dY * colm.transpose();
-      }
-      if (dx) {
-        colm.noalias() = Wm.transpose() * dY;  // the buffer now holds dcol
-        col2im_band(col.data(), g, p0, p1, dxn);
-      }
-    }
+    if (dw)
+      for (const std::vector<T>& part : partial_dw)
+        for (int64_t i = 0; i < (int64_t)part.size(); ++i) dw[i] += part[(size_t)i];
+  } else {
+    std::vector<T> col;
+    for (int64_t n = 0; n < g.N; ++n)
+      conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr, dw, col);
   }
   if (db) {
 #pragma omp parallel for schedule(static) if (g.N * g.K * g.pq() > kParallelMinElements)

@@ -2,7 +2,9 @@
 //   x (N, C, H, W), weight (K, C, R, S), bias (K) or undefined
 //   y[n,k,p,q] = bias[k] + sum_{c,r,s} w[k,c,r,s] * x[n, c, p*stride - pad + r, q*stride - pad + s]
 //   P = (H + 2 pad - R) / stride + 1,  Q = (W + 2 pad - S) / stride + 1
-// CPU: im2col + Eigen GEMM per image (1x1/stride-1/pad-0 convs use x directly as the GEMM operand).
+// CPU: im2col + Eigen GEMM per band of output rows (col buffer <= 4 MB per thread); 1x1/stride-1/pad-0
+// convs use x directly as the GEMM operand. float32 and float64 (for gradient checks); CPU tensors only
+// until the CUDA path is wired.
 // Backward: dW = dY * col^T, dcol = W^T * dY then col2im, db = sum of dY. See docs/conv2d.md.
 #pragma once
 
