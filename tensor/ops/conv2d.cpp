@@ -171,6 +171,7 @@ std::vector<Band> split_into_bands(const ConvGeometry& g, int threads) {
 // band, which matters when another process takes a core away (see docs/perf.md).
 template <typename T>
 void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
+  if (g.N == 0) return;
   const auto Wm = view(w, g.K, g.crs(), g.crs());
   const std::vector<Band> bands = split_into_bands(g, cpu_threads());
   const int64_t max_width = g.band_rows() * g.Q;
@@ -290,6 +291,9 @@ ConvGeometry check_and_measure(const Tensor& x, const Tensor& weight, const Tens
     YP_CHECK(bias.shape() == Shape{weight.size(0)},
              "conv2d: bias must be (" + std::to_string(weight.size(0)) + ",), got " + shape_str(bias.shape()));
   }
+  YP_CHECK(x.size(1) >= 1 && weight.size(0) >= 1,
+           "conv2d: needs at least one input and one output channel, got x " + shape_str(x.shape()) +
+               " and weight " + shape_str(weight.shape()));
   ConvGeometry g;
   g.N = x.size(0), g.C = x.size(1), g.H = x.size(2), g.W = x.size(3);
   g.K = weight.size(0), g.R = weight.size(2), g.S = weight.size(3);

@@ -176,4 +176,8 @@ TEST(Conv2d, BadShapesAreClearErrors) {
   EXPECT_THROW(conv2d(x, Tensor::zeros({4, 3, 3, 3}), Tensor(), {0, 1}), Error);
   EXPECT_THROW(conv2d(x, Tensor::zeros({4, 3, 3, 3}, DType::F64), Tensor(), {}), Error);
   EXPECT_THROW(conv2d(Tensor::zeros({3, 8, 8}), Tensor::zeros({4, 3, 3, 3}), Tensor(), {}), Error);
+  EXPECT_THROW(conv2d(Tensor::zeros({1, 0, 8, 8}), Tensor::zeros({4, 0, 3, 3}), Tensor(), {}), Error);
+  // An empty batch is not an error: it gives an empty output.
+  EXPECT_EQ(conv2d(Tensor::zeros({0, 3, 8, 8}), Tensor::zeros({4, 3, 3, 3}), Tensor(), {1, 1}).shape(),
+            (Shape{0, 4, 8, 8}));
 }
