@@ -1,0 +1,235 @@
+// test_nms.cpp: non_max_suppression on hand-made predictions (each YOLOv5 rule on its own), a random
+// property check of the greedy suppression, scale_boxes, and the golden bus.jpg detections from the
+// decoded predictions of an independent implementation (../shared/golden/yolov5n_coco).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "tests/support/shared_data.h"
+#include "yolo/nms.h"
+
+namespace yp::yolo {
+namespace {
+
+constexpr int kNc = 3;
+
+// One prediction row: centre, size, objectness, class probabilities.
+std::vector<float> row(float cx, float cy, float w, float h, float obj, std::vector<float> cls) {
+  std::vector<float> r = {cx, cy, w, h, obj};
+  cls.resize(kNc, 0.f);
+  r.insert(r.end(), cls.begin(), cls.end());
+  return r;
+}
+
+std::vector<Detection> run(const std::vector<std::vector<float>>& rows, const NmsOptions& o = {}) {
+  std::vector<float> flat;
+  for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  return non_max_suppression(flat.data(), static_cast<int64_t>(rows.size()), 5 + kNc, o);
+}
+
+TEST(Nms, OverlappingSameClassIsSuppressed) {
+  // IoU of 20x20 boxes shifted by 2 px: 18*20 / (2*400 - 360) = 0.818 > 0.45.
+  const auto d = run({row(50, 50, 20, 20, 0.9f, {0.9f}), row(52, 50, 20, 20, 0.8f, {0.9f})});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FLOAT_EQ(d[0].conf, 0.81f);
+  EXPECT_FLOAT_EQ(d[0].x1, 40.f);
+  EXPECT_FLOAT_EQ(d[0].y2, 60.f);
+}
+
+TEST(Nms, DifferentClassesAreKeptUnlessAgnostic) {
+  const std::vector<std::vector<float>> rows = {row(50, 50, 20, 20, 0.9f, {0.9f, 0.1f}),
+                                                row(52, 50, 20, 20, 0.8f, {0.1f, 0.9f})};
+  const auto d = run(rows);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].cls, 0);
+  EXPECT_EQ(d[1].cls, 1);
+  NmsOptions agnostic;
+  agnostic.agnostic = true;
+  const auto a = run(rows, agnostic);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].cls, 0);
+}
+
+TEST(Nms, DisjointBoxesAllKeptInScoreOrder) {
+  const auto d = run({row(10, 10, 10, 10, 0.5f, {0.9f}), row(100, 10, 10, 10, 0.9f, {0.9f}),
+                      row(200, 10, 10, 10, 0.7f, {0.9f})});
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_GT(d[0].conf, d[1].conf);
+  EXPECT_GT(d[1].conf, d[2].conf);
+  EXPECT_FLOAT_EQ(d[0].x1, 95.f);
+}
+
+TEST(Nms, MultiLabelKeepsEveryClassAboveThreshold) {
+  const std::vector<std::vector<float>> rows = {row(50, 50, 20, 20, 0.9f, {0.8f, 0.6f, 0.2f})};
+  EXPECT_EQ(run(rows).size(), 1u);  // best class only: 0.72
+  NmsOptions ml;
+  ml.multi_label = true;
+  const auto d = run(rows, ml);  // 0.72 and 0.54 pass 0.25; 0.18 does not
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].cls, 0);
+  EXPECT_EQ(d[1].cls, 1);
+  EXPECT_FLOAT_EQ(d[1].conf, 0.6f * 0.9f);
+}
+
+TEST(Nms, MaxDetTruncatesAfterSuppression) {
+  std::vector<std::vector<float>> rows;
+  for (int i = 0; i < 6; ++i) rows.push_back(row(20.f + 50 * i, 20, 10, 10, 0.3f + 0.1f * i, {1.f}));
+  NmsOptions o;
+  o.max_det = 4;
+  const auto d = run(rows, o);
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_FLOAT_EQ(d[0].conf, 0.8f);
+  EXPECT_FLOAT_EQ(d[3].conf, 0.5f);
+}
+
+TEST(Nms, MaxNmsLimitsCandidatesBeforeSuppression) {
+  std::vector<std::vector<float>> rows;
+  for (int i = 0; i < 5; ++i) rows.push_back(row(20.f + 50 * i, 20, 10, 10, 0.3f + 0.1f * i, {1.f}));
+  NmsOptions o;
+  o.max_nms = 2;
+  EXPECT_EQ(run(rows, o).size(), 2u);
+}
+
+TEST(Nms, ThresholdsAreStrict) {
+  // obj exactly at conf_thres: dropped in step 1 even with class probability 1.
+  EXPECT_TRUE(run({row(50, 50, 20, 20, 0.25f, {1.f})}).empty());
+  // obj passes but obj * cls = 0.5 * 0.5 = 0.25 exactly: dropped in step 4.
+  EXPECT_TRUE(run({row(50, 50, 20, 20, 0.5f, {0.5f})}).empty());
+  EXPECT_EQ(run({row(50, 50, 20, 20, 0.5f, {0.5001f})}).size(), 1u);
+  // IoU exactly 0.5 (inter 200, union 400) is not suppressed at iou_thres 0.5; 0.49 suppresses it.
+  const std::vector<std::vector<float>> pair = {row(10, 10, 20, 20, 0.9f, {1.f}), row(5, 10, 10, 20, 0.8f, {1.f})};
+  NmsOptions o;
+  o.iou_thres = 0.5;
+  EXPECT_EQ(run(pair, o).size(), 2u);
+  o.iou_thres = 0.49;
+  EXPECT_EQ(run(pair, o).size(), 1u);
+}
+
+TEST(Nms, ClassFilter) {
+  NmsOptions o;
+  o.classes = {2};
+  const auto d = run({row(10, 10, 10, 10, 0.9f, {0.9f}), row(100, 10, 10, 10, 0.9f, {0, 0, 0.8f})}, o);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].cls, 2);
+}
+
+TEST(Nms, RejectsBadShapes) {
+  EXPECT_THROW(non_max_suppression(Tensor::zeros({2, 10}), NmsOptions{}), Error);
+  EXPECT_THROW(non_max_suppression(Tensor::zeros({1, 10, 5}), NmsOptions{}), Error);
+}
+
+TEST(Nms, BatchedTensorGivesOneListPerImage) {
+  const std::vector<float> a = row(50, 50, 20, 20, 0.9f, {0.9f}), empty = row(50, 50, 20, 20, 0.1f, {0.9f});
+  std::vector<float> flat = a;
+  flat.insert(flat.end(), empty.begin(), empty.end());
+  const auto d = non_max_suppression(Tensor::from_vector(flat, {2, 1, 5 + kNc}), NmsOptions{});
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].size(), 1u);
+  EXPECT_TRUE(d[1].empty());
+}
+
+// On random boxes, the greedy result must satisfy both halves of its definition: no two kept boxes overlap
+// by more than the threshold, and every dropped box overlaps a kept box that scored at least as high.
+TEST(Nms, GreedyPropertiesOnRandomBoxes) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> pos(0, 200), size(5, 60);
+  const double thr = 0.45;
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<float> boxes;
+    for (int i = 0; i < 150; ++i) {
+      const float x = pos(rng), y = pos(rng);
+      boxes.insert(boxes.end(), {x, y, x + size(rng), y + size(rng)});
+    }
+    const std::vector<int64_t> keep = greedy_nms(boxes, thr);
+    std::vector<char> kept(150, 0);
+    for (size_t a = 0; a < keep.size(); ++a) {
+      kept[static_cast<size_t>(keep[a])] = 1;
+      if (a > 0) {
+        ASSERT_LT(keep[a - 1], keep[a]);
+      }
+      for (size_t b = a + 1; b < keep.size(); ++b) ASSERT_LE(box_iou(&boxes[4 * keep[a]], &boxes[4 * keep[b]]), thr);
+    }
+    for (int64_t j = 0; j < 150; ++j) {
+      if (kept[static_cast<size_t>(j)]) continue;
+      bool covered = false;
+      for (int64_t k : keep) covered |= k < j && box_iou(&boxes[4 * k], &boxes[4 * j]) > thr;
+      ASSERT_TRUE(covered) << "box " << j << " dropped without a kept box above the threshold";
+    }
+  }
+}
+
+TEST(ScaleBoxes, UndoesTheLetterbox) {
+  // zidane.jpg 1280x720 letterboxed to 640x384: gain 0.5, pad_y (384 - 360) / 2 = 12.
+  std::vector<Detection> d = {{100.f, 50.f, 300.f, 200.f, 0.9f, 0}};
+  scale_boxes(d, 640, 384, 1280, 720);
+  EXPECT_FLOAT_EQ(d[0].x1, 200.f);
+  EXPECT_FLOAT_EQ(d[0].y1, 76.f);
+  EXPECT_FLOAT_EQ(d[0].x2, 600.f);
+  EXPECT_FLOAT_EQ(d[0].y2, 376.f);
+  // Round trip from the original image for an odd shape, and clipping to the image.
+  const int iw = 1001, ih = 667, lw = 640, lh = 448;
+  const double gain = std::min(double(lh) / ih, double(lw) / iw), px = (lw - iw * gain) / 2, py = (lh - ih * gain) / 2;
+  const double box[4] = {12.5, 30.25, 998.0, 600.0};
+  std::vector<Detection> e = {{float(box[0] * gain + px), float(box[1] * gain + py), float(box[2] * gain + px),
+                               float(box[3] * gain + py), 0.5f, 3},
+                              {-5.f, -5.f, 700.f, 500.f, 0.4f, 1}};
+  scale_boxes(e, lw, lh, iw, ih);
+  EXPECT_NEAR(e[0].x1, box[0], 1e-3);
+  EXPECT_NEAR(e[0].y1, box[1], 1e-3);
+  EXPECT_NEAR(e[0].x2, box[2], 1e-3);
+  EXPECT_NEAR(e[0].y2, box[3], 1e-3);
+  EXPECT_EQ(e[1].x1, 0.f);
+  EXPECT_EQ(e[1].y1, 0.f);
+  EXPECT_EQ(e[1].x2, float(iw));
+  EXPECT_EQ(e[1].y2, float(ih));
+}
+
+std::vector<float> read_f32(const std::string& path, size_t count) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<float> v(count);
+  f.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(count * sizeof(float)));
+  EXPECT_EQ(static_cast<size_t>(f.gcount()), count * sizeof(float)) << path;
+  EXPECT_EQ(f.peek(), EOF) << path << " is longer than expected";
+  return v;
+}
+
+TEST(NmsGolden, BusDetectionsFromDecodedPredictions) {
+  YP_REQUIRE_SHARED(decoded_path, "golden/yolov5n_coco/bus.decoded.f32");
+  YP_REQUIRE_SHARED(det_path, "golden/yolov5n_coco/bus.detections.txt");
+  // README: decoded [1, 18900, 85] for the 480x640 (W x H) letterboxed input of the 810x1080 bus.jpg.
+  const std::vector<float> pred = read_f32(decoded_path, 18900u * 85u);
+  NmsOptions o;
+  o.max_det = 1000;
+  std::vector<Detection> got = non_max_suppression(pred.data(), 18900, 85, o);
+  scale_boxes(got, 480, 640, 810, 1080);
+
+  std::ifstream f(det_path);
+  std::string line;
+  std::vector<Detection> want;
+  while (std::getline(f, line)) {
+    std::istringstream s(line);
+    Detection d;
+    std::string name;
+    if (s >> d.cls >> name >> d.conf >> d.x1 >> d.y1 >> d.x2 >> d.y2) want.push_back(d);
+  }
+  ASSERT_EQ(want.size(), 5u);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i].cls, want[i].cls) << "detection " << i;
+    EXPECT_NEAR(got[i].conf, want[i].conf, 0.005) << "detection " << i;
+    EXPECT_NEAR(got[i].x1, want[i].x1, 1.0) << "detection " << i;
+    EXPECT_NEAR(got[i].y1, want[i].y1, 1.0) << "detection " << i;
+    EXPECT_NEAR(got[i].x2, want[i].x2, 1.0) << "detection " << i;
+    EXPECT_NEAR(got[i].y2, want[i].y2, 1.0) << "detection " << i;
+    // The file has 2 decimals (4 for the score); the same decoded input should agree far more tightly.
+    EXPECT_NEAR(got[i].x1, want[i].x1, 0.006) << "detection " << i;
+    EXPECT_NEAR(got[i].conf, want[i].conf, 6e-5) << "detection " << i;
+  }
+}
+
+}  // namespace
+}  // namespace yp::yolo

@@ -1,0 +1,132 @@
+// nms.cpp: non_max_suppression, greedy_nms, scale_boxes (nms.h; the rules are listed there and in
+// docs/inference.md).
+#include "yolo/nms.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace yp::yolo {
+
+float box_iou(const float* a, const float* b) {
+  const float area_a = (a[2] - a[0]) * (a[3] - a[1]), area_b = (b[2] - b[0]) * (b[3] - b[1]);
+  const float w = std::max(0.f, std::min(a[2], b[2]) - std::max(a[0], b[0]));
+  const float h = std::max(0.f, std::min(a[3], b[3]) - std::max(a[1], b[1]));
+  const float inter = w * h;
+  return inter / (area_a + area_b - inter);
+}
+
+std::vector<int64_t> greedy_nms(const std::vector<float>& boxes, double iou_thres) {
+  const int64_t n = static_cast<int64_t>(boxes.size() / 4);
+  std::vector<char> suppressed(static_cast<size_t>(n), 0);
+  std::vector<int64_t> keep;
+  for (int64_t i = 0; i < n; ++i) {
+    if (suppressed[static_cast<size_t>(i)]) continue;
+    keep.push_back(i);
+    for (int64_t j = i + 1; j < n; ++j)
+      if (!suppressed[static_cast<size_t>(j)] && box_iou(&boxes[4 * i], &boxes[4 * j]) > iou_thres)
+        suppressed[static_cast<size_t>(j)] = 1;
+  }
+  return keep;
+}
+
+std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, int64_t row_size,
+                                           const NmsOptions& o) {
+  YP_CHECK(row_size > 5, "non_max_suppression: rows of " + std::to_string(row_size) +
+                             " values; expected 5 + nc with nc >= 1");
+  YP_CHECK(o.conf_thres >= 0 && o.conf_thres <= 1 && o.iou_thres >= 0 && o.iou_thres <= 1,
+           "non_max_suppression: conf and iou thresholds must lie in [0, 1]");
+  const int nc = static_cast<int>(row_size - 5);
+  auto class_allowed = [&](int c) {
+    return o.classes.empty() || std::find(o.classes.begin(), o.classes.end(), c) != o.classes.end();
+  };
+
+  // Steps 1-5: candidates as Detection rows in the letterboxed input's pixels.
+  std::vector<Detection> cand;
+  for (int64_t r = 0; r < n_pred; ++r) {
+    const float* p = rows + r * row_size;
+    const float obj = p[4];
+    if (!(obj > o.conf_thres)) continue;
+    Detection box;
+    box.x1 = p[0] - p[2] / 2.f;
+    box.y1 = p[1] - p[3] / 2.f;
+    box.x2 = p[0] + p[2] / 2.f;
+    box.y2 = p[1] + p[3] / 2.f;
+    if (o.multi_label) {
+      for (int c = 0; c < nc; ++c) {
+        const float score = p[5 + c] * obj;
+        if (score > o.conf_thres && class_allowed(c)) {
+          box.conf = score;
+          box.cls = c;
+          cand.push_back(box);
+        }
+      }
+    } else {
+      int best = 0;
+      float best_score = p[5] * obj;
+      for (int c = 1; c < nc; ++c)
+        if (p[5 + c] * obj > best_score) best_score = p[5 + c] * obj, best = c;
+      if (best_score > o.conf_thres && class_allowed(best)) {
+        box.conf = best_score;
+        box.cls = best;
+        cand.push_back(box);
+      }
+    }
+  }
+  // Step 6.
+  std::stable_sort(cand.begin(), cand.end(), [](const Detection& a, const Detection& b) { return a.conf > b.conf; });
+  if (static_cast<int64_t>(cand.size()) > o.max_nms) cand.resize(static_cast<size_t>(o.max_nms));
+  // Step 7: offset each class into its own region of the plane.
+  std::vector<float> offset_boxes(cand.size() * 4);
+  for (size_t i = 0; i < cand.size(); ++i) {
+    const float off = o.agnostic ? 0.f : static_cast<float>(cand[i].cls) * o.max_wh;
+    offset_boxes[4 * i] = cand[i].x1 + off;
+    offset_boxes[4 * i + 1] = cand[i].y1 + off;
+    offset_boxes[4 * i + 2] = cand[i].x2 + off;
+    offset_boxes[4 * i + 3] = cand[i].y2 + off;
+  }
+  std::vector<Detection> out;
+  for (int64_t i : greedy_nms(offset_boxes, o.iou_thres)) {
+    if (static_cast<int>(out.size()) >= o.max_det) break;  // step 8
+    out.push_back(cand[static_cast<size_t>(i)]);
+  }
+  return out;
+}
+
+std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, const NmsOptions& o) {
+  YP_CHECK(pred.defined() && pred.dim() == 3 && pred.size(2) > 5,
+           "non_max_suppression: expected predictions (N, n_pred, 5 + nc), got " +
+               (pred.defined() ? shape_str(pred.shape()) : std::string("an undefined tensor")));
+  const Tensor p = pred.to(Device::CPU).to(DType::F32);
+  const int64_t n = p.size(0), rows = p.size(1), row_size = p.size(2);
+  std::vector<std::vector<Detection>> out(static_cast<size_t>(n));
+  for (int64_t b = 0; b < n; ++b)
+    out[static_cast<size_t>(b)] = non_max_suppression(p.data<float>() + b * rows * row_size, rows, row_size, o);
+  return out;
+}
+
+void clip_boxes(std::vector<Detection>& dets, int width, int height) {
+  const float w = static_cast<float>(width), h = static_cast<float>(height);
+  for (Detection& d : dets) {
+    d.x1 = std::clamp(d.x1, 0.f, w);
+    d.x2 = std::clamp(d.x2, 0.f, w);
+    d.y1 = std::clamp(d.y1, 0.f, h);
+    d.y2 = std::clamp(d.y2, 0.f, h);
+  }
+}
+
+void scale_boxes(std::vector<Detection>& dets, int input_width, int input_height, int image_width,
+                 int image_height) {
+  YP_CHECK(input_width > 0 && input_height > 0 && image_width > 0 && image_height > 0,
+           "scale_boxes: image sizes must be positive");
+  const double gain = std::min(double(input_height) / image_height, double(input_width) / image_width);
+  const double pad_x = (input_width - image_width * gain) / 2, pad_y = (input_height - image_height * gain) / 2;
+  for (Detection& d : dets) {
+    d.x1 = static_cast<float>((d.x1 - pad_x) / gain);
+    d.x2 = static_cast<float>((d.x2 - pad_x) / gain);
+    d.y1 = static_cast<float>((d.y1 - pad_y) / gain);
+    d.y2 = static_cast<float>((d.y2 - pad_y) / gain);
+  }
+  clip_boxes(dets, image_width, image_height);
+}
+
+}  // namespace yp::yolo

@@ -1,0 +1,64 @@
+// nms.h: YOLOv5's non_max_suppression (utils/general.py, v7.0) and the mapping of boxes from the letterboxed
+// input back to the original image (scale_boxes, clip_boxes). Algorithm and rationale: docs/inference.md.
+//
+// Input: decoded predictions (N, n_pred, 5 + nc) float32 - cx, cy, w, h in input pixels, obj, then the
+// nc class probabilities (all after sigmoid), as Detect's eval-mode output (yolo/decode.h).
+// Per image:
+//   1. candidates: obj > conf_thres
+//   2. class scores *= obj
+//   3. box xywh -> xyxy
+//   4. best class (first maximum) kept when its score > conf_thres; or with multi_label every
+//      (box, class) pair whose score > conf_thres, in (box, class) order
+//   5. optional class filter
+//   6. stable sort by score, descending; keep the first max_nms
+//   7. greedy NMS on boxes offset by cls * max_wh (0 when agnostic), so classes never suppress each other:
+//      take the best remaining box, drop every later box with IoU > iou_thres
+//   8. keep the first max_det
+// The arithmetic is float32 as in PyTorch (the class offsets make rounding depend on it). YOLOv5's
+// wall-clock time limit is not reproduced: the result never depends on the machine's speed.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tensor/tensor.h"
+#include "yolo/detection.h"
+
+namespace yp::yolo {
+
+struct NmsOptions {
+  float conf_thres = 0.25f;
+  double iou_thres = 0.45;
+  bool agnostic = false;     // one NMS over all classes
+  bool multi_label = false;  // a box may be kept once per class above conf_thres (val.py)
+  int max_det = 300;         // detect.py passes 1000
+  int max_nms = 30000;       // boxes entering the NMS
+  float max_wh = 7680.f;     // class offset; larger than any box coordinate
+  std::vector<int> classes;  // keep only these classes (empty: all)
+};
+
+// One image: `rows` is n_pred rows of `row_size` = 5 + nc floats.
+std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, int64_t row_size,
+                                           const NmsOptions& options);
+
+// A batch: pred (N, n_pred, 5 + nc), any device or float dtype; one list per image.
+std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, const NmsOptions& options);
+
+// Greedy suppression (torchvision.ops.nms): `boxes` are x1,y1,x2,y2 rows already sorted by descending
+// score. Returns the kept indices in order. IoU = inter / (area_a + area_b - inter), no +1 on sizes.
+std::vector<int64_t> greedy_nms(const std::vector<float>& boxes, double iou_thres);
+
+// IoU of two xyxy boxes, in float32 as greedy_nms computes it.
+float box_iou(const float* a, const float* b);
+
+// Maps boxes from the letterboxed input (input_width x input_height) to the original image
+// (image_width x image_height): gain = min(input/image) over both axes, pad = (input - image * gain) / 2,
+// x' = (x - pad_x) / gain and the same in y, then clipped to the image. As v7.0's scale_boxes without
+// ratio_pad, the gain and the padding are recomputed from the two shapes.
+void scale_boxes(std::vector<Detection>& dets, int input_width, int input_height, int image_width,
+                 int image_height);
+
+// Clamps x to [0, width] and y to [0, height].
+void clip_boxes(std::vector<Detection>& dets, int width, int height);
+
+}  // namespace yp::yolo
