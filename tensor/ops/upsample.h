@@ -1,5 +1,8 @@
-// upsample.h: nearest-neighbour upsampling by an integer factor, x (N, C, H, W) -> (N, C, sH, sW).
-// y[n,c,i,j] = x[n,c,i/s,j/s]; backward sums each s x s block of the output gradient.
+// upsample.h: nearest-neighbour upsampling by an integer factor s >= 1,
+// x (N, C, H, W) -> y (N, C, s*H, s*W), as YOLOv5's nn.Upsample(None, 2, 'nearest').
+//   y[n,c,i,j] = x[n,c,i/s,j/s]                  (integer division)
+//   dx[n,c,h,w] = sum over the s x s block  dy[n,c, h*s .. h*s+s-1, w*s .. w*s+s-1]
+// float32 and float64; CPU tensors only until the CUDA path is wired.
 #pragma once
 
 #include "tensor/tensor.h"
