@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "tensor/ops/concat.h"
+#include "tensor/ops/elementwise.h"
+#include "tensor/ops/maxpool2d.h"
+#include "tensor/ops/reduce.h"
 #include "tests/support/gradcheck.h"
 
 using namespace yp;
@@ -134,4 +137,16 @@ TEST(NarrowChannels, OutOfRangeIsAClearError) {
   expect_error([&] { narrow_channels(x, -1, 2); }, "outside the 4 channels");
   expect_error([&] { narrow_channels(x, 1, -1); }, "outside the 4 channels");
   expect_error([] { narrow_channels(Tensor::zeros({4}), 0, 1); }, "must have at least 2 dimensions");
+}
+
+// The worked example of docs/autograd.md: a SiLU output used twice (directly and through a
+// max-pool) meets again in a concat; its node must run once with both contributions summed.
+TEST(ConcatChannels, DiamondThroughMaxPoolMatchesFiniteDifferences) {
+  Rng rng(6);
+  EXPECT_TRUE(gradcheck(
+      [](const std::vector<Tensor>& v) {
+        const Tensor a = silu(v[0]);
+        return mean(concat_channels({a, maxpool2d(a, 5, 1, 2)}));
+      },
+      {rand_param({1, 2, 4, 4}, rng)}));
 }
