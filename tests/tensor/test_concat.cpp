@@ -113,7 +113,9 @@ TEST(NarrowChannels, GradientsMatchFiniteDifferences) {
                         {rand_param({2, 6, 7}, rng)}));
   // Two slices of one tensor: their gradients add (channel 2 is in both).
   EXPECT_TRUE(gradcheck(
-      [](const std::vector<Tensor>& v) { return concat_channels({narrow_channels(v[0], 0, 3), narrow_channels(v[0], 2, 2)}); },
+      [](const std::vector<Tensor>& v) {
+        return concat_channels({narrow_channels(v[0], 0, 3), narrow_channels(v[0], 2, 2)});
+      },
       {rand_param({2, 4, 2, 3}, rng)}));
 }
 

@@ -29,7 +29,8 @@ struct NaivePool {
 NaivePool naive_maxpool(const Tensor& x, const PoolCase& c, const Tensor& dy) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   const int64_t P = (H + 2 * c.padding - c.kernel) / c.stride + 1, Q = (W + 2 * c.padding - c.kernel) / c.stride + 1;
-  NaivePool out{std::vector<double>((size_t)(N * C * P * Q)), std::vector<double>((size_t)x.numel(), 0.0), {N, C, P, Q}};
+  NaivePool out{std::vector<double>((size_t)(N * C * P * Q)), std::vector<double>((size_t)x.numel(), 0.0),
+                {N, C, P, Q}};
   for (int64_t n = 0; n < N; ++n)
     for (int64_t ch = 0; ch < C; ++ch)
       for (int64_t p = 0; p < P; ++p)
@@ -129,7 +130,8 @@ TEST(MaxPool2d, BadArgumentsAreClearErrors) {
       EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
     }
   };
-  expect_error([] { maxpool2d(Tensor::zeros({2, 4, 4}), 2, 2, 0); }, "maxpool2d: x must have 4 dimensions, got (2, 4, 4)");
+  expect_error([] { maxpool2d(Tensor::zeros({2, 4, 4}), 2, 2, 0); },
+               "maxpool2d: x must have 4 dimensions, got (2, 4, 4)");
   expect_error([&] { maxpool2d(x, 0, 1, 0); }, "kernel and stride must be >= 1");
   expect_error([&] { maxpool2d(x, 2, 0, 0); }, "kernel and stride must be >= 1");
   expect_error([&] { maxpool2d(x, 3, 1, 2); }, "padding must be between 0 and kernel/2");
