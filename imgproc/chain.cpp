@@ -1,0 +1,174 @@
+// chain.cpp: run_chain and the config's text form.
+#include "imgproc/chain.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "imgproc/normalize.h"
+#include "imgproc/resize.h"
+#include "imgproc/wiener.h"
+
+namespace yp::imgproc {
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+}  // namespace
+
+Image run_chain(const Image& image, const ChainConfig& c, ChainTimings* timings) {
+  ChainTimings t;
+  Image img = image;
+  auto t0 = std::chrono::steady_clock::now();
+  if (c.resize) {
+    img = c.bin_factor > 0 ? bin(img, c.bin_factor) : resize_bicubic(img, c.width, c.height, c.antialias);
+    t.resize = ms_since(t0);
+  }
+  if (c.wavelet) {
+    t0 = std::chrono::steady_clock::now();
+    img = wavelet_suppress(img, c.wavelet_levels, c.wavelet_action, c.wavelet_suppress_levels);
+    t.wavelet = ms_since(t0);
+  }
+  if (c.wiener) {
+    t0 = std::chrono::steady_clock::now();
+    img = wiener2(img, c.wiener_rows, c.wiener_cols, c.wiener_noise).image;
+    t.wiener = ms_since(t0);
+  }
+  if (c.clahe) {
+    t0 = std::chrono::steady_clock::now();
+    img = clahe(normalize(img, 0, 100), c.clahe_options);
+    t.clahe = ms_since(t0);
+  }
+  if (c.normalize) {
+    t0 = std::chrono::steady_clock::now();
+    img = normalize(img, c.low_percentile, c.high_percentile);
+    t.normalize = ms_since(t0);
+  }
+  if (timings) *timings = t;
+  return img;
+}
+
+void set_steps(ChainConfig& c, const std::string& list) {
+  c.resize = c.wavelet = c.wiener = c.clahe = c.normalize = false;
+  std::stringstream ss(list);
+  std::string step;
+  while (std::getline(ss, step, ',')) {
+    step = trim(step);
+    if (step == "resize") c.resize = true;
+    else if (step == "wavelet") c.wavelet = true;
+    else if (step == "wiener") c.wiener = true;
+    else if (step == "clahe") c.clahe = true;
+    else if (step == "normalize") c.normalize = true;
+    else if (step == "none" || step.empty()) continue;
+    else throw ImageError("unknown step '" + step + "' (resize, wavelet, wiener, clahe, normalize, none)");
+  }
+}
+
+std::string steps_text(const ChainConfig& c) {
+  std::string s;
+  const std::pair<bool, const char*> steps[] = {
+      {c.resize, "resize"}, {c.wavelet, "wavelet"}, {c.wiener, "wiener"}, {c.clahe, "clahe"}, {c.normalize, "normalize"}};
+  for (const auto& [on, name] : steps)
+    if (on) s += (s.empty() ? "" : ",") + std::string(name);
+  return s.empty() ? "none" : s;
+}
+
+std::string to_text(const ChainConfig& c) {
+  std::ostringstream o;
+  o.precision(17);
+  std::string levels;
+  for (int l : c.wavelet_suppress_levels) levels += (levels.empty() ? "" : ",") + std::to_string(l);
+  o << "steps = " << steps_text(c) << "\n"
+    << "resize.width = " << c.width << "\n"
+    << "resize.height = " << c.height << "\n"
+    << "resize.bin = " << c.bin_factor << "\n"
+    << "resize.antialias = " << (c.antialias ? 1 : 0) << "\n"
+    << "wavelet.levels = " << c.wavelet_levels << "\n"
+    << "wavelet.action = " << (c.wavelet_action == DetailAction::Zero ? "zero" : "soft") << "\n"
+    << "wavelet.suppress = " << (levels.empty() ? "all" : levels) << "\n"
+    << "wiener.rows = " << c.wiener_rows << "\n"
+    << "wiener.cols = " << c.wiener_cols << "\n"
+    << "wiener.noise = " << c.wiener_noise << "\n"
+    << "clahe.tiles_x = " << c.clahe_options.tiles_x << "\n"
+    << "clahe.tiles_y = " << c.clahe_options.tiles_y << "\n"
+    << "clahe.clip = " << c.clahe_options.clip_limit << "\n"
+    << "clahe.bins = " << c.clahe_options.bins << "\n"
+    << "clahe.distribution = " << distribution_name(c.clahe_options.distribution) << "\n"
+    << "clahe.alpha = " << c.clahe_options.alpha << "\n"
+    << "normalize.low = " << c.low_percentile << "\n"
+    << "normalize.high = " << c.high_percentile << "\n";
+  return o.str();
+}
+
+ChainConfig chain_config_from_text(const std::string& text) {
+  ChainConfig c;
+  std::istringstream in(text);
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    const size_t eq = line.find('=');
+    const std::string where = "chain config line " + std::to_string(line_no) + ": ";
+    if (eq == std::string::npos) throw ImageError(where + "expected 'key = value', got '" + line + "'");
+    const std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+    const auto number = [&]() {
+      char* end = nullptr;
+      const double v = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !std::isfinite(v)) throw ImageError(where + "bad number '" + value + "'");
+      return v;
+    };
+    const auto integer = [&]() {
+      const double v = number();
+      if (v != std::floor(v) || std::fabs(v) > 1e9) throw ImageError(where + "bad integer '" + value + "'");
+      return (int)v;
+    };
+    if (key == "steps") set_steps(c, value);
+    else if (key == "resize.width") c.width = integer();
+    else if (key == "resize.height") c.height = integer();
+    else if (key == "resize.bin") c.bin_factor = integer();
+    else if (key == "resize.antialias") c.antialias = integer() != 0;
+    else if (key == "wavelet.levels") c.wavelet_levels = integer();
+    else if (key == "wavelet.action") {
+      if (value != "zero" && value != "soft") throw ImageError(where + "wavelet.action is zero or soft");
+      c.wavelet_action = value == "zero" ? DetailAction::Zero : DetailAction::SoftThreshold;
+    } else if (key == "wavelet.suppress") {
+      c.wavelet_suppress_levels.clear();
+      if (value != "all") {
+        std::stringstream ss(value);
+        std::string item;
+        while (std::getline(ss, item, ',')) {
+          char* end = nullptr;
+          const long l = std::strtol(trim(item).c_str(), &end, 10);
+          if (*end != '\0' || l < 1 || l > 16) throw ImageError(where + "bad level '" + item + "'");
+          c.wavelet_suppress_levels.push_back((int)l);
+        }
+      }
+    } else if (key == "wiener.rows") c.wiener_rows = integer();
+    else if (key == "wiener.cols") c.wiener_cols = integer();
+    else if (key == "wiener.noise") c.wiener_noise = number();
+    else if (key == "clahe.tiles_x") c.clahe_options.tiles_x = integer();
+    else if (key == "clahe.tiles_y") c.clahe_options.tiles_y = integer();
+    else if (key == "clahe.clip") c.clahe_options.clip_limit = number();
+    else if (key == "clahe.bins") c.clahe_options.bins = integer();
+    else if (key == "clahe.distribution") c.clahe_options.distribution = parse_distribution(value);
+    else if (key == "clahe.alpha") c.clahe_options.alpha = number();
+    else if (key == "normalize.low") c.low_percentile = number();
+    else if (key == "normalize.high") c.high_percentile = number();
+    else throw ImageError(where + "unknown key '" + key + "'");
+  }
+  return c;
+}
+
+}  // namespace yp::imgproc

@@ -1,0 +1,124 @@
+// image_io.cpp: format sniffing, stb_image decoding with size checks first, PNG writing.
+#include "imgproc/image_io.h"
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "imgproc/normalize.h"
+
+namespace yp::imgproc {
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+  return ext;
+}
+
+bool is_tiff(const uint8_t* b, size_t n) {
+  return n >= 4 && ((b[0] == 'I' && b[1] == 'I' && b[2] == 42 && b[3] == 0) ||
+                    (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && b[3] == 42));
+}
+
+std::vector<uint8_t> read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ImageError(path + ": cannot open");
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw ImageError(path + ": cannot determine the file size");
+  // A compressed picture of kMaxPixels 16-bit pixels never needs more bytes than the raw pixels.
+  if (size > kMaxPixels * 8) throw ImageError(path + ": file too large for a picture (" + std::to_string(size) + " bytes)");
+  std::vector<uint8_t> bytes((size_t)size);
+  in.seekg(0);
+  in.read((char*)bytes.data(), size);
+  if (!in) throw ImageError(path + ": read error");
+  return bytes;
+}
+
+const char* stb_format_name(const uint8_t* b, size_t n) {
+  if (n >= 8 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return "png";
+  if (n >= 3 && b[0] == 0xff && b[1] == 0xd8) return "jpeg";
+  if (n >= 2 && b[0] == 'B' && b[1] == 'M') return "bmp";
+  if (n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return "pnm";
+  return "tga";  // stb recognises TGA by its header fields, there is no magic number
+}
+
+}  // namespace
+
+Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name) {
+  if (size > (size_t)INT32_MAX) throw ImageError(name + ": file too large");
+  int w = 0, h = 0, channels = 0;
+  if (!stbi_info_from_memory(bytes, (int)size, &w, &h, &channels))
+    throw ImageError(name + ": not a readable PNG/JPEG/BMP/TGA/PNM picture (" + stbi_failure_reason() + ")");
+  if (w <= 0 || h <= 0 || (int64_t)w * h > kMaxPixels)
+    throw ImageError(name + ": picture size " + std::to_string(w) + "x" + std::to_string(h) + " is out of range");
+  const bool sixteen = stbi_is_16_bit_from_memory(bytes, (int)size);
+  int rw = 0, rh = 0, rc = 0;
+  Image img;
+  if (sixteen) {
+    std::unique_ptr<stbi_us, void (*)(void*)> px(stbi_load_16_from_memory(bytes, (int)size, &rw, &rh, &rc, 1),
+                                                 stbi_image_free);
+    if (!px) throw ImageError(name + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
+    img = Image(rw, rh);
+    for (size_t i = 0; i < img.size(); ++i) img.data[i] = px.get()[i];
+  } else {
+    std::unique_ptr<stbi_uc, void (*)(void*)> px(stbi_load_from_memory(bytes, (int)size, &rw, &rh, &rc, 1),
+                                                 stbi_image_free);
+    if (!px) throw ImageError(name + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
+    img = Image(rw, rh);
+    for (size_t i = 0; i < img.size(); ++i) img.data[i] = px.get()[i];
+  }
+  return img;
+}
+
+LoadedImage read_image(const std::string& path, const ReadOptions& options) {
+  if (!std::filesystem::exists(path)) throw ImageError(path + ": no such file");
+  const std::string ext = lower_extension(path);
+  LoadedImage out;
+  const bool mrc_ext = ext == ".mrc" || ext == ".mrcs" || ext == ".map" || ext == ".st" || ext == ".ali" || ext == ".rec";
+  uint8_t head[1024] = {};
+  size_t head_size = 0;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ImageError(path + ": cannot open");
+    in.read((char*)head, sizeof head);
+    head_size = (size_t)in.gcount();
+  }
+  if (mrc_ext || looks_like_mrc(head, head_size)) {
+    MrcImage m = read_mrc(path, options.mrc);
+    out.image = std::move(m.image);
+    out.format = "mrc";
+    out.pixel_size = m.info.pixel_size;
+    out.warnings = std::move(m.info.warnings);
+    return out;
+  }
+  if (is_tiff(head, head_size) || ext == ".tif" || ext == ".tiff")
+    throw ImageError(path + ": TIFF is not supported (no libtiff in this build); convert it to MRC or PNG, "
+                            "e.g. with IMOD's tif2mrc or EMAN2's e2proc2d.py");
+  const std::vector<uint8_t> bytes = read_all(path);
+  out.image = decode_picture(bytes.data(), bytes.size(), path);
+  out.format = stb_format_name(bytes.data(), bytes.size());
+  return out;
+}
+
+void write_png(const std::string& path, const uint8_t* pixels, int width, int height, int channels) {
+  const std::string tmp = path + ".tmp";
+  if (!stbi_write_png(tmp.c_str(), width, height, channels, pixels, width * channels))
+    throw ImageError(path + ": cannot write PNG (" + tmp + ")");
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw ImageError(path + ": cannot rename " + tmp + ": " + ec.message());
+}
+
+void write_png(const std::string& path, const Image& image01) {
+  const std::vector<uint8_t> bytes = to_uint8(image01);
+  write_png(path, bytes.data(), image01.width, image01.height, 1);
+}
+
+}  // namespace yp::imgproc

@@ -1,0 +1,48 @@
+// image_io.h: reading any micrograph or picture into an Image, and writing 8-bit PNGs.
+// Formats: MRC (mrc.h; by extension .mrc/.mrcs/.map/.st/.ali/.rec or the "MAP" stamp), and through stb_image
+// PNG, JPEG, BMP, TGA, PGM/PPM (8 and 16 bit; colour is converted to luma by stb: (77R + 150G + 29B) / 256).
+// Values stay in file units: 0..255 for 8-bit, 0..65535 for 16-bit pictures.
+// TIFF is refused with a message: libtiff would be a dependency beyond the project's list
+// (docs/dependencies.md), and EM TIFFs are mostly LZW-compressed movies that need summing anyway.
+// Row 0 is the file's first row: the top of a PNG/JPEG picture, MRC y = 0 for MRC. Nothing is flipped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "imgproc/image.h"
+#include "imgproc/mrc.h"
+
+namespace yp::imgproc {
+
+// Largest picture accepted (pixels): 2^27 = a 11585^2 image, above every detector (K3 super-resolution
+// is 11520 x 8184). It bounds what a compressed header can make us allocate.
+constexpr int64_t kMaxPixels = int64_t(1) << 27;
+
+struct ReadOptions {
+  MrcReadOptions mrc;
+};
+
+struct LoadedImage {
+  Image image;
+  std::string format;      // "mrc", "png", "jpeg", ...
+  double pixel_size = 0;   // Angstrom per pixel when the file says (MRC); 0 = unknown
+  std::vector<std::string> warnings;
+};
+
+// Reads PATH; throws ImageError("PATH: problem") for missing, unsupported, truncated or absurd files.
+LoadedImage read_image(const std::string& path, const ReadOptions& options = {});
+
+// Decodes a PNG/JPEG/BMP/TGA/PNM held in memory (stb_image), after checking its header's size
+// against kMaxPixels. `name` is used in messages. The fuzz target's entry.
+Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name);
+
+// Writes an 8-bit grayscale (channels 1) or RGB (channels 3) PNG via PATH.tmp + rename.
+void write_png(const std::string& path, const uint8_t* pixels, int width, int height, int channels);
+
+// Writes an Image whose values lie in [0, 1] as 8-bit gray: round(255 * clamp(v, 0, 1)).
+void write_png(const std::string& path, const Image& image01);
+
+}  // namespace yp::imgproc

@@ -1,0 +1,94 @@
+// test_chain.cpp: normalisation, the whole chain (switches, defaults = the study's), config text round trip.
+#include <gtest/gtest.h>
+
+#include "imgproc/chain.h"
+#include "imgproc/normalize.h"
+#include "tests/imgproc/golden.h"
+
+using namespace yp::imgproc;
+
+TEST(Normalize, PercentilesInterpolateLikeNumpy) {
+  Image img(5, 1);
+  img.data = {4, 0, 3, 1, 2};
+  EXPECT_DOUBLE_EQ(percentile(img, 0), 0);
+  EXPECT_DOUBLE_EQ(percentile(img, 100), 4);
+  EXPECT_DOUBLE_EQ(percentile(img, 50), 2);
+  EXPECT_NEAR(percentile(img, 10), 0.4, 1e-12);  // numpy.percentile([0,1,2,3,4], 10) = 0.4
+  const Image n = normalize(img, 0, 100);
+  EXPECT_FLOAT_EQ(n.data[0], 1.f);
+  EXPECT_FLOAT_EQ(n.data[3], 0.25f);
+}
+
+TEST(Normalize, ClampsOutliersAndHandlesConstants) {
+  Image img(1000, 1);
+  for (int i = 0; i < 1000; ++i) img.data[(size_t)i] = (float)i;
+  img.data[999] = 1e6f;
+  const Image n = normalize(img, 0.1, 99.9);
+  EXPECT_FLOAT_EQ(n.data[999], 1.f);
+  EXPECT_FLOAT_EQ(n.data[0], 0.f);
+  for (float v : normalize(Image(4, 4, 7.f)).data) EXPECT_FLOAT_EQ(v, 0.5f);
+}
+
+TEST(Chain, DefaultsAreTheStudys) {
+  const ChainConfig c;
+  EXPECT_EQ(c.width, 1024);
+  EXPECT_EQ(c.wavelet_levels, 2);
+  EXPECT_EQ(c.wiener_rows, 9);
+  EXPECT_EQ(c.clahe_options.tiles_x, 4);
+  EXPECT_DOUBLE_EQ(c.clahe_options.clip_limit, 0.01);
+  EXPECT_EQ(steps_text(c), "resize,wavelet,wiener,clahe,normalize");
+}
+
+TEST(Chain, RunsEveryStepAndSpreadsTheHistogram) {
+  ChainConfig c;
+  c.width = 48, c.height = 40;
+  const Image in = yp::test::load_golden("input_96x80");
+  ChainTimings t;
+  const Image out = run_chain(in, c, &t);
+  ASSERT_EQ(out.width, 48);
+  ASSERT_EQ(out.height, 40);
+  float lo = 1, hi = 0;
+  for (float v : out.data) lo = std::min(lo, v), hi = std::max(hi, v);
+  EXPECT_FLOAT_EQ(lo, 0.f);
+  EXPECT_FLOAT_EQ(hi, 1.f);
+  EXPECT_GT(t.wavelet, 0);
+}
+
+TEST(Chain, ConstantImageStaysConstantWithoutNormalisation) {
+  // Resize and wavelet keep a constant exactly; wiener2's zero padding bends the 4-pixel border.
+  ChainConfig c;
+  c.width = 32, c.height = 32;
+  c.clahe = c.normalize = false;
+  const Image out = run_chain(Image(64, 64, 0.4f), c);
+  for (int y = 4; y < 28; ++y)
+    for (int x = 4; x < 28; ++x) ASSERT_NEAR(out.at(x, y), 0.4f, 1e-5);
+  c.wiener = false;
+  for (float v : run_chain(Image(64, 64, 0.4f), c).data) ASSERT_NEAR(v, 0.4f, 1e-5);
+}
+
+TEST(Chain, NoStepsIsIdentity) {
+  ChainConfig c;
+  set_steps(c, "none");
+  const Image in = yp::test::random_image(9, 7, 2);
+  EXPECT_TRUE(yp::test::images_close(run_chain(in, c), in, 0));
+  EXPECT_THROW(set_steps(c, "resize,sharpen"), ImageError);
+}
+
+TEST(Chain, ConfigTextRoundTrip) {
+  ChainConfig c;
+  set_steps(c, "resize,wiener,normalize");
+  c.bin_factor = 2;
+  c.wavelet_action = DetailAction::SoftThreshold;
+  c.wavelet_suppress_levels = {1};
+  c.wiener_noise = 0.125;
+  c.clahe_options.distribution = ClaheDistribution::Rayleigh;
+  c.clahe_options.clip_limit = 0.02;
+  c.high_percentile = 99.5;
+  const std::string text = to_text(c);
+  const ChainConfig d = chain_config_from_text(text);
+  EXPECT_EQ(to_text(d), text);
+  EXPECT_FALSE(d.wavelet);
+  EXPECT_EQ(d.wavelet_suppress_levels, std::vector<int>{1});
+  EXPECT_THROW(chain_config_from_text("wiener.rows = nine"), ImageError);
+  EXPECT_THROW(chain_config_from_text("colour = blue"), ImageError);
+}

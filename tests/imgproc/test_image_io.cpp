@@ -1,0 +1,89 @@
+// test_image_io.cpp: PNG round trips (8 and 16 bit), format sniffing, TIFF refusal, bad files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "imgproc/image_io.h"
+#include "tests/imgproc/golden.h"
+
+using namespace yp::imgproc;
+
+namespace {
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("yp_imgproc_" + name)).string();
+}
+void write_bytes(const std::string& path, const std::vector<uint8_t>& b) {
+  std::ofstream(path, std::ios::binary).write((const char*)b.data(), (std::streamsize)b.size());
+}
+std::string error_of(const std::string& path) {
+  try {
+    read_image(path);
+  } catch (const ImageError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(ImageIo, Png8RoundTrip) {
+  Image img(5, 3);
+  for (size_t i = 0; i < img.size(); ++i) img.data[i] = (float)i / 14.f;
+  const std::string path = temp_path("a.png");
+  write_png(path, img);
+  const LoadedImage r = read_image(path);
+  EXPECT_EQ(r.format, "png");
+  ASSERT_EQ(r.image.width, 5);
+  ASSERT_EQ(r.image.height, 3);
+  for (size_t i = 0; i < img.size(); ++i) EXPECT_FLOAT_EQ(r.image.data[i], std::round(255.f * img.data[i]));
+  std::filesystem::remove(path);
+}
+
+TEST(ImageIo, MrcIsSniffedWhateverTheExtension) {
+  const Image img = yp::test::random_image(4, 4, 1);
+  const std::string path = temp_path("micrograph.dat");
+  write_mrc(path, img, 2.0);
+  const LoadedImage r = read_image(path);
+  EXPECT_EQ(r.format, "mrc");
+  EXPECT_NEAR(r.pixel_size, 2.0, 1e-6);
+  std::filesystem::remove(path);
+}
+
+TEST(ImageIo, TiffIsRefusedClearly) {
+  const std::string path = temp_path("movie.tif");
+  write_bytes(path, {'I', 'I', 42, 0, 8, 0, 0, 0});
+  EXPECT_NE(error_of(path).find("TIFF is not supported"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST(ImageIo, GarbageAndMissingFilesGiveOneLine) {
+  const std::string path = temp_path("garbage.png");
+  write_bytes(path, {0x89, 'P', 'N', 'G', 1, 2, 3});
+  const std::string e = error_of(path);
+  EXPECT_EQ(e.rfind(path + ": ", 0), 0u) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos);
+  EXPECT_NE(error_of(temp_path("does_not_exist.png")).find("no such file"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST(ImageIo, AbsurdPngHeaderIsRefusedBeforeDecoding) {
+  // A valid PNG signature + IHDR claiming 20000 x 20000 pixels: 4e8 > kMaxPixels, yet under stb's own
+  // 2^30 limit, so it is our check that refuses it.
+  std::vector<uint8_t> b = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                            0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20, 8, 0, 0, 0, 0, 0, 0, 0, 0};
+  try {
+    decode_picture(b.data(), b.size(), "absurd.png");
+    FAIL() << "no error";
+  } catch (const ImageError& e) {
+    EXPECT_NE(std::string(e.what()).find("out of range"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ImageIo, ReadsTheRealPictures) {
+  YP_REQUIRE_SHARED(klh, "data/klh_nramm_png/01nov26b.008.001.001.002.png");
+  const LoadedImage r = read_image(klh);
+  EXPECT_EQ(r.image.width, 2048);
+  EXPECT_EQ(r.image.height, 2048);
+  YP_REQUIRE_SHARED(bgal, "data/empiar10017_bgal_cryosegnet/images/Falcon_2012_06_12-14_33_35_0.jpg");
+  EXPECT_EQ(read_image(bgal).format, "jpeg");
+}
