@@ -1,0 +1,59 @@
+// dataset.h: the data set description (YOLOv5's data.yaml) and YOLO-format label files.
+//
+// data.yaml (the subset of YAML YOLOv5's own files use):
+//   path: /data/bgal          # optional root; relative entries below are relative to it (else to the yaml)
+//   train: images/train       # a folder of images, a .txt list of image paths, or a list of either
+//   val: [images/val, extra.txt]
+//   test: images/test         # optional
+//   nc: 1
+//   names: ['particle']       # or a block list (- a) or a block map (0: a)
+// Labels (YOLOv5 img2label_paths): for .../images/.../x.jpg the label is .../labels/.../x.txt (the last
+// "/images/" replaced by "/labels/"); an image outside any images/ folder has its label beside it.
+// A label file has one line per object, "class cx cy w h", all normalised to the image (0..1), which is
+// what web annotators (makesense.ai, CVAT, Roboflow) export. A missing file means "no objects".
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace yp::train {
+
+struct DatasetSpec {
+  std::string yaml_path;
+  std::string root;                       // absolute folder the entries are relative to
+  std::vector<std::string> train, val, test;  // as written (relative or absolute)
+  int nc = 0;
+  std::vector<std::string> names;
+};
+
+// Throws yp::Error "FILE:LINE: problem" on anything it cannot read.
+DatasetSpec read_dataset_yaml(const std::string& path);
+// Writes a data.yaml (atomically) for the given lists/folders.
+void write_dataset_yaml(const std::string& path, const DatasetSpec& spec);
+
+// Every image that `entries` name (folders are listed recursively, sorted; .txt files list one path per line,
+// relative to the list's folder). Throws when an entry does not exist or names no image.
+std::vector<std::string> list_images(const std::vector<std::string>& entries, const std::string& root);
+bool is_image_file(const std::string& path);
+std::string label_path_for(const std::string& image_path);
+
+struct YoloLabel {
+  int cls = 0;
+  double cx = 0, cy = 0, w = 0, h = 0;  // normalised to the image
+};
+
+// Reads a label file; throws "FILE:LINE: ..." for a wrong column count, a non-number, a class outside
+// [0, nc) or coordinates outside [0, 1] (YOLOv5's checks). Exact duplicate lines are dropped, as YOLOv5 does.
+// A missing file returns no labels.
+std::vector<YoloLabel> read_yolo_labels(const std::string& path, int nc);
+void write_yolo_labels(const std::string& path, const std::vector<YoloLabel>& labels);
+
+struct Sample {
+  std::string image_path;
+  std::vector<YoloLabel> labels;
+};
+
+// One split ("train", "val" or "test") with its labels.
+std::vector<Sample> load_split(const DatasetSpec& spec, const std::string& split);
+
+}  // namespace yp::train
