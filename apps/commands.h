@@ -19,6 +19,7 @@ struct Command {
 int cmd_info(const Args& args);
 int cmd_simulate(const Args& args);
 int cmd_evaluate(const Args& args);
+int cmd_preprocess(const Args& args);
 
 // The table main() dispatches on, in the order `yolopick --help` lists them.
 const std::vector<Command>& commands();

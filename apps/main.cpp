@@ -12,6 +12,7 @@ const std::vector<Command>& commands() {
       {"info", "version, build, backends and devices; or describe a model file (info MODEL)", cmd_info},
       {"simulate", "synthetic KLH micrographs with exact labels (picks and not-to-pick objects)", cmd_simulate},
       {"evaluate", "score picks against ground truth: Hungarian matching, P/R/F1/AP, PR curve", cmd_evaluate},
+      {"preprocess", "the study's pre-processing chain: resize, db15 wavelet, wiener2, CLAHE, normalise", cmd_preprocess},
   };
   return table;
 }
