@@ -1,0 +1,151 @@
+// Augmentations: draw bright boxes, augment, find the bright blobs again and check that the labels moved
+// exactly with the pixels (within the one pixel that bilinear resampling blurs an edge by).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "train/augment.h"
+
+using namespace yp;
+using namespace yp::train;
+
+namespace {
+
+LabelledImage drawn(int w, int h, const std::vector<PixelBox>& boxes) {
+  LabelledImage x;
+  x.image = imgproc::Image(w, h, 0.0f);
+  for (const PixelBox& b : boxes) {
+    for (int y = int(b.y1); y < int(b.y2); ++y)
+      for (int i = int(b.x1); i < int(b.x2); ++i) x.image.at(i, y) = 1.0f;
+    x.boxes.push_back(b);
+  }
+  return x;
+}
+
+// Bounding boxes (pixel edges) of the 4-connected regions brighter than 0.5.
+std::vector<PixelBox> blobs(const imgproc::Image& im) {
+  std::vector<char> seen(im.size(), 0);
+  std::vector<PixelBox> out;
+  for (int y0 = 0; y0 < im.height; ++y0)
+    for (int x0 = 0; x0 < im.width; ++x0) {
+      if (seen[y0 * im.width + x0] || im.at(x0, y0) <= 0.5f) continue;
+      PixelBox b{0, 1e9, 1e9, -1e9, -1e9};
+      std::vector<std::pair<int, int>> stack = {{x0, y0}};
+      seen[y0 * im.width + x0] = 1;
+      while (!stack.empty()) {
+        auto [x, y] = stack.back();
+        stack.pop_back();
+        b.x1 = std::min(b.x1, double(x)), b.y1 = std::min(b.y1, double(y));
+        b.x2 = std::max(b.x2, x + 1.0), b.y2 = std::max(b.y2, y + 1.0);
+        const int nx[4] = {x + 1, x - 1, x, x}, ny[4] = {y, y, y + 1, y - 1};
+        for (int k = 0; k < 4; ++k) {
+          if (nx[k] < 0 || ny[k] < 0 || nx[k] >= im.width || ny[k] >= im.height) continue;
+          char& s = seen[ny[k] * im.width + nx[k]];
+          if (!s && im.at(nx[k], ny[k]) > 0.5f) s = 1, stack.push_back({nx[k], ny[k]});
+        }
+      }
+      out.push_back(b);
+    }
+  return out;
+}
+
+// Every label has a blob whose edges agree within tol pixels.
+void expect_labels_on_blobs(const LabelledImage& x, double tol, const std::string& what) {
+  const auto found = blobs(x.image);
+  for (const PixelBox& l : x.boxes) {
+    bool ok = false;
+    for (const PixelBox& b : found)
+      ok = ok || (std::abs(b.x1 - l.x1) <= tol && std::abs(b.x2 - l.x2) <= tol && std::abs(b.y1 - l.y1) <= tol &&
+                  std::abs(b.y2 - l.y2) <= tol);
+    EXPECT_TRUE(ok) << what << ": label " << l.x1 << "," << l.y1 << "," << l.x2 << "," << l.y2 << " has no blob";
+  }
+}
+
+}  // namespace
+
+TEST(Augment, FlipsAndQuarterTurnsAreExact) {
+  LabelledImage x = drawn(64, 64, {{0, 5, 10, 25, 18}, {0, 40, 30, 60, 62}});
+  flip_lr(x);
+  EXPECT_DOUBLE_EQ(x.boxes[0].x1, 39);
+  expect_labels_on_blobs(x, 0, "fliplr");
+  flip_ud(x);
+  expect_labels_on_blobs(x, 0, "flipud");
+  for (int k = 1; k <= 3; ++k) {
+    rotate90(x, k);
+    expect_labels_on_blobs(x, 0, "rot90 x" + std::to_string(k));
+  }
+  // four clockwise turns in total from the last state (1+2+3 = 6 = 2 mod 4): turn twice more -> identity
+  LabelledImage y = drawn(64, 64, {{0, 5, 10, 25, 18}});
+  rotate90(y, 1);
+  EXPECT_DOUBLE_EQ(y.boxes[0].x1, 64 - 18);  // (x, y) -> (n - y, x)
+  EXPECT_DOUBLE_EQ(y.boxes[0].y1, 5);
+  rotate90(y, 3);
+  EXPECT_DOUBLE_EQ(y.boxes[0].x1, 5);
+  EXPECT_EQ(y.image.at(5, 10), 1.0f);
+}
+
+TEST(Augment, ZoomAndShiftMoveLabelsWithPixels) {
+  AugmentConfig cfg;
+  Rng rng(3);
+  for (int trial = 0; trial < 20; ++trial) {
+    const LabelledImage x = drawn(96, 96, {{0, 20, 30, 50, 52}, {0, 60, 10, 90, 40}});
+    const LabelledImage y = random_affine(x, 96, cfg, rng);
+    expect_labels_on_blobs(y, 1.0, "affine trial " + std::to_string(trial));
+  }
+}
+
+TEST(Augment, LetterboxKeepsAspectAndCentres) {
+  const LabelledImage x = drawn(100, 50, {{0, 10, 10, 30, 40}});
+  const LabelledImage y = letterbox_square(x, 200);
+  EXPECT_EQ(y.image.width, 200);
+  EXPECT_NEAR(y.boxes[0].x1, 20, 1e-9);
+  EXPECT_NEAR(y.boxes[0].y1, 50 + 20, 1e-9);  // 50 px of padding on top
+  EXPECT_NEAR(y.image.at(100, 10), kPadGray, 1e-6);
+  expect_labels_on_blobs(y, 1.0, "letterbox");
+}
+
+TEST(Augment, MosaicAndFullPipelineKeepLabelsOnPixels) {
+  std::vector<LabelledImage> base;
+  Rng draw(11);
+  for (int i = 0; i < 5; ++i) {
+    std::vector<PixelBox> boxes;
+    // one box per 64-px quadrant, at least 6 px from the quadrant's edges, so blobs never touch
+    for (int k = 0; k < 4; ++k) {
+      const double x = 64 * (k % 2) + 6 + std::floor(draw.uniform(0, 34)), y = 64 * (k / 2) + 6 + std::floor(draw.uniform(0, 38));
+      boxes.push_back({k % 2, x, y, x + 18, y + 14});
+    }
+    base.push_back(drawn(128, 128, boxes));
+  }
+  AugmentConfig cfg;
+  cfg.brightness = cfg.contrast = 0;  // keep the 0.5 threshold meaningful
+  Rng rng(5);
+  int kept = 0;
+  for (int trial = 0; trial < 30; ++trial) {
+    const LabelledImage y = augment_sample(trial % 5, 5, 128, cfg, rng, [&](int k) -> const LabelledImage& { return base[k]; });
+    EXPECT_EQ(y.image.width, 128);
+    expect_labels_on_blobs(y, 1.0, "pipeline trial " + std::to_string(trial));
+    kept += static_cast<int>(y.boxes.size());
+  }
+  EXPECT_GT(kept, 30);
+}
+
+TEST(Augment, BoxCandidatesDropSlivers) {
+  EXPECT_TRUE(box_candidate(10, 10, 10, 10));
+  EXPECT_FALSE(box_candidate(10, 10, 2, 10));          // 2 px wide is not > 2
+  EXPECT_FALSE(box_candidate(100, 100, 30, 30));       // 9 % of the area left
+  EXPECT_TRUE(box_candidate(100, 100, 40, 30));        // 12 %
+  // after clipping a 20x20 box at the edge to 1 px: dropped
+  const auto kept = transform_boxes({{0, -19, 5, 1, 25}}, Affine{}, 1.0, 64, 64);
+  EXPECT_TRUE(kept.empty());
+}
+
+TEST(Augment, IntensityJitterStaysInRange) {
+  imgproc::Image im(8, 8, 0.9f);
+  im.at(0, 0) = 0.0f;
+  Rng rng(1);
+  jitter_intensity(im, 0.5, 0.9, rng);
+  for (float v : im.data) {
+    EXPECT_GE(v, 0.0f);
+    EXPECT_LE(v, 1.0f);
+  }
+}
