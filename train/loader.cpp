@@ -1,0 +1,211 @@
+// loader.cpp: base images, batches and the worker threads (loader.h).
+#include "train/loader.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "imgproc/image_io.h"
+#include "imgproc/normalize.h"
+#include "imgproc/resize.h"
+
+namespace yp::train {
+
+namespace {
+
+// A well-mixed seed from several integers (SplitMix64 finaliser over a running combination).
+uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0) {
+  uint64_t h = seed;
+  for (uint64_t v : {a, b, c}) {
+    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+    h ^= h >> 31;
+  }
+  return h;
+}
+
+}  // namespace
+
+LabelledImage load_base_image(const Sample& sample, int image_size, bool use_chain, const imgproc::ChainConfig& chain) {
+  imgproc::LoadedImage loaded = imgproc::read_image(sample.image_path);
+  imgproc::Image im = std::move(loaded.image);
+  if (use_chain) im = imgproc::run_chain(im, chain);
+  if (!use_chain || !chain.normalize) {
+    // 8-bit pictures keep YOLOv5's /255; anything else (MRC, 16-bit) is stretched by its percentiles.
+    float hi = 0;
+    for (float v : im.data) hi = std::max(hi, v);
+    if (loaded.format != "mrc" && hi <= 255.0f) {
+      for (float& v : im.data) v /= 255.0f;
+    } else {
+      im = imgproc::normalize(im, 0.1, 99.9);
+    }
+  }
+  LabelledImage out;
+  out.boxes = to_pixel_boxes(sample.labels, im.width, im.height);
+  // load_image: long side = image_size
+  const double r = double(image_size) / std::max(im.width, im.height);
+  if (r != 1.0) {
+    const int w = std::max(1, static_cast<int>(std::lround(im.width * r)));
+    const int h = std::max(1, static_cast<int>(std::lround(im.height * r)));
+    for (PixelBox& b : out.boxes) {
+      b.x1 *= double(w) / im.width, b.x2 *= double(w) / im.width;
+      b.y1 *= double(h) / im.height, b.y2 *= double(h) / im.height;
+    }
+    im = imgproc::resize_bicubic(im, w, h, true);
+    for (float& v : im.data) v = std::clamp(v, 0.0f, 1.0f);  // bicubic overshoots at edges
+  }
+  out.image = std::move(im);
+  return out;
+}
+
+DataLoader::DataLoader(std::vector<Sample> samples, LoaderConfig config)
+    : samples_(std::move(samples)), config_(std::move(config)) {
+  YP_CHECK(!samples_.empty(), "DataLoader: no samples");
+  YP_CHECK(config_.batch_size >= 1 && config_.image_size >= 32, "DataLoader: batch_size >= 1 and image_size >= 32");
+  cache_.resize(samples_.size());
+  cache_once_.reset(new std::once_flag[samples_.size()]);
+  for (int i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+}
+
+DataLoader::~DataLoader() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  consumed_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+int64_t DataLoader::batches_per_epoch() const { return (size() + config_.batch_size - 1) / config_.batch_size; }
+
+const LabelledImage& DataLoader::base(int k) const {
+  std::call_once(cache_once_[k], [&] {
+    cache_[k] = std::make_unique<LabelledImage>(
+        load_base_image(samples_[k], config_.image_size, config_.use_chain, config_.chain));
+  });
+  return *cache_[k];
+}
+
+std::vector<int> DataLoader::epoch_order(int epoch) const {
+  std::vector<int> order(samples_.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (config_.shuffle) {
+    Rng rng(mix_seed(config_.seed, 0x5EED, static_cast<uint64_t>(epoch)));
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.randint(0, static_cast<int64_t>(i))]);
+  }
+  return order;
+}
+
+Batch DataLoader::make_batch(int epoch, int64_t index, const std::vector<int>& order) const {
+  const int s = config_.image_size;
+  const int64_t first = index * config_.batch_size;
+  const int64_t n = std::min<int64_t>(config_.batch_size, size() - first);
+  Batch b;
+  b.index = index;
+  b.images = Tensor::empty({n, 3, s, s});
+  float* dst = b.images.data<float>();
+  const int64_t plane = int64_t(s) * s;
+  for (int64_t k = 0; k < n; ++k) {
+    const int sample = order[first + k];
+    LabelledImage x;
+    if (config_.augment) {
+      Rng rng(mix_seed(config_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(index), static_cast<uint64_t>(k)));
+      x = augment_sample(sample, static_cast<int>(size()), s, config_.augment_config, rng,
+                         [this](int i) -> const LabelledImage& { return base(i); });
+    } else {
+      x = letterbox_square(base(sample), s);
+    }
+    for (int c = 0; c < 3; ++c) std::copy(x.image.data.begin(), x.image.data.end(), dst + (k * 3 + c) * plane);
+    for (const YoloLabel& l : to_yolo_labels(x.boxes, s, s))
+      b.targets.push_back({static_cast<int>(k), l.cls, l.cx, l.cy, l.w, l.h});
+    b.samples.push_back(sample);
+  }
+  return b;
+}
+
+void DataLoader::start_epoch(int epoch, int64_t first_batch) {
+  std::vector<int> order = epoch_order(epoch);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++generation_;
+    epoch_ = epoch;
+    order_ = std::move(order);
+    ready_.clear();
+    epoch_batches_ = batches_per_epoch();
+    next_to_make_ = next_to_take_ = std::min(first_batch, epoch_batches_);
+  }
+  consumed_.notify_all();
+}
+
+void DataLoader::worker_loop() {
+  for (;;) {
+    int64_t index;
+    uint64_t generation;
+    int epoch;
+    std::vector<int> order;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      consumed_.wait(lock, [&] {
+        return stop_ || (next_to_make_ < epoch_batches_ && next_to_make_ < next_to_take_ + config_.prefetch);
+      });
+      if (stop_) return;
+      index = next_to_make_++;
+      generation = generation_;
+      epoch = epoch_;
+      order = order_;
+    }
+    Batch b;
+    std::exception_ptr err;
+    try {
+      b = make_batch(epoch, index, order);
+    } catch (...) {
+      err = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (generation != generation_) continue;  // the epoch was restarted meanwhile: drop it
+      if (err && !error_) error_ = err;
+      if (!err) ready_.emplace(index, std::move(b));
+    }
+    produced_.notify_all();
+  }
+}
+
+bool DataLoader::next(Batch& out) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (next_to_take_ >= epoch_batches_) return false;
+  const int64_t want = next_to_take_;
+  if (threads_.empty()) {
+    const int epoch = epoch_;
+    const std::vector<int> order = order_;
+    lock.unlock();
+    out = make_batch(epoch, want, order);
+    lock.lock();
+  } else {
+    const auto t0 = std::chrono::steady_clock::now();
+    produced_.wait(lock, [&] { return error_ || ready_.count(want) > 0; });
+    wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (error_) std::rethrow_exception(error_);
+    out = std::move(ready_.at(want));
+    ready_.erase(want);
+  }
+  ++next_to_take_;
+  ++delivered_;
+  lock.unlock();
+  consumed_.notify_all();
+  return true;
+}
+
+double DataLoader::wait_seconds() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return wait_seconds_;
+}
+
+int64_t DataLoader::batches_delivered() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return delivered_;
+}
+
+}  // namespace yp::train

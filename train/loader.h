@@ -1,0 +1,110 @@
+// loader.h: images -> augmented batches, made by background threads ahead of the training loop.
+//
+//   base image   read (imgproc/image_io.h) -> the pre-processing chain (imgproc/chain.h; its settings are
+//                saved in the trained model) -> values in [0, 1] -> long side resized to image_size
+//                (bicubic, antialiased). Made once per sample and kept in memory (YOLOv5's --cache ram):
+//                micrograph data sets are tens of images, and the chain costs far more than a batch.
+//   sample       train: augment_sample (augment.h); val: letterbox to image_size x image_size.
+//   batch        images (N, 3, S, S) float32 - the gray value copied to the 3 input channels the COCO
+//                weights expect - and targets (image-in-batch, class, cx, cy, w, h) normalised.
+//
+// Determinism: epoch e's order is a Fisher-Yates shuffle drawn from Rng(seed, e); sample k of batch b uses
+// its own Rng(seed, e, b, k). So a batch's content depends only on (seed, epoch, batch index): not on
+// the number of worker threads, nor on timing, and a resumed run can restart mid-epoch at any batch.
+//
+// Threads: `workers` threads claim batch indices in order and stay at most `prefetch` batches ahead of the
+// consumer (a bounded queue). next() reports how long the training loop waited for data (wait_seconds):
+// ~0 means the model never waits.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "imgproc/chain.h"
+#include "tensor/tensor.h"
+#include "train/augment.h"
+#include "train/dataset.h"
+#include "yolo/loss.h"
+
+namespace yp::train {
+
+struct LoaderConfig {
+  int image_size = 640;
+  int batch_size = 16;
+  bool augment = true;   // false: letterbox only (validation)
+  bool shuffle = true;
+  uint64_t seed = 0;
+  int workers = 1;       // 0 = make batches in next() on the calling thread
+  int prefetch = 4;      // batches made ahead
+  AugmentConfig augment_config;
+  bool use_chain = false;
+  imgproc::ChainConfig chain;
+};
+
+struct Batch {
+  int64_t index = 0;                 // batch index within the epoch
+  Tensor images;                     // (N, 3, S, S) in [0, 1]
+  std::vector<yolo::Target> targets;
+  std::vector<int> samples;          // data set index of each image
+};
+
+// One sample's image as the network sees it before augmentation (see above).
+LabelledImage load_base_image(const Sample& sample, int image_size, bool use_chain, const imgproc::ChainConfig& chain);
+
+class DataLoader {
+ public:
+  DataLoader(std::vector<Sample> samples, LoaderConfig config);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  int64_t size() const { return static_cast<int64_t>(samples_.size()); }
+  int64_t batches_per_epoch() const;
+  const std::vector<Sample>& samples() const { return samples_; }
+  const LoaderConfig& config() const { return config_; }
+
+  // Starts epoch `epoch` at batch `first_batch` (> 0 when resuming mid-epoch); drops queued batches.
+  void start_epoch(int epoch, int64_t first_batch = 0);
+  // The next batch of the epoch, or false at its end. Rethrows a worker's error (e.g. an unreadable image).
+  bool next(Batch& out);
+
+  // Seconds next() has spent blocked on the workers, and batches delivered, since construction.
+  double wait_seconds() const;
+  int64_t batches_delivered() const;
+
+  // The batch (epoch, index) as the workers make it, on the calling thread.
+  Batch make_batch(int epoch, int64_t index, const std::vector<int>& order) const;
+  std::vector<int> epoch_order(int epoch) const;
+
+ private:
+  const LabelledImage& base(int k) const;
+  void worker_loop();
+
+  std::vector<Sample> samples_;
+  LoaderConfig config_;
+
+  // base-image cache, filled on first use
+  mutable std::vector<std::unique_ptr<LabelledImage>> cache_;
+  mutable std::unique_ptr<std::once_flag[]> cache_once_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable produced_, consumed_;
+  std::vector<std::thread> threads_;
+  bool stop_ = false;
+  uint64_t generation_ = 0;
+  int epoch_ = 0;
+  std::vector<int> order_;
+  int64_t next_to_make_ = 0, next_to_take_ = 0, epoch_batches_ = 0;
+  std::map<int64_t, Batch> ready_;
+  std::exception_ptr error_;
+  double wait_seconds_ = 0;
+  int64_t delivered_ = 0;
+};
+
+}  // namespace yp::train
