@@ -1,6 +1,7 @@
 // device_memory.cu: see device_memory.h.
 #include "cuda_kernels/cuda_check.h"
 #include "cuda_kernels/device_memory.h"
+#include "cuda_kernels/stream.h"
 
 #include <map>
 #include <mutex>
@@ -23,6 +24,8 @@ struct Cache {
   std::mutex mutex;
   std::multimap<size_t, void*> free_blocks;  // rounded size -> block
   AllocatorStats stats;
+  bool private_pool = false;                           // a graph capture is recording
+  std::vector<std::pair<void*, size_t>> private_freed;  // blocks freed while it records
 };
 
 Cache& cache() {
@@ -84,6 +87,10 @@ void caching_free(void* ptr, size_t bytes) {
   const size_t size = round_size(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
+  if (c.private_pool) {  // still in use by the graph being recorded: keep it out of circulation
+    c.private_freed.emplace_back(ptr, bytes);
+    return;
+  }
   c.free_blocks.emplace(size, ptr);
   c.stats.bytes_in_use -= size;
   c.stats.bytes_cached += size;
@@ -97,6 +104,21 @@ void release_cached_memory() {
   c.stats.bytes_cached = 0;
 }
 
+void begin_private_pool() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.private_pool = true;
+}
+
+std::vector<std::pair<void*, size_t>> end_private_pool() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.private_pool = false;
+  std::vector<std::pair<void*, size_t>> blocks;
+  blocks.swap(c.private_freed);
+  return blocks;
+}
+
 AllocatorStats allocator_stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
@@ -106,10 +128,11 @@ AllocatorStats allocator_stats() {
 void memcpy_any(void* dst, bool dst_on_device, const void* src, bool src_on_device, size_t bytes) {
   const cudaMemcpyKind kind = dst_on_device ? (src_on_device ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
                                             : (src_on_device ? cudaMemcpyDeviceToHost : cudaMemcpyHostToHost);
-  CUDA_CHECK(cudaMemcpy(dst, src, bytes, kind));
+  CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, current_stream()));
+  if (!dst_on_device || !src_on_device) CUDA_CHECK(cudaStreamSynchronize(current_stream()));
 }
 
-void memset_zero(void* ptr, size_t bytes) { CUDA_CHECK(cudaMemset(ptr, 0, bytes)); }
+void memset_zero(void* ptr, size_t bytes) { CUDA_CHECK(cudaMemsetAsync(ptr, 0, bytes, current_stream())); }
 
 void synchronize() { CUDA_CHECK(cudaDeviceSynchronize()); }
 

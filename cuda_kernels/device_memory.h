@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace yp::cuda {
 
@@ -20,6 +22,12 @@ void caching_free(void* ptr, size_t bytes);
 // Returns every cached block to the driver (e.g. before measuring peak memory).
 void release_cached_memory();
 
+// Between begin_private_pool() and end_private_pool() (used by CudaGraph capture), freed blocks
+// are not handed out again; end_private_pool returns them (pointer, requested bytes) to the caller,
+// who gives them back with caching_free once nothing replays into them.
+void begin_private_pool();
+std::vector<std::pair<void*, size_t>> end_private_pool();
+
 struct AllocatorStats {
   size_t bytes_in_use = 0;
   size_t bytes_cached = 0;
@@ -28,6 +36,7 @@ struct AllocatorStats {
 };
 AllocatorStats allocator_stats();
 
+// Both run on current_stream() (stream.h); a copy that touches host memory waits for it.
 void memcpy_any(void* dst, bool dst_on_device, const void* src, bool src_on_device, size_t bytes);
 void memset_zero(void* ptr, size_t bytes);
 void synchronize();

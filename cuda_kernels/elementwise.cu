@@ -2,6 +2,7 @@
 // (8-12 bytes moved per 1-10 flops), so the only goal is full-width coalesced access.
 #include "cuda_kernels/cuda_check.h"
 #include "cuda_kernels/elementwise.h"
+#include "cuda_kernels/stream.h"
 
 namespace yp::cuda {
 
@@ -43,30 +44,48 @@ __global__ void sigmoid_backward_kernel(const float* y, const float* dy, float* 
     dx[i] = dy[i] * y[i] * (1.f - y[i]);
 }
 
+__global__ void f32_to_f16_kernel(const float* x, __half* y, int64_t n) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+    y[i] = __float2half_rn(x[i]);
+}
+__global__ void f32_to_bf16_kernel(const float* x, __nv_bfloat16* y, int64_t n) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+    y[i] = __float2bfloat16_rn(x[i]);
+}
+
 }  // namespace
 
 void axpby_f32(const float* a, float alpha, const float* b, float beta, float* out, int64_t n) {
-  axpby_kernel<<<blocks_for(n), kThreads>>>(a, alpha, b, beta, out, n);
+  axpby_kernel<<<blocks_for(n), kThreads, 0, current_stream()>>>(a, alpha, b, beta, out, n);
   CUDA_CHECK(cudaGetLastError());
 }
 void mul_f32(const float* a, const float* b, float* out, int64_t n) {
-  mul_kernel<<<blocks_for(n), kThreads>>>(a, b, out, n);
+  mul_kernel<<<blocks_for(n), kThreads, 0, current_stream()>>>(a, b, out, n);
   CUDA_CHECK(cudaGetLastError());
 }
 void silu_forward_f32(const float* x, float* y, int64_t n) {
-  silu_forward_kernel<<<blocks_for(n), kThreads>>>(x, y, n);
+  silu_forward_kernel<<<blocks_for(n), kThreads, 0, current_stream()>>>(x, y, n);
   CUDA_CHECK(cudaGetLastError());
 }
 void silu_backward_f32(const float* x, const float* dy, float* dx, int64_t n) {
-  silu_backward_kernel<<<blocks_for(n), kThreads>>>(x, dy, dx, n);
+  silu_backward_kernel<<<blocks_for(n), kThreads, 0, current_stream()>>>(x, dy, dx, n);
   CUDA_CHECK(cudaGetLastError());
 }
 void sigmoid_forward_f32(const float* x, float* y, int64_t n) {
-  sigmoid_forward_kernel<<<blocks_for(n), kThreads>>>(x, y, n);
+  sigmoid_forward_kernel<<<blocks_for(n), kThreads, 0, current_stream()>>>(x, y, n);
   CUDA_CHECK(cudaGetLastError());
 }
 void sigmoid_backward_f32(const float* y, const float* dy, float* dx, int64_t n) {
-  sigmoid_backward_kernel<<<blocks_for(n), kThreads>>>(y, dy, dx, n);
+  sigmoid_backward_kernel<<<blocks_for(n), kThreads, 0, current_stream()>>>(y, dy, dx, n);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+void convert_f32_to_f16(const float* x, __half* y, int64_t n) {
+  f32_to_f16_kernel<<<blocks_for(n), kThreads, 0, current_stream()>>>(x, y, n);
+  CUDA_CHECK(cudaGetLastError());
+}
+void convert_f32_to_bf16(const float* x, __nv_bfloat16* y, int64_t n) {
+  f32_to_bf16_kernel<<<blocks_for(n), kThreads, 0, current_stream()>>>(x, y, n);
   CUDA_CHECK(cudaGetLastError());
 }
 

@@ -1,0 +1,21 @@
+// maxpool2d.h (CUDA): max pooling as tensor/ops/maxpool2d.h, x (N, C, H, W) -> y (N, C, P, Q).
+//   y[n,c,p,q] = max over the kernel x kernel window at (p*stride - pad, q*stride - pad), padding = -inf
+// The argmax rule matches the CPU: first maximum in row-major window order, a NaN wins (the last NaN).
+// Backward recomputes the argmax (no index buffer) and adds dy there; overlapping windows (SPPF's
+// 5x5 stride 1) send several gradients to one input, hence atomicAdd into a zeroed dx.
+#pragma once
+
+#include <cstdint>
+
+namespace yp::cuda {
+
+struct PoolShape {
+  int n = 0, c = 0, h = 0, w = 0;
+  int kernel = 1, stride = 1, pad = 0;
+  int p = 0, q = 0;  // (h + 2 pad - kernel) / stride + 1, likewise q
+};
+
+void maxpool2d_forward(const float* x, float* y, const PoolShape& s);
+void maxpool2d_backward(const float* x, const float* dy, float* dx, const PoolShape& s);
+
+}  // namespace yp::cuda

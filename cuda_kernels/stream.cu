@@ -1,0 +1,61 @@
+// stream.cu: see stream.h.
+#include "cuda_kernels/cuda_check.h"
+#include "cuda_kernels/device_memory.h"
+#include "cuda_kernels/stream.h"
+
+namespace yp::cuda {
+
+namespace {
+thread_local cudaStream_t g_current_stream = nullptr;  // nullptr = the legacy default stream
+}
+
+cudaStream_t current_stream() { return g_current_stream; }
+void set_current_stream(cudaStream_t stream) { g_current_stream = stream; }
+
+bool current_stream_is_capturing() {
+  if (g_current_stream == nullptr) return false;  // the legacy stream cannot be captured
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  CUDA_CHECK(cudaStreamIsCapturing(g_current_stream, &status));
+  return status == cudaStreamCaptureStatusActive;
+}
+
+CudaGraph::CudaGraph() {
+  // Non-blocking: the captured stream must not synchronise implicitly with the legacy stream.
+  CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+}
+
+CudaGraph::~CudaGraph() {
+  if (exec_) cudaGraphExecDestroy(exec_);
+  if (graph_) cudaGraphDestroy(graph_);
+  if (stream_) {
+    cudaStreamSynchronize(stream_);
+    cudaStreamDestroy(stream_);
+  }
+  for (auto& block : private_blocks_) caching_free(block.first, block.second);
+}
+
+void CudaGraph::begin_capture() {
+  CUDA_CHECK(cudaDeviceSynchronize());  // earlier work on other streams must not leak into the graph
+  previous_ = current_stream();
+  set_current_stream(stream_);
+  begin_private_pool();
+  // Relaxed: a cache miss may still call cudaMalloc while recording (it is not a stream operation).
+  CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed));
+}
+
+void CudaGraph::end_capture() {
+  const cudaError_t err = cudaStreamEndCapture(stream_, &graph_);
+  set_current_stream(previous_);
+  std::vector<std::pair<void*, size_t>> freed = end_private_pool();
+  private_blocks_.insert(private_blocks_.end(), freed.begin(), freed.end());
+  CUDA_CHECK(err);
+  CUDA_CHECK(cudaGraphInstantiate(&exec_, graph_, 0));
+}
+
+void CudaGraph::replay() {
+  if (!exec_) throw std::runtime_error("CudaGraph::replay: nothing was captured");
+  CUDA_CHECK(cudaGraphLaunch(exec_, stream_));
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
+
+}  // namespace yp::cuda
