@@ -149,8 +149,9 @@ ChainConfig chain_config_from_text(const std::string& text) {
         std::stringstream ss(value);
         std::string item;
         while (std::getline(ss, item, ',')) {
+          const std::string token = trim(item);  // strtol's end pointer must point into a live string
           char* end = nullptr;
-          const long l = std::strtol(trim(item).c_str(), &end, 10);
+          const long l = std::strtol(token.c_str(), &end, 10);
           if (*end != '\0' || l < 1 || l > 16) throw ImageError(where + "bad level '" + item + "'");
           c.wavelet_suppress_levels.push_back((int)l);
         }

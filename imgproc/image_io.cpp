@@ -58,22 +58,30 @@ Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name)
     throw ImageError(name + ": not a readable PNG/JPEG/BMP/TGA/PNM picture (" + stbi_failure_reason() + ")");
   if (w <= 0 || h <= 0 || (int64_t)w * h > kMaxPixels)
     throw ImageError(name + ": picture size " + std::to_string(w) + "x" + std::to_string(h) + " is out of range");
+  // Decoded with the file's own channel count (req_comp 0) and converted to gray here: stb 2.27's
+  // conversion of 16-bit PNM data runs its 8-bit converter and returns half the buffer it promises
+  // (found by tests/fuzz/fuzz_picture). Its 16-bit PNM samples also come out byte-swapped, so 16-bit
+  // PGM/PPM is refused rather than read wrong.
   const bool sixteen = stbi_is_16_bit_from_memory(bytes, (int)size);
+  if (sixteen && size >= 2 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '6')
+    throw ImageError(name + ": 16-bit PGM/PPM is not supported (stb 2.27 misreads it); use 16-bit PNG or MRC");
   int rw = 0, rh = 0, rc = 0;
-  Image img;
-  if (sixteen) {
-    std::unique_ptr<stbi_us, void (*)(void*)> px(stbi_load_16_from_memory(bytes, (int)size, &rw, &rh, &rc, 1),
-                                                 stbi_image_free);
-    if (!px) throw ImageError(name + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
-    img = Image(rw, rh);
-    for (size_t i = 0; i < img.size(); ++i) img.data[i] = px.get()[i];
-  } else {
-    std::unique_ptr<stbi_uc, void (*)(void*)> px(stbi_load_from_memory(bytes, (int)size, &rw, &rh, &rc, 1),
-                                                 stbi_image_free);
-    if (!px) throw ImageError(name + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
-    img = Image(rw, rh);
-    for (size_t i = 0; i < img.size(); ++i) img.data[i] = px.get()[i];
-  }
+  void* raw = sixteen ? (void*)stbi_load_16_from_memory(bytes, (int)size, &rw, &rh, &rc, 0)
+                      : (void*)stbi_load_from_memory(bytes, (int)size, &rw, &rh, &rc, 0);
+  std::unique_ptr<void, void (*)(void*)> owner(raw, stbi_image_free);
+  if (!raw) throw ImageError(name + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
+  if (rw != w || rh != h || rc < 1 || rc > 4) throw ImageError(name + ": decoder returned an unexpected shape");
+  Image img(rw, rh);
+  const auto gray = [&](auto* px) {
+    for (size_t i = 0; i < img.size(); ++i) {
+      const auto* p = px + i * (size_t)rc;
+      // stb's own luma weights (stbi__compute_y): (77 R + 150 G + 29 B) / 256; alpha is ignored.
+      img.data[i] = rc >= 3 ? (float)(77 * (unsigned)p[0] + 150 * (unsigned)p[1] + 29 * (unsigned)p[2]) / 256.f
+                            : (float)p[0];
+    }
+  };
+  if (sixteen) gray((const stbi_us*)raw);
+  else gray((const stbi_uc*)raw);
   return img;
 }
 

@@ -1,4 +1,4 @@
-// normalize.cpp: percentiles by selection (nth_element, O(n)) on a copy, then an affine map and clamp.
+// normalize.cpp: exact percentiles by histogram-guided selection, then an affine map and clamp.
 #include "imgproc/normalize.h"
 
 #include <algorithm>
@@ -8,22 +8,59 @@
 namespace yp::imgproc {
 namespace {
 
-// Both percentiles from one copy: the second selection runs on the part above the first.
+constexpr int kSelectBins = 4096;
+
+// Exact order statistics without sorting: a 4096-bin histogram over [min, max] tells which bin holds
+// rank k; only that bin's values are then selected (nth_element). Two passes over the image per rank
+// instead of a full copy and O(n) selection on it; min and max themselves need no histogram.
+class OrderStatistics {
+ public:
+  explicit OrderStatistics(const Image& image) : data_(image.data) {
+    float lo = data_[0], hi = data_[0];
+#pragma omp parallel for reduction(min : lo) reduction(max : hi)
+    for (long i = 0; i < (long)data_.size(); ++i) lo = std::min(lo, data_[(size_t)i]), hi = std::max(hi, data_[(size_t)i]);
+    min_ = lo, max_ = hi;
+    scale_ = hi > lo ? (float)(kSelectBins / ((double)hi - lo)) : 0.f;
+  }
+
+  // The k-th smallest value (0-based).
+  double at(size_t k) {
+    if (k == 0) return min_;
+    if (k + 1 >= data_.size()) return max_;
+    if (counts_.empty()) build_histogram();
+    size_t below = 0;
+    int b = 0;
+    while (below + counts_[(size_t)b] <= k) below += counts_[(size_t)b++];
+    std::vector<float> in_bin;
+    in_bin.reserve(counts_[(size_t)b]);
+    for (float v : data_)
+      if (bin(v) == b) in_bin.push_back(v);
+    std::nth_element(in_bin.begin(), in_bin.begin() + (long)(k - below), in_bin.end());
+    return in_bin[k - below];
+  }
+
+ private:
+  int bin(float v) const { return std::min(kSelectBins - 1, (int)((v - min_) * scale_)); }
+  void build_histogram() {
+    counts_.assign(kSelectBins, 0);
+    for (float v : data_) ++counts_[(size_t)bin(v)];
+  }
+  const std::vector<float>& data_;
+  float min_ = 0, max_ = 0, scale_ = 0;
+  std::vector<size_t> counts_;
+};
+
+// numpy.percentile's default: linear interpolation between the order statistics around p/100 (n-1).
+double interpolated(OrderStatistics& stats, size_t n, double p) {
+  const double pos = p / 100.0 * (double)(n - 1);
+  const size_t i = (size_t)std::floor(pos);
+  const double frac = pos - (double)i, value = stats.at(i);
+  return frac > 0 && i + 1 < n ? value + frac * (stats.at(i + 1) - value) : value;
+}
+
 std::pair<double, double> percentile_pair(const Image& image, double p_lo, double p_hi) {
-  std::vector<float> v(image.data);
-  const size_t n = v.size();
-  const auto select = [&](double p, size_t from) {
-    const double pos = p / 100.0 * (double)(n - 1);
-    const size_t i = (size_t)std::floor(pos);
-    const double frac = pos - (double)i;
-    std::nth_element(v.begin() + (long)std::min(from, i), v.begin() + (long)i, v.end());
-    double value = v[i];
-    if (frac > 0 && i + 1 < n) value += frac * ((double)*std::min_element(v.begin() + (long)i + 1, v.end()) - value);
-    return std::make_pair(value, i);
-  };
-  const auto lo = select(p_lo, 0);
-  const auto hi = select(p_hi, lo.second);
-  return {lo.first, hi.first};
+  OrderStatistics stats(image);
+  return {interpolated(stats, image.size(), p_lo), interpolated(stats, image.size(), p_hi)};
 }
 
 }  // namespace

@@ -1,58 +1,68 @@
-// wiener.cpp: wiener2 with window sums from two integral images (sum g, sum g^2) in double.
-// Double matters: the integral of g^2 over a 4096^2 image reaches ~1e13 * g^2, and the variance is a
-// difference of two such sums; float would lose all of it.
+// wiener.cpp: wiener2 with window sums from a summed-area table built on the fly: each thread owns a
+// band of rows and keeps, per column, the sum over the window's rows of the rows' horizontal window
+// sums (themselves differences of a row prefix sum). Moving down one row adds the entering row and
+// subtracts the leaving one, so the cost per pixel is O(1) whatever the window, and the memory is
+// O(width) per thread instead of two (h+1) x (w+1) double tables, which fall out of cache at 2048^2.
+// Sums are in double: the variance is a difference of two large sums (E[g^2] - mu^2), and float would
+// lose it for raw int16 micrographs with a large offset.
 #include "imgproc/wiener.h"
+
+#include <omp.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
 namespace yp::imgproc {
+namespace {
+
+// box[x] += sign * (sum of g over columns x - left .. x + right, zero outside), same for g^2.
+void add_row_box(const float* g, int w, int left, int right, double sign, std::vector<double>& prefix,
+                 std::vector<double>& prefix2, double* box, double* box2) {
+  prefix[0] = prefix2[0] = 0;
+  for (int x = 0; x < w; ++x) {
+    prefix[(size_t)x + 1] = prefix[(size_t)x] + g[x];
+    prefix2[(size_t)x + 1] = prefix2[(size_t)x] + (double)g[x] * g[x];
+  }
+  for (int x = 0; x < w; ++x) {
+    const size_t x0 = (size_t)std::max(0, x - left), x1 = (size_t)std::min(w, x + right + 1);
+    box[x] += sign * (prefix[x1] - prefix[x0]);
+    box2[x] += sign * (prefix2[x1] - prefix2[x0]);
+  }
+}
+
+}  // namespace
 
 WienerResult wiener2(const Image& image, int window_rows, int window_cols, double noise) {
   if (image.empty()) throw ImageError("wiener: empty image");
   if (window_rows < 1 || window_cols < 1)
     throw ImageError("wiener: bad window " + std::to_string(window_rows) + "x" + std::to_string(window_cols));
   const int w = image.width, h = image.height;
-  const size_t stride = (size_t)w + 1;
-  // S[y][x] = sum of g over rows < y, cols < x; (h+1) x (w+1), first row and column 0.
-  std::vector<double> S(stride * (h + 1), 0.0), S2(stride * (h + 1), 0.0);
-  // Row prefix sums in parallel, then column accumulation in parallel over column blocks.
-#pragma omp parallel for schedule(static)
-  for (int y = 0; y < h; ++y) {
-    const float* g = image.row(y);
-    double* s = S.data() + (y + 1) * stride;
-    double* s2 = S2.data() + (y + 1) * stride;
-    double acc = 0, acc2 = 0;
-    for (int x = 0; x < w; ++x) {
-      acc += g[x], acc2 += (double)g[x] * g[x];
-      s[x + 1] = acc, s2[x + 1] = acc2;
-    }
-  }
-  for (int y = 1; y <= h; ++y) {
-    double* s = S.data() + y * stride;
-    double* s2 = S2.data() + y * stride;
-    const double* above = s - stride;
-    const double* above2 = s2 - stride;
-    for (size_t x = 1; x < stride; ++x) s[x] += above[x], s2[x] += above2[x];
-  }
   const int up = window_rows / 2, down = window_rows - 1 - up;  // rows y-up .. y+down (conv2 'same')
   const int left = window_cols / 2, right = window_cols - 1 - left;
-  const double inv_area = 1.0 / ((double)window_rows * window_cols);
+  const double inv_area = 1.0 / ((double)window_rows * window_cols);  // zero padding: always m*n
   Image mean(w, h), var(w, h);
   double var_sum = 0;
-#pragma omp parallel for schedule(static) reduction(+ : var_sum)
-  for (int y = 0; y < h; ++y) {
-    const size_t y0 = (size_t)std::max(0, y - up), y1 = (size_t)std::min(h, y + down + 1);
-    for (int x = 0; x < w; ++x) {
-      const size_t x0 = (size_t)std::max(0, x - left), x1 = (size_t)std::min(w, x + right + 1);
-      const double sum = S[y1 * stride + x1] - S[y0 * stride + x1] - S[y1 * stride + x0] + S[y0 * stride + x0];
-      const double sum2 =
-          S2[y1 * stride + x1] - S2[y0 * stride + x1] - S2[y1 * stride + x0] + S2[y0 * stride + x0];
-      const double mu = sum * inv_area, v = sum2 * inv_area - mu * mu;  // zero padding: divide by m*n
-      mean.at(x, y) = (float)mu;
-      var.at(x, y) = (float)v;
-      var_sum += v;
+#pragma omp parallel reduction(+ : var_sum)
+  {
+    const int threads = omp_get_num_threads(), t = omp_get_thread_num();
+    const int y_begin = (int)((long)h * t / threads), y_end = (int)((long)h * (t + 1) / threads);
+    std::vector<double> prefix((size_t)w + 1), prefix2((size_t)w + 1), box((size_t)w, 0.0), box2((size_t)w, 0.0);
+    if (y_begin < y_end)
+      for (int r = std::max(0, y_begin - up); r <= std::min(h - 1, y_begin + down); ++r)
+        add_row_box(image.row(r), w, left, right, 1.0, prefix, prefix2, box.data(), box2.data());
+    for (int y = y_begin; y < y_end; ++y) {
+      float* mu = mean.row(y);
+      float* s2 = var.row(y);
+      for (int x = 0; x < w; ++x) {
+        const double m = box[(size_t)x] * inv_area, v = box2[(size_t)x] * inv_area - m * m;
+        mu[x] = (float)m;
+        s2[x] = (float)v;
+        var_sum += v;
+      }
+      if (y + 1 >= y_end) break;
+      if (y + 1 + down < h) add_row_box(image.row(y + 1 + down), w, left, right, 1.0, prefix, prefix2, box.data(), box2.data());
+      if (y - up >= 0) add_row_box(image.row(y - up), w, left, right, -1.0, prefix, prefix2, box.data(), box2.data());
     }
   }
   WienerResult result;

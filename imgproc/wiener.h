@@ -7,8 +7,8 @@
 // Borders: wiener2 computes the sums with filter2(ones(m, n), g, 'same'), i.e. ZERO padding, and still
 // divides by m*n, so means near the border are pulled towards 0 — we reproduce that (SciPy's
 // signal.wiener does the same). The window covers rows y - floor(m/2) .. y + ceil(m/2) - 1 (conv2 'same'
-// centring; symmetric for odd m). Window sums come from integral images (in double), so the cost per
-// pixel does not depend on the window size. See docs/preprocessing.md#wiener.
+// centring; symmetric for odd m). Window sums come from a summed-area table (integral image) built
+// incrementally in double, so the cost per pixel does not depend on the window size. See docs/preprocessing.md#wiener.
 #pragma once
 
 #include "imgproc/image.h"

@@ -1,6 +1,9 @@
 // test_chain.cpp: normalisation, the whole chain (switches, defaults = the study's), config text round trip.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "imgproc/chain.h"
 #include "imgproc/normalize.h"
 #include "tests/imgproc/golden.h"
@@ -17,6 +20,21 @@ TEST(Normalize, PercentilesInterpolateLikeNumpy) {
   const Image n = normalize(img, 0, 100);
   EXPECT_FLOAT_EQ(n.data[0], 1.f);
   EXPECT_FLOAT_EQ(n.data[3], 0.25f);
+}
+
+TEST(Normalize, PercentilesAreExactOrderStatistics) {
+  // Against a full sort, on values with ties and a heavy tail (the histogram-guided selection's hard case).
+  Image img = yp::test::random_image(101, 99, 4);
+  for (size_t i = 0; i < img.size(); i += 7) img.data[i] = 0.5f;
+  img.data[17] = 1e4f;
+  std::vector<float> sorted(img.data);
+  std::sort(sorted.begin(), sorted.end());
+  for (double p : {0.0, 0.1, 1.0, 37.5, 50.0, 99.9, 100.0}) {
+    const double pos = p / 100 * (double)(sorted.size() - 1);
+    const size_t i = (size_t)pos;
+    const double ref = i + 1 < sorted.size() ? sorted[i] + (pos - (double)i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+    EXPECT_NEAR(percentile(img, p), ref, 1e-9 * std::max(1.0, std::fabs(ref))) << "p " << p;
+  }
 }
 
 TEST(Normalize, ClampsOutliersAndHandlesConstants) {

@@ -79,6 +79,19 @@ TEST(ImageIo, AbsurdPngHeaderIsRefusedBeforeDecoding) {
   }
 }
 
+TEST(ImageIo, SixteenBitPgmIsRefused) {
+  // P5, 2 x 1, maxval 1000: stb 2.27 returns these samples byte-swapped and overflows its buffer when
+  // converting channels (found by fuzz_picture), so 16-bit PNM is refused with a message.
+  std::vector<uint8_t> b = {'P', '5', '\n', '2', ' ', '1', '\n', '1', '0', '0', '0', '\n', 0x03, 0xe8, 0x01, 0x02};
+  EXPECT_THROW(decode_picture(b.data(), b.size(), "a.pgm"), ImageError);
+  b[9] = '0', b[10] = '0', b[8] = '2', b[7] = ' ';  // maxval " 200": 8-bit, read normally
+  b.resize(14);
+  const Image img = decode_picture(b.data(), b.size(), "b.pgm");
+  ASSERT_EQ(img.width, 2);
+  EXPECT_FLOAT_EQ(img.data[0], 3.f);
+  EXPECT_FLOAT_EQ(img.data[1], 232.f);
+}
+
 TEST(ImageIo, ReadsTheRealPictures) {
   YP_REQUIRE_SHARED(klh, "data/klh_nramm_png/01nov26b.008.001.001.002.png");
   const LoadedImage r = read_image(klh);
