@@ -1,6 +1,7 @@
 // test_conv2d_backward_cuda.cpp: conv2d input, weight and bias gradients against double loops
 // (the transposes of conv_reference.h), and the cuDNN yardstick in both math modes when built.
 #include "cuda_kernels/conv2d.h"
+#include "tensor/ops/conv2d.h"
 #include "tests/cuda/conv_reference.h"
 #include "tests/cuda/cuda_test_support.h"
 #if YOLOPICK_WITH_CUDNN
@@ -39,6 +40,26 @@ Grads conv2d_backward_reference(const std::vector<float>& x, const std::vector<f
               }
         }
   return g;
+}
+
+// The references themselves, checked against the engine's CPU conv2d and its autograd backward:
+// this runs without a GPU, so a wrong reference is caught before any device ever runs the tests.
+TEST(CudaConv2dReference, AgreesWithTensorConv2dOnCpu) {
+  unsigned seed = 2000;
+  for (const Conv2dShape& s : conv_test_shapes()) {
+    const auto x = random_floats((size_t)s.x_numel(), seed += 10), w = random_floats((size_t)s.w_numel(), seed + 1),
+               b = random_floats((size_t)s.k, seed + 2), dy = random_floats((size_t)s.y_numel(), seed + 3);
+    Tensor xt = Tensor::from_vector(x, {s.n, s.c, s.h, s.w}).set_requires_grad(true);
+    Tensor wt = Tensor::from_vector(w, {s.k, s.c, s.r, s.s}).set_requires_grad(true);
+    Tensor bt = Tensor::from_vector(b, {s.k}).set_requires_grad(true);
+    Tensor y = conv2d(xt, wt, bt, Conv2dParams{s.stride, s.pad});
+    y.backward(Tensor::from_vector(dy, y.shape()));
+    const Grads ref = conv2d_backward_reference(x, w, dy, s);
+    EXPECT_TRUE(close_to_ref(y.to_vector(), conv2d_reference(x, w, &b, s), kTolFP32)) << "y " << s.str();
+    EXPECT_TRUE(close_to_ref(xt.grad().to_vector(), ref.dx, kTolFP32)) << "dx " << s.str();
+    EXPECT_TRUE(close_to_ref(wt.grad().to_vector(), ref.dw, kTolFP32)) << "dw " << s.str();
+    EXPECT_TRUE(close_to_ref(bt.grad().to_vector(), ref.db, kTolFP32)) << "db " << s.str();
+  }
 }
 
 TEST(CudaConv2dBackward, DataWeightBias) {

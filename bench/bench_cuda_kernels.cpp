@@ -1,0 +1,280 @@
+// bench_cuda_kernels: every CUDA kernel on the real YOLOv5 layer shapes (n and s at 1024x1024,
+// batch 1 and 8), in roofline units, next to cuDNN.
+//
+// Rows (one per kernel x layer x model x batch), timed with CUDA events around the launch only
+// (manual time), the 50 MB+ L2 flushed before every iteration so each run starts cold as in a
+// real forward:
+//   GFLOP/s    2*K*C*R*S*P*Q*N / time (convolutions)       GB/s   bytes read+written / time (the rest)
+//   pct_peak   of the device's peak for the row's math mode (FP32 FMA, TF32 or FP16/BF16 tensor cores)
+//              or of DRAM bandwidth; 0 when the device is not in the peak table below
+//   x_cudnn    cuDNN time / this kernel's time, cuDNN run in the matching math mode (FMA for FP32
+//              rows, TF32 for tensor-core rows): 1.0 = as fast as cuDNN
+// The row label names the device and the math mode. Without a GPU the program says why and exits 0.
+// Run from the build folder, e.g. one layer and the engine's variants only:
+//   ./bench/bench_cuda_kernels --benchmark_filter='s/b1/m2_m_cv2.*/(k5|k6_tf32|cudnn)'
+#include <benchmark/benchmark.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cuda_kernels/cuda_check.h"
+#include "cuda_kernels/kernels.h"
+
+namespace {
+
+using namespace yp::cuda;
+
+// --- the device and its peaks (dense, no sparsity) ---
+struct Peaks {
+  double fp32_tflops = 0, tf32_tflops = 0, fp16_tflops = 0, dram_tbps = 0;
+};
+
+Peaks peaks_for(const std::string& name) {
+  if (name.find("H100") != std::string::npos && name.find("PCIe") != std::string::npos) return {51.2, 378.0, 756.0, 2.0};
+  if (name.find("H100") != std::string::npos) return {66.9, 494.7, 989.4, 3.35};  // SXM5
+  if (name.find("H200") != std::string::npos) return {66.9, 494.7, 989.4, 4.8};
+  return {};
+}
+
+std::string g_device;
+Peaks g_peaks;
+
+// --- timing ---
+struct Flush {
+  void* buf = nullptr;
+  size_t bytes = 0;
+  Flush() {
+    int dev = 0, l2 = 0;
+    CUDA_CHECK(cudaGetDevice(&dev));
+    CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
+    bytes = 2 * (size_t)l2;
+    CUDA_CHECK(cudaMalloc(&buf, bytes));
+  }
+  void operator()() const { CUDA_CHECK(cudaMemsetAsync(buf, 0, bytes, current_stream())); }
+};
+
+// Milliseconds of one call of fn, measured with events on the current stream after an L2 flush.
+double time_once(const std::function<void()>& fn) {
+  static Flush flush;
+  flush();
+  cudaEvent_t start, stop;
+  CUDA_CHECK(cudaEventCreate(&start));
+  CUDA_CHECK(cudaEventCreate(&stop));
+  CUDA_CHECK(cudaEventRecord(start, current_stream()));
+  fn();
+  CUDA_CHECK(cudaEventRecord(stop, current_stream()));
+  CUDA_CHECK(cudaEventSynchronize(stop));
+  float ms = 0;
+  CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+  CUDA_CHECK(cudaEventDestroy(start));
+  CUDA_CHECK(cudaEventDestroy(stop));
+  return ms;
+}
+
+double median_ms(const std::function<void()>& fn, int runs = 5) {
+  fn();  // warm-up (cuDNN algorithm search, col buffer allocation)
+  std::vector<double> t;
+  for (int i = 0; i < runs; ++i) t.push_back(time_once(fn));
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// Runs the benchmark loop; returns the mean seconds per call (the counters are computed from it
+// directly rather than through Google Benchmark's rate flags, which divide by CPU time).
+double run_timed(benchmark::State& state, const std::function<void()>& fn) {
+  fn();
+  double total_s = 0;
+  int64_t calls = 0;
+  for (auto _ : state) {
+    const double s = time_once(fn) * 1e-3;
+    state.SetIterationTime(s);
+    total_s += s;
+    ++calls;
+  }
+  return calls ? total_s / (double)calls : 0;
+}
+
+// Device buffer filled with small random-ish values (a hash, so no host transfer of 100s of MB).
+struct Buf {
+  void* p = nullptr;
+  size_t bytes = 0;
+  explicit Buf(size_t b) : p(caching_malloc(b)), bytes(b) { CUDA_CHECK(cudaMemsetAsync(p, 0x3c, b, current_stream())); }
+  ~Buf() { caching_free(p, bytes); }
+  float* f() const { return static_cast<float*>(p); }
+};
+
+// --- the layers ---
+struct Layer {
+  const char* name;
+  int c, k, kernel, stride, in_size;
+};
+
+// The distinct conv shapes of yolov5s at 1024x1024 (as bench_conv2d.cpp); yolov5n halves every
+// channel count except the RGB input and the Detect output (width 0.25 vs 0.5).
+const std::vector<Layer> kYolov5sLayers = {
+    {"m0_stem_6x6s2", 3, 32, 6, 2, 1024},      {"m1_3x3s2", 32, 64, 3, 2, 512},
+    {"m2_cv1_1x1", 64, 32, 1, 1, 256},         {"m2_m_cv2_3x3", 32, 32, 3, 1, 256},
+    {"m2_cv3_1x1", 64, 64, 1, 1, 256},         {"m3_3x3s2", 64, 128, 3, 2, 256},
+    {"m4_cv1_1x1", 128, 64, 1, 1, 128},        {"m4_m_cv2_3x3", 64, 64, 3, 1, 128},
+    {"m5_3x3s2", 128, 256, 3, 2, 128},         {"m6_m_cv2_3x3", 128, 128, 3, 1, 64},
+    {"m7_3x3s2", 256, 512, 3, 2, 64},          {"m8_cv1_1x1", 512, 256, 1, 1, 32},
+    {"m8_m_cv2_3x3", 256, 256, 3, 1, 32},      {"m9_sppf_cv2_1x1", 1024, 512, 1, 1, 32},
+    {"m24_detect_P3_1x1", 128, 255, 1, 1, 128},
+};
+
+Conv2dShape shape_of(const Layer& l, bool nano, int batch) {
+  const int c = nano && l.c != 3 ? l.c / 2 : l.c;
+  const int k = nano && l.k != 255 ? l.k / 2 : l.k;
+  const int pad = l.kernel == 6 ? 2 : l.kernel / 2;
+  return Conv2dShape::make(batch, c, l.in_size, l.in_size, k, l.kernel, l.kernel, l.stride, pad);
+}
+
+enum class Math { FP32, TF32, Half };
+
+void set_conv_counters(benchmark::State& state, const Conv2dShape& s, Math math, double seconds, double cudnn_ms) {
+  if (seconds <= 0) return;
+  const double peak =
+      math == Math::FP32 ? g_peaks.fp32_tflops : math == Math::TF32 ? g_peaks.tf32_tflops : g_peaks.fp16_tflops;
+  const double flops_per_s = s.flops() / seconds;
+  state.counters["GFLOP/s"] = flops_per_s * 1e-9;
+  state.counters["pct_peak"] = peak > 0 ? flops_per_s / (peak * 1e12) * 100 : 0;
+  if (cudnn_ms > 0) state.counters["x_cudnn"] = cudnn_ms * 1e-3 / seconds;
+}
+
+std::string math_label(Math m) { return m == Math::FP32 ? "FMA" : m == Math::TF32 ? "TF32" : "FP16/BF16 in, FP32 acc"; }
+
+double cudnn_forward_ms(const Conv2dShape& s, Conv2dMath math, const float* x, const float* w, float* y) {
+#if YOLOPICK_WITH_CUDNN
+  return median_ms([&] { cudnn::conv2d_forward(x, w, nullptr, y, s, math); });
+#else
+  (void)s, (void)math, (void)x, (void)w, (void)y;
+  return 0;
+#endif
+}
+
+void BM_conv_forward(benchmark::State& state, Conv2dShape s, std::string variant) {
+  Buf x(s.x_numel() * 4), w(s.w_numel() * 4), y(s.y_numel() * 4);
+  Buf xh(s.x_numel() * 2), wh(s.w_numel() * 2);
+  const Math math = variant == "k6_tf32" || variant == "cudnn_tf32" ? Math::TF32
+                    : variant == "k6_f16" || variant == "k6_bf16"    ? Math::Half
+                                                                      : Math::FP32;
+  std::function<void()> fn;
+  if (variant == "k1") fn = [&] { conv2d_forward_kernel1(x.f(), w.f(), nullptr, y.f(), s); };
+  if (variant == "k2") fn = [&] { conv2d_forward_kernel2(x.f(), w.f(), nullptr, y.f(), s); };
+  if (variant == "k3") fn = [&] { conv2d_forward_kernel3(x.f(), w.f(), nullptr, y.f(), s); };
+  if (variant == "k4") fn = [&] { conv2d_forward_kernel4(x.f(), w.f(), nullptr, y.f(), s); };
+  if (variant == "k5") fn = [&] { conv2d_forward_kernel5(x.f(), w.f(), nullptr, y.f(), s); };
+  if (variant == "engine") fn = [&] { conv2d_forward(x.f(), w.f(), nullptr, y.f(), s); };
+  if (variant == "fused_silu") fn = [&] { conv2d_bias_silu_forward(x.f(), w.f(), nullptr, y.f(), s); };
+  if (variant == "k6_tf32") fn = [&] { conv2d_forward_kernel6_tf32(x.f(), w.f(), nullptr, y.f(), s); };
+  if (variant == "k6_f16")
+    fn = [&] { conv2d_forward_kernel6_f16((const __half*)xh.p, (const __half*)wh.p, nullptr, y.f(), s); };
+  if (variant == "k6_bf16")
+    fn = [&] {
+      conv2d_forward_kernel6_bf16((const __nv_bfloat16*)xh.p, (const __nv_bfloat16*)wh.p, nullptr, y.f(), s);
+    };
+#if YOLOPICK_WITH_CUDNN
+  if (variant == "cudnn_fma") fn = [&] { cudnn::conv2d_forward(x.f(), w.f(), nullptr, y.f(), s, Conv2dMath::FP32); };
+  if (variant == "cudnn_tf32") fn = [&] { cudnn::conv2d_forward(x.f(), w.f(), nullptr, y.f(), s, Conv2dMath::TF32); };
+#endif
+  if (!fn) {
+    state.SkipWithError("variant not built (cuDNN missing)");
+    return;
+  }
+  const bool is_cudnn = variant.rfind("cudnn", 0) == 0;
+  const double cudnn_ms =
+      is_cudnn ? 0 : cudnn_forward_ms(s, math == Math::FP32 ? Conv2dMath::FP32 : Conv2dMath::TF32, x.f(), w.f(), y.f());
+  const double seconds = run_timed(state, fn);
+  set_conv_counters(state, s, math, seconds, cudnn_ms);
+  state.SetLabel(g_device + ", " + math_label(math) + ", " + s.str());
+}
+
+void BM_conv_backward(benchmark::State& state, Conv2dShape s, std::string variant) {
+  Buf x(s.x_numel() * 4), w(s.w_numel() * 4), dy(s.y_numel() * 4), dx(s.x_numel() * 4), dw(s.w_numel() * 4);
+  std::function<void()> fn, ref;
+  if (variant == "hand_data") fn = [&] { conv2d_backward_data(dy.f(), w.f(), dx.f(), s); };
+  if (variant == "hand_weight") fn = [&] { conv2d_backward_weight(x.f(), dy.f(), dw.f(), s); };
+#if YOLOPICK_WITH_CUDNN
+  if (variant == "hand_data") ref = [&] { cudnn::conv2d_backward_data(dy.f(), w.f(), dx.f(), s, Conv2dMath::FP32); };
+  if (variant == "hand_weight") ref = [&] { cudnn::conv2d_backward_weight(x.f(), dy.f(), dw.f(), s, Conv2dMath::FP32); };
+#endif
+  const double cudnn_ms = ref ? median_ms(ref) : 0;
+  const double seconds = run_timed(state, fn);
+  set_conv_counters(state, s, Math::FP32, seconds, cudnn_ms);
+  state.SetLabel(g_device + ", FMA, " + s.str());
+}
+
+// Memory-bound kernels: GB/s and % of DRAM peak.
+void BM_memory_bound(benchmark::State& state, std::string op, int batch, int c, int hw) {
+  const int64_t n = (int64_t)batch * c * hw * hw;
+  Buf x(n * 4), y(n * 4 * 4), g(c * 4), b(c * 4), rm(c * 4), rv(c * 4), sm(c * 4), si(c * 4);
+  std::function<void()> fn;
+  double bytes = 0;
+  if (op == "silu") fn = [&] { silu_forward_f32(x.f(), y.f(), n); }, bytes = 8.0 * n;
+  if (op == "bn_train") {  // stats read x twice, normalise reads x and writes y
+    fn = [&] { batchnorm2d_forward_train(x.f(), g.f(), b.f(), y.f(), rm.f(), rv.f(), sm.f(), si.f(), batch, c, (int64_t)hw * hw, 0.03f, 1e-3f); };
+    bytes = 16.0 * n;
+  }
+  if (op == "maxpool5") {
+    PoolShape s;
+    s.n = batch, s.c = c, s.h = hw, s.w = hw, s.kernel = 5, s.stride = 1, s.pad = 2, s.p = hw, s.q = hw;
+    fn = [=] { maxpool2d_forward(x.f(), y.f(), s); };
+    bytes = 8.0 * n;
+  }
+  if (op == "upsample2") fn = [&] { upsample_nearest_forward(x.f(), y.f(), (int64_t)batch * c, hw, hw, 2); }, bytes = 20.0 * n;
+  const double seconds = run_timed(state, fn);
+  if (seconds > 0) {
+    state.counters["GB/s"] = bytes / seconds * 1e-9;
+    state.counters["pct_peak"] = g_peaks.dram_tbps > 0 ? bytes / seconds / (g_peaks.dram_tbps * 1e12) * 100 : 0;
+  }
+  state.SetLabel(g_device + ", FP32");
+}
+
+void register_all() {
+  const std::vector<std::string> forward_variants = {"k1", "k2", "k3", "k4", "k5", "engine", "fused_silu",
+                                                     "k6_tf32", "k6_f16", "k6_bf16", "cudnn_fma", "cudnn_tf32"};
+  for (const char* model : {"n", "s"})
+    for (int batch : {1, 8})
+      for (const Layer& l : kYolov5sLayers) {
+        const Conv2dShape s = shape_of(l, model[0] == 'n', batch);
+        const std::string prefix = std::string(model) + "/b" + std::to_string(batch) + "/" + l.name + "/";
+        for (const std::string& v : forward_variants)
+          benchmark::RegisterBenchmark((prefix + v).c_str(), BM_conv_forward, s, v)->UseManualTime()->Unit(benchmark::kMicrosecond);
+        for (const char* v : {"hand_data", "hand_weight"})
+          benchmark::RegisterBenchmark((prefix + v).c_str(), BM_conv_backward, s, std::string(v))
+              ->UseManualTime()->Unit(benchmark::kMicrosecond);
+      }
+  // SPPF (s: 256 channels at 32x32) and the first neck levels at 1024.
+  for (int batch : {1, 8})
+    for (const char* op : {"silu", "bn_train", "maxpool5", "upsample2"}) {
+      const std::string name = std::string("s/b") + std::to_string(batch) + "/" + op;
+      benchmark::RegisterBenchmark((name + "/c64_hw256").c_str(), BM_memory_bound, std::string(op), batch, 64, 256)
+          ->UseManualTime()->Unit(benchmark::kMicrosecond);
+      benchmark::RegisterBenchmark((name + "/c256_hw32").c_str(), BM_memory_bound, std::string(op), batch, 256, 32)
+          ->UseManualTime()->Unit(benchmark::kMicrosecond);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string reason;
+  if (device_count(&reason) == 0) {
+    std::printf("bench_cuda_kernels: skipped, no CUDA device: %s\n", reason.c_str());
+    return 0;
+  }
+  g_device = device_name(0);
+  g_peaks = peaks_for(g_device);
+  std::printf("device: %s (peaks FP32 %.1f, TF32 %.1f, FP16 %.1f TFLOP/s, DRAM %.2f TB/s%s)\n", g_device.c_str(),
+              g_peaks.fp32_tflops, g_peaks.tf32_tflops, g_peaks.fp16_tflops, g_peaks.dram_tbps,
+              g_peaks.dram_tbps > 0 ? "" : "; not in the peak table, pct_peak = 0");
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
