@@ -2,6 +2,7 @@
 // many micrographs: 8-bit PNGs (optionally float32 MRC), an optional before/after report with histograms
 // (the study's Figure 1), a progress bar with ETA on stderr. A bad file is reported and skipped; the
 // exit code is 1 if any failed.
+#include <malloc.h>
 #include <stb/stb_easy_font.h>
 
 #include <algorithm>
@@ -196,6 +197,10 @@ int cmd_preprocess(const Args& args) {
     else if (!a.empty() && a[0] == '-') throw ImageError("unknown option '" + a + "' (yolopick preprocess --help)");
     else inputs.push_back(a);
   }
+  // Every step returns a fresh image. With glibc's defaults buffers of 4-16 MB are mmapped and unmapped
+  // per step, and the page faults cost as much as the filters (docs/perf.md); keep them on the heap.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   if (out_dir.empty()) throw ImageError("-o DIR is required (yolopick preprocess --help)");
   if (inputs.empty()) throw ImageError("no input files (yolopick preprocess --help)");
   std::filesystem::create_directories(out_dir);
