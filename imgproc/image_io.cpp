@@ -87,6 +87,7 @@ Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name)
 
 LoadedImage read_image(const std::string& path, const ReadOptions& options) {
   if (!std::filesystem::exists(path)) throw ImageError(path + ": no such file");
+  if (!std::filesystem::is_regular_file(path)) throw ImageError(path + ": not a regular file");
   const std::string ext = lower_extension(path);
   LoadedImage out;
   const bool mrc_ext = ext == ".mrc" || ext == ".mrcs" || ext == ".map" || ext == ".st" || ext == ".ali" || ext == ".rec";

@@ -63,6 +63,7 @@ TEST(ImageIo, GarbageAndMissingFilesGiveOneLine) {
   EXPECT_EQ(e.rfind(path + ": ", 0), 0u) << e;
   EXPECT_EQ(e.find('\n'), std::string::npos);
   EXPECT_NE(error_of(temp_path("does_not_exist.png")).find("no such file"), std::string::npos);
+  EXPECT_NE(error_of(std::filesystem::temp_directory_path().string()).find("not a regular file"), std::string::npos);
   std::filesystem::remove(path);
 }
 
