@@ -21,7 +21,8 @@ double lr_lambda(const ScheduleConfig& c, int epoch) {
 }
 
 int64_t warmup_iterations(const ScheduleConfig& c, int64_t batches_per_epoch) {
-  return std::max<int64_t>((int64_t)std::nearbyint(c.warmup_epochs * (double)batches_per_epoch), 100);
+  return std::max<int64_t>((int64_t)std::nearbyint(c.warmup_epochs * (double)batches_per_epoch),
+                           c.min_warmup_iterations);
 }
 
 int accumulate_steps(const ScheduleConfig& c) {

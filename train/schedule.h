@@ -4,7 +4,8 @@
 //   linear  lf(e) = (1 - e/E)(1 - lrf) + lrf
 //   cosine  lf(e) = ((1 - cos(e pi / E)) / 2)(lrf - 1) + 1
 // Python and numpy round half to even; std::nearbyint does the same (the default rounding mode).
-// Warm-up over the first nw = max(round(warmup_epochs * batches_per_epoch), 100) iterations ni,
+// Warm-up over the first nw = max(round(warmup_epochs * batches_per_epoch), 100) iterations ni (the 100 is
+// min_warmup_iterations),
 // by linear interpolation over [0, nw]:
 //   bias group lr: warmup_bias_lr -> lr0 lf(e); other groups: 0 -> lr0 lf(e);
 //   momentum: warmup_momentum -> momentum;  accumulate: 1 -> max(round(64 / batch), 1)
@@ -27,6 +28,7 @@ struct ScheduleConfig {
   double warmup_bias_lr = 0.1;
   int batch_size = 16;
   int nominal_batch = 64;
+  int min_warmup_iterations = 100;  // YOLOv5's floor of 100; small demos and tests may lower it
 };
 
 double lr_lambda(const ScheduleConfig& c, int epoch);
