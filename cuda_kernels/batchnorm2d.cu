@@ -64,14 +64,12 @@ __global__ void normalize_kernel(const float* __restrict__ x, const float* __res
   }
 }
 
-__global__ void normalize_eval_kernel(const float* __restrict__ x, const float* __restrict__ gamma,
-                                      const float* __restrict__ beta, const float* __restrict__ running_mean,
-                                      const float* __restrict__ running_var, float* __restrict__ y, int c, int64_t hw,
-                                      int64_t total, float eps) {
-  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
-    const int ch = (int)((i / hw) % c);
-    y[i] = gamma[ch] * (x[i] - running_mean[ch]) * rsqrtf(running_var[ch] + eps) + beta[ch];
-  }
+__global__ void eval_stats_kernel(const float* __restrict__ running_mean, const float* __restrict__ running_var,
+                                  float* __restrict__ save_mean, float* __restrict__ save_invstd, int c, float eps) {
+  const int ch = blockIdx.x * blockDim.x + threadIdx.x;
+  if (ch >= c) return;
+  save_mean[ch] = running_mean[ch];
+  save_invstd[ch] = (float)(1.0 / sqrt((double)running_var[ch] + eps));
 }
 
 __global__ void backward_reduce_kernel(const float* __restrict__ x, const float* __restrict__ dy,
@@ -102,9 +100,13 @@ __global__ void backward_input_kernel(const float* __restrict__ x, const float* 
                                       const float* __restrict__ gamma, const float* __restrict__ save_mean,
                                       const float* __restrict__ save_invstd, const float* __restrict__ dgamma,
                                       const float* __restrict__ dbeta, float* __restrict__ dx, int c, int64_t hw,
-                                      int64_t total, float inv_count) {
+                                      int64_t total, float inv_count, bool training) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
     const int ch = (int)((i / hw) % c);
+    if (!training) {  // eval: mean and invstd are constants, so only the scale flows back
+      dx[i] = gamma[ch] * save_invstd[ch] * dy[i];
+      continue;
+    }
     const float xhat = (x[i] - save_mean[ch]) * save_invstd[ch];
     dx[i] = gamma[ch] * save_invstd[ch] * (dy[i] - dbeta[ch] * inv_count - xhat * dgamma[ch] * inv_count);
   }
@@ -131,24 +133,30 @@ void batchnorm2d_forward_train(const float* x, const float* gamma, const float* 
 }
 
 void batchnorm2d_forward_eval(const float* x, const float* gamma, const float* beta, const float* running_mean,
-                              const float* running_var, float* y, int n, int c, int64_t hw, float eps) {
+                              const float* running_var, float* y, float* save_mean, float* save_invstd, int n, int c,
+                              int64_t hw, float eps) {
+  if (c == 0) return;
+  cudaStream_t st = current_stream();
+  eval_stats_kernel<<<(c + kThreads - 1) / kThreads, kThreads, 0, st>>>(running_mean, running_var, save_mean,
+                                                                         save_invstd, c, eps);
+  CUDA_CHECK(cudaGetLastError());
   const int64_t total = (int64_t)n * c * hw;
   if (total == 0) return;
-  normalize_eval_kernel<<<grid_for(total), kThreads, 0, current_stream()>>>(x, gamma, beta, running_mean, running_var,
-                                                                            y, c, hw, total, eps);
+  normalize_kernel<<<grid_for(total), kThreads, 0, st>>>(x, gamma, beta, save_mean, save_invstd, y, c, hw, total);
   CUDA_CHECK(cudaGetLastError());
 }
 
 void batchnorm2d_backward(const float* x, const float* dy, const float* gamma, const float* save_mean,
-                          const float* save_invstd, float* dx, float* dgamma, float* dbeta, int n, int c, int64_t hw) {
+                          const float* save_invstd, float* dx, float* dgamma, float* dbeta, int n, int c, int64_t hw,
+                          bool training) {
   if (c == 0) return;
   cudaStream_t st = current_stream();
   backward_reduce_kernel<<<c, kThreads, 0, st>>>(x, dy, save_mean, save_invstd, dgamma, dbeta, n, c, hw);
   CUDA_CHECK(cudaGetLastError());
   const int64_t total = (int64_t)n * c * hw;
-  if (total == 0) return;
+  if (total == 0 || dx == nullptr) return;
   backward_input_kernel<<<grid_for(total), kThreads, 0, st>>>(x, dy, gamma, save_mean, save_invstd, dgamma, dbeta, dx,
-                                                               c, hw, total, (float)(1.0 / ((double)n * hw)));
+                                                               c, hw, total, (float)(1.0 / ((double)n * hw)), training);
   CUDA_CHECK(cudaGetLastError());
 }
 

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "tensor/autograd.h"
+#include "tensor/ops/dispatch.h"
 
 namespace yp {
 
@@ -142,6 +143,39 @@ std::vector<Tensor> batchnorm_backward(const Tensor& x, const Tensor& dy, const 
   return {dx, dgamma, dbeta};
 }
 
+#if YOLOPICK_WITH_CUDA
+// CUDA (float32): cuda_kernels/batchnorm2d.h. The backward always computes dgamma and dbeta (one
+// reduction pass yields both, and the training dx needs them).
+Tensor batchnorm_forward_cuda(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
+                              Tensor& running_var, const BatchNormParams& prm, const BnGeometry& g, Tensor& save_mean,
+                              Tensor& save_invstd) {
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  if (prm.training)
+    cuda::batchnorm2d_forward_train(
+        x.data<float>(), gamma.data<float>(), beta.data<float>(), y.data<float>(), running_mean.data<float>(),
+        running_var.data<float>(), save_mean.data<float>(), save_invstd.data<float>(), (int)g.N, (int)g.C, g.HW,
+        (float)prm.momentum, (float)prm.eps);
+  else
+    cuda::batchnorm2d_forward_eval(x.data<float>(), gamma.data<float>(), beta.data<float>(),
+                                   running_mean.data<float>(), running_var.data<float>(), y.data<float>(),
+                                   save_mean.data<float>(), save_invstd.data<float>(), (int)g.N, (int)g.C, g.HW,
+                                   (float)prm.eps);
+  return y;
+}
+
+std::vector<Tensor> batchnorm_backward_cuda(const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& mean,
+                                            const Tensor& invstd, const BnGeometry& g, bool training, bool want_dx,
+                                            bool want_dgamma, bool want_dbeta) {
+  Tensor dx = want_dx ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
+  Tensor dgamma = Tensor::empty(gamma.shape(), x.dtype(), x.device());
+  Tensor dbeta = Tensor::empty(gamma.shape(), x.dtype(), x.device());
+  cuda::batchnorm2d_backward(x.data<float>(), dy.data<float>(), gamma.data<float>(), mean.data<float>(),
+                             invstd.data<float>(), data_or_null<float>(dx), dgamma.data<float>(), dbeta.data<float>(),
+                             (int)g.N, (int)g.C, g.HW, training);
+  return {dx, want_dgamma ? dgamma : Tensor(), want_dbeta ? dbeta : Tensor()};
+}
+#endif
+
 void check_channel_vector(const Tensor& x, const Tensor& v, const char* what) {
   YP_CHECK(v.defined(), std::string("batchnorm2d: ") + what + " is undefined");
   check_same_dtype_device("batchnorm2d", x, v);
@@ -155,8 +189,7 @@ Tensor batchnorm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, Ten
                    Tensor& running_var, const BatchNormParams& params) {
   check_dim("batchnorm2d", x, 4, "x (N, C, H, W)");
   check_float("batchnorm2d", x);
-  YP_CHECK(x.device() == Device::CPU, "batchnorm2d: the CUDA path is not wired yet (tensor on " +
-                                          std::string(device_name(x.device())) + ")");
+  YP_CHECK(x.device() == Device::CPU || x.dtype() == DType::F32, "batchnorm2d: CUDA tensors must be float32");
   check_channel_vector(x, gamma, "gamma");
   check_channel_vector(x, beta, "beta");
   check_channel_vector(x, running_mean, "running_mean");
@@ -165,8 +198,14 @@ Tensor batchnorm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, Ten
   YP_CHECK(!params.training || g.count() > 1,
            "batchnorm2d: training needs more than one value per channel, got input " + shape_str(x.shape()));
 
-  Tensor save_mean = Tensor::empty({g.C}, x.dtype()), save_invstd = Tensor::empty({g.C}, x.dtype());
-  Tensor y = x.dtype() == DType::F64
+  Tensor save_mean = Tensor::empty({g.C}, x.dtype(), x.device());
+  Tensor save_invstd = Tensor::empty({g.C}, x.dtype(), x.device());
+  Tensor y;
+  if (x.is_cuda())
+    YP_CUDA_DISPATCH(y = batchnorm_forward_cuda(x, gamma, beta, running_mean, running_var, params, g, save_mean,
+                                                save_invstd));
+  else
+    y = x.dtype() == DType::F64
                  ? batchnorm_forward<double>(x, gamma, beta, running_mean, running_var, params, g, save_mean,
                                              save_invstd)
                  : batchnorm_forward<float>(x, gamma, beta, running_mean, running_var, params, g, save_mean,
@@ -176,6 +215,9 @@ Tensor batchnorm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, Ten
   const bool want_dx = x.requires_grad(), want_dgamma = gamma.requires_grad(), want_dbeta = beta.requires_grad();
   const Tensor x_saved = x.detach(), gamma_saved = gamma.detach();
   return record("batchnorm2d", y, {x, gamma, beta}, [=](const Tensor& dy) {
+    if (x_saved.is_cuda())
+      YP_CUDA_DISPATCH(return batchnorm_backward_cuda(x_saved, dy, gamma_saved, save_mean, save_invstd, g, training,
+                                                      want_dx, want_dgamma, want_dbeta));
     if (x_saved.dtype() == DType::F64)
       return batchnorm_backward<double>(x_saved, dy, gamma_saved, save_mean, save_invstd, g, training, want_dx,
                                         want_dgamma, want_dbeta);

@@ -5,8 +5,8 @@
 //   eval:     the running statistics replace mu and var_b; nothing is updated.
 // YOLOv5 uses momentum 0.03 and eps 1e-3. Backward (training):
 //   dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)),  dgamma = sum dy*xhat, dbeta = sum dy.
-// Derivation: docs/batchnorm.md. gamma, beta and the running buffers have x's dtype; CPU tensors only
-// until the CUDA path is wired. Training needs more than one value per channel (N*H*W > 1).
+// Derivation: docs/batchnorm.md. gamma, beta and the running buffers have x's dtype; CUDA (float32):
+// cuda_kernels/batchnorm2d.h. Training needs more than one value per channel (N*H*W > 1).
 #pragma once
 
 #include "tensor/tensor.h"

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tensor/autograd.h"
+#include "tensor/ops/dispatch.h"
 
 namespace yp {
 
@@ -30,17 +31,17 @@ void copy_channel_range(const Tensor& src, const ChannelLayout& s, int64_t src_c
   const int64_t elem = (int64_t)dtype_size(src.dtype());
   const int64_t block = count * s.inner * elem;
   if (block == 0) return;  // nothing to copy (and the buffers may be null)
+  if (dst.is_cuda()) {  // one strided device-to-device copy (cuda_kernels/concat.h)
+    YP_CUDA_DISPATCH(cuda::copy_channel_block(src.raw_data(), s.C, src_c0, dst.raw_data(), d.C, dst_c0, count, s.N,
+                                              s.inner, (size_t)elem));
+    return;
+  }
   const char* from = static_cast<const char*>(src.raw_data());
   char* to = static_cast<char*>(dst.raw_data());
 #pragma omp parallel for if (block * s.N > kParallelMinBytes) schedule(static)
   for (int64_t n = 0; n < s.N; ++n)
     std::memcpy(to + ((n * d.C + dst_c0) * d.inner) * elem, from + ((n * s.C + src_c0) * s.inner) * elem,
                 (size_t)block);
-}
-
-void check_cpu(const char* op, const Tensor& t) {
-  YP_CHECK(t.device() == Device::CPU,
-           std::string(op) + ": the CUDA path is not wired yet (tensor on " + device_name(t.device()) + ")");
 }
 
 std::string trailing_shape(const Tensor& t) {
@@ -58,7 +59,6 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
     const std::string which = "input " + std::to_string(i) + " " + (x.defined() ? shape_str(x.shape()) : "");
     YP_CHECK(x.defined(), "concat_channels: input " + std::to_string(i) + " is undefined");
     YP_CHECK(x.dim() >= 2, "concat_channels: " + which + " must have at least 2 dimensions (N, C, ...)");
-    check_cpu("concat_channels", x);
     check_same_dtype_device("concat_channels", first, x);
     YP_CHECK(x.dim() == first.dim(), "concat_channels: " + which + " has " + std::to_string(x.dim()) +
                                          " dimensions, input 0 " + shape_str(first.shape()) + " has " +
@@ -97,7 +97,6 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
 Tensor narrow_channels(const Tensor& x, int64_t start, int64_t length) {
   YP_CHECK(x.defined(), "narrow_channels: the input is undefined");
   YP_CHECK(x.dim() >= 2, "narrow_channels: x " + shape_str(x.shape()) + " must have at least 2 dimensions (N, C, ...)");
-  check_cpu("narrow_channels", x);
   const int64_t C = x.size(1);
   YP_CHECK(start >= 0 && length >= 0 && start + length <= C,
            "narrow_channels: channels [" + std::to_string(start) + ", " + std::to_string(start + length) +

@@ -10,7 +10,7 @@
 //   narrow_channels(x, start, length):  x (N, C, *rest) -> y (N, length, *rest),
 //       y = x[:, start : start + length];   dx = zeros with dx[:, start : start + length] = dy
 //
-// N and *rest must agree across concat's inputs. CPU tensors only until the CUDA path is wired.
+// N and *rest must agree across concat's inputs. CUDA tensors: one cudaMemcpy2DAsync per input (cuda_kernels/concat.h).
 #pragma once
 
 #include <cstdint>

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tensor/autograd.h"
+#include "tensor/ops/dispatch.h"
 #include "tensor/parallel.h"
 
 namespace yp {
@@ -278,8 +279,7 @@ ConvGeometry check_and_measure(const Tensor& x, const Tensor& weight, const Tens
   check_dim("conv2d", weight, 4, "weight (K, C, R, S)");
   check_float("conv2d", x);
   check_same_dtype_device("conv2d", x, weight);
-  YP_CHECK(x.device() == Device::CPU, "conv2d: the CUDA path is not wired yet (tensor on " +
-                                          std::string(device_name(x.device())) + ")");
+  YP_CHECK(x.device() == Device::CPU || x.dtype() == DType::F32, "conv2d: CUDA tensors must be float32");
   YP_CHECK(prm.stride >= 1 && prm.padding >= 0, "conv2d: stride must be >= 1 and padding >= 0, got stride " +
                                                     std::to_string(prm.stride) + " padding " +
                                                     std::to_string(prm.padding));
@@ -306,6 +306,51 @@ ConvGeometry check_and_measure(const Tensor& x, const Tensor& weight, const Tens
 template <typename T> const T* data_or_null(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
 template <typename T> T* data_or_null(Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
 
+CudaConvConfig g_cuda_conv_config;
+
+#if YOLOPICK_WITH_CUDA
+cuda::Conv2dShape cuda_shape(const ConvGeometry& g) {
+  return cuda::Conv2dShape::make((int)g.N, (int)g.C, (int)g.H, (int)g.W, (int)g.K, (int)g.R, (int)g.S, (int)g.stride,
+                                 (int)g.pad);
+}
+cuda::Conv2dMath cuda_math() {
+  return g_cuda_conv_config.allow_tf32 ? cuda::Conv2dMath::TF32 : cuda::Conv2dMath::FP32;
+}
+bool use_cudnn() {
+  if (g_cuda_conv_config.backend != CudaConvBackend::Cudnn) return false;
+  YP_CHECK(YOLOPICK_WITH_CUDNN, "conv2d: the cuDNN backend was requested but this build has no cuDNN");
+  return true;
+}
+
+void conv2d_forward_cuda(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const ConvGeometry& g) {
+  const float* bias = b.defined() ? b.data<float>() : nullptr;
+#if YOLOPICK_WITH_CUDNN
+  if (use_cudnn()) return cuda::cudnn::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(),
+                                                      cuda_shape(g), cuda_math());
+#else
+  use_cudnn();
+#endif
+  cuda::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(), cuda_shape(g), cuda_math());
+}
+
+std::vector<Tensor> conv2d_backward_cuda(const Tensor& x, const Tensor& w, bool has_bias, const ConvGeometry& g,
+                                         const Tensor& dy, bool want_dx, bool want_dw, bool want_db) {
+  Tensor dx = want_dx ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
+  Tensor dw = want_dw ? Tensor::empty(w.shape(), w.dtype(), w.device()) : Tensor();
+  Tensor db = want_db ? Tensor::empty({g.K}, w.dtype(), w.device()) : Tensor();
+  const cuda::Conv2dShape s = cuda_shape(g);
+  const bool cudnn = use_cudnn();
+#if YOLOPICK_WITH_CUDNN
+  if (cudnn && want_dx) cuda::cudnn::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(), s, cuda_math());
+  if (cudnn && want_dw) cuda::cudnn::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(), s, cuda_math());
+#endif
+  if (!cudnn && want_dx) cuda::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(), s);
+  if (!cudnn && want_dw) cuda::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(), s);
+  if (want_db) cuda::conv2d_backward_bias(dy.data<float>(), db.data<float>(), s);
+  return {dx, dw, has_bias ? db : Tensor()};
+}
+#endif
+
 template <typename T>
 std::vector<Tensor> conv2d_backward(const Tensor& x, const Tensor& w, bool has_bias, const ConvGeometry& g,
                                     const Tensor& dy, bool want_dx, bool want_dw, bool want_db) {
@@ -327,10 +372,15 @@ int64_t conv2d_output_size(int64_t in, int64_t kernel, int stride, int padding) 
   return span / stride + 1;
 }
 
+void set_cuda_conv_config(const CudaConvConfig& config) { g_cuda_conv_config = config; }
+CudaConvConfig cuda_conv_config() { return g_cuda_conv_config; }
+
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& params) {
   const ConvGeometry g = check_and_measure(x, weight, bias, params);
-  Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q}, x.dtype());
-  if (x.dtype() == DType::F64)
+  Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q}, x.dtype(), x.device());
+  if (x.is_cuda())
+    YP_CUDA_DISPATCH(conv2d_forward_cuda(x, weight, bias, y, g));
+  else if (x.dtype() == DType::F64)
     conv2d_forward_cpu<double>(x.data<double>(), weight.data<double>(), data_or_null<double>(bias),
                                y.data<double>(), g);
   else
@@ -342,6 +392,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   // The backward keeps x and weight (not the col buffer, which is rebuilt band by band).
   const Tensor x_saved = x.detach(), w_saved = weight.detach();
   return record("conv2d", y, {x, weight, bias}, [=](const Tensor& dy) {
+    if (x_saved.is_cuda()) YP_CUDA_DISPATCH(return conv2d_backward_cuda(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db));
     if (x_saved.dtype() == DType::F64)
       return conv2d_backward<double>(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);
     return conv2d_backward<float>(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);

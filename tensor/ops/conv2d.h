@@ -3,8 +3,9 @@
 //   y[n,k,p,q] = bias[k] + sum_{c,r,s} w[k,c,r,s] * x[n, c, p*stride - pad + r, q*stride - pad + s]
 //   P = (H + 2 pad - R) / stride + 1,  Q = (W + 2 pad - S) / stride + 1
 // CPU: im2col + Eigen GEMM per band of output rows (col buffer <= 4 MB per thread); 1x1/stride-1/pad-0
-// convs use x directly as the GEMM operand. float32 and float64 (for gradient checks); CPU tensors only
-// until the CUDA path is wired.
+// convs use x directly as the GEMM operand. float32 and float64 (for gradient checks).
+// CUDA (float32): the hand-written kernels of cuda_kernels/conv2d.h (the fastest variant per shape),
+// or cuDNN when set_cuda_conv_config selects it (the app's --backend cudnn); see docs/cuda.md.
 // Backward: dW = dY * col^T, dcol = W^T * dY then col2im, db = sum of dY. See docs/conv2d.md.
 #pragma once
 
@@ -18,6 +19,15 @@ struct Conv2dParams {
 };
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& params);
+
+// How conv2d runs on CUDA tensors. allow_tf32 lets it use TF32 tensor cores (~1e-3 relative error).
+enum class CudaConvBackend { Hand, Cudnn };
+struct CudaConvConfig {
+  CudaConvBackend backend = CudaConvBackend::Hand;
+  bool allow_tf32 = false;
+};
+void set_cuda_conv_config(const CudaConvConfig& config);
+CudaConvConfig cuda_conv_config();
 
 // Output spatial size for one dimension; throws yp::Error when the kernel does not fit.
 int64_t conv2d_output_size(int64_t in, int64_t kernel, int stride, int padding);

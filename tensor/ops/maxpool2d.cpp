@@ -13,6 +13,7 @@
 #include <string>
 
 #include "tensor/autograd.h"
+#include "tensor/ops/dispatch.h"
 
 namespace yp {
 
@@ -78,8 +79,7 @@ void maxpool2d_backward_cpu(const T* x, const T* dy, const PoolGeometry& g, T* d
 PoolGeometry pool_geometry(const Tensor& x, int kernel, int stride, int padding) {
   check_dim("maxpool2d", x, 4, "x");
   check_float("maxpool2d", x);
-  YP_CHECK(x.device() == Device::CPU, std::string("maxpool2d: the CUDA path is not wired yet (tensor on ") +
-                                          device_name(x.device()) + ")");
+  YP_CHECK(x.device() == Device::CPU || x.dtype() == DType::F32, "maxpool2d: CUDA tensors must be float32");
   const std::string params = "kernel " + std::to_string(kernel) + ", stride " + std::to_string(stride) +
                              ", padding " + std::to_string(padding);
   YP_CHECK(kernel >= 1 && stride >= 1, "maxpool2d: kernel and stride must be >= 1 (" + params + ")");
@@ -93,18 +93,31 @@ PoolGeometry pool_geometry(const Tensor& x, int kernel, int stride, int padding)
   return g;
 }
 
+#if YOLOPICK_WITH_CUDA
+cuda::PoolShape cuda_pool_shape(const PoolGeometry& g) {
+  cuda::PoolShape s;
+  s.n = (int)g.N, s.c = (int)g.C, s.h = (int)g.H, s.w = (int)g.W;
+  s.kernel = (int)g.kernel, s.stride = (int)g.stride, s.pad = (int)g.pad, s.p = (int)g.P, s.q = (int)g.Q;
+  return s;
+}
+#endif
+
 }  // namespace
 
 Tensor maxpool2d(const Tensor& x, int kernel, int stride, int padding) {
   const PoolGeometry g = pool_geometry(x, kernel, stride, padding);
   Tensor y = Tensor::empty({g.N, g.C, g.P, g.Q}, x.dtype(), x.device());
-  if (x.dtype() == DType::F64)
+  if (x.is_cuda())
+    YP_CUDA_DISPATCH(cuda::maxpool2d_forward(x.data<float>(), y.data<float>(), cuda_pool_shape(g)));
+  else if (x.dtype() == DType::F64)
     maxpool2d_forward_cpu(x.data<double>(), g, y.data<double>());
   else
     maxpool2d_forward_cpu(x.data<float>(), g, y.data<float>());
   return record("maxpool2d", y, {x}, [x, g](const Tensor& dy) {
     Tensor dx = Tensor::empty(x.shape(), x.dtype(), x.device());
-    if (x.dtype() == DType::F64)
+    if (x.is_cuda())
+      YP_CUDA_DISPATCH(cuda::maxpool2d_backward(x.data<float>(), dy.data<float>(), dx.data<float>(), cuda_pool_shape(g)));
+    else if (x.dtype() == DType::F64)
       maxpool2d_backward_cpu(x.data<double>(), dy.data<double>(), g, dx.data<double>());
     else
       maxpool2d_backward_cpu(x.data<float>(), dy.data<float>(), g, dx.data<float>());

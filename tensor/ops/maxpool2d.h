@@ -6,7 +6,7 @@
 // Backward routes each output gradient to the argmax input: the first maximum in row-major window
 // order (a later element must be strictly greater to win), as PyTorch's CPU kernel; a NaN wins and
 // propagates. Overlapping windows (stride < kernel) may route several gradients to one input; they add.
-// float32 and float64; CPU tensors only until the CUDA path is wired.
+// float32 and float64; CUDA (float32): cuda_kernels/maxpool2d.h.
 #pragma once
 
 #include "tensor/tensor.h"

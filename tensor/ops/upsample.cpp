@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tensor/autograd.h"
+#include "tensor/ops/dispatch.h"
 
 namespace yp {
 
@@ -53,19 +54,22 @@ void upsample_nearest_backward_cpu(const T* dy, const UpsampleGeometry& g, T* dx
 Tensor upsample_nearest(const Tensor& x, int scale) {
   check_dim("upsample_nearest", x, 4, "x");
   check_float("upsample_nearest", x);
-  YP_CHECK(x.device() == Device::CPU, std::string("upsample_nearest: the CUDA path is not wired yet (tensor on ") +
-                                          device_name(x.device()) + ")");
+  YP_CHECK(x.device() == Device::CPU || x.dtype() == DType::F32, "upsample_nearest: CUDA tensors must be float32");
   YP_CHECK(scale >= 1, "upsample_nearest: scale must be >= 1, got " + std::to_string(scale));
   const UpsampleGeometry g{x.size(0) * x.size(1), x.size(2), x.size(3), scale};
   Tensor y = Tensor::empty({x.size(0), x.size(1), g.H * g.s, g.W * g.s}, x.dtype(), x.device());
-  if (x.dtype() == DType::F64)
+  if (x.is_cuda())
+    YP_CUDA_DISPATCH(cuda::upsample_nearest_forward(x.data<float>(), y.data<float>(), g.planes, (int)g.H, (int)g.W, (int)g.s));
+  else if (x.dtype() == DType::F64)
     upsample_nearest_forward_cpu(x.data<double>(), g, y.data<double>());
   else
     upsample_nearest_forward_cpu(x.data<float>(), g, y.data<float>());
   const Shape x_shape = x.shape();
   return record("upsample_nearest", y, {x}, [g, x_shape](const Tensor& dy) {
     Tensor dx = Tensor::empty(x_shape, dy.dtype(), dy.device());
-    if (dy.dtype() == DType::F64)
+    if (dy.is_cuda())
+      YP_CUDA_DISPATCH(cuda::upsample_nearest_backward(dy.data<float>(), dx.data<float>(), g.planes, (int)g.H, (int)g.W, (int)g.s));
+    else if (dy.dtype() == DType::F64)
       upsample_nearest_backward_cpu(dy.data<double>(), g, dx.data<double>());
     else
       upsample_nearest_backward_cpu(dy.data<float>(), g, dx.data<float>());

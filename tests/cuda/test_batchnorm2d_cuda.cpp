@@ -75,29 +75,41 @@ TEST(CudaBatchNorm2d, TrainForwardStatsAndBackward) {
     dg_d.poison();
     db_d.poison();
     cuda::batchnorm2d_backward(x_d.get(), dy_d.get(), g_d.get(), sm_d.get(), si_d.get(), dx_d.get(), dg_d.get(),
-                               db_d.get(), sh.n, sh.c, sh.hw);
+                               db_d.get(), sh.n, sh.c, sh.hw, /*training=*/true);
     EXPECT_TRUE(close_to_ref(dx_d.download(), dx_ref, kTolFP32)) << "dx";
     EXPECT_TRUE(close_to_ref(dg_d.download(), dg_ref, kTolFP32)) << "dgamma";
     EXPECT_TRUE(close_to_ref(db_d.download(), db_ref, kTolFP32)) << "dbeta";
   }
 }
 
-TEST(CudaBatchNorm2d, EvalUsesRunningStatistics) {
+TEST(CudaBatchNorm2d, EvalForwardAndBackwardUseRunningStatistics) {
   YP_REQUIRE_CUDA();
   const int n = 2, c = 4;
   const int64_t hw = 5 * 6;
   const size_t total = (size_t)n * c * hw;
   const auto x = random_floats(total, 11), gamma = random_floats(c, 12), beta = random_floats(c, 13),
-             rm = random_floats(c, 14), rv = random_floats(c, 15, 0.5f, 2.f);
-  std::vector<double> ref(total);
+             rm = random_floats(c, 14), rv = random_floats(c, 15, 0.5f, 2.f), dy = random_floats(total, 16);
+  std::vector<double> ref(total), dx_ref(total), dg_ref(c), db_ref(c);
   for (size_t i = 0; i < total; ++i) {
     const size_t ch = (i / hw) % c;
-    ref[i] = gamma[ch] * (x[i] - rm[ch]) / std::sqrt((double)rv[ch] + kEps) + beta[ch];
+    const double invstd = 1 / std::sqrt((double)rv[ch] + kEps), xhat = (x[i] - rm[ch]) * invstd;
+    ref[i] = gamma[ch] * xhat + beta[ch];
+    dx_ref[i] = gamma[ch] * invstd * dy[i];
+    dg_ref[ch] += dy[i] * xhat;
+    db_ref[ch] += dy[i];
   }
-  DeviceArray<float> x_d(x), g_d(gamma), b_d(beta), rm_d(rm), rv_d(rv), y_d(total);
+  DeviceArray<float> x_d(x), g_d(gamma), b_d(beta), rm_d(rm), rv_d(rv), y_d(total), sm_d(c), si_d(c), dy_d(dy),
+      dx_d(total), dg_d(c), db_d(c);
   y_d.poison();
-  cuda::batchnorm2d_forward_eval(x_d.get(), g_d.get(), b_d.get(), rm_d.get(), rv_d.get(), y_d.get(), n, c, hw, kEps);
+  cuda::batchnorm2d_forward_eval(x_d.get(), g_d.get(), b_d.get(), rm_d.get(), rv_d.get(), y_d.get(), sm_d.get(),
+                                 si_d.get(), n, c, hw, kEps);
   EXPECT_TRUE(close_to_ref(y_d.download(), ref, kTolFP32));
+  dx_d.poison();
+  cuda::batchnorm2d_backward(x_d.get(), dy_d.get(), g_d.get(), sm_d.get(), si_d.get(), dx_d.get(), dg_d.get(),
+                             db_d.get(), n, c, hw, /*training=*/false);
+  EXPECT_TRUE(close_to_ref(dx_d.download(), dx_ref, kTolFP32)) << "eval dx";
+  EXPECT_TRUE(close_to_ref(dg_d.download(), dg_ref, kTolFP32)) << "eval dgamma";
+  EXPECT_TRUE(close_to_ref(db_d.download(), db_ref, kTolFP32)) << "eval dbeta";
   EXPECT_EQ(rm_d.download(), rm);  // untouched
   EXPECT_EQ(rv_d.download(), rv);
 }
