@@ -1,0 +1,246 @@
+// cmd_train.cpp: `yolopick train` - train a detector on a data.yaml (train/trainer.h), and
+// `yolopick train labels` - turn particle coordinates or disk masks into YOLO label files (train/import_labels.h).
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "apps/commands.h"
+#include "imgproc/image_io.h"
+#include "train/dataset.h"
+#include "train/checkpoint.h"
+#include "train/import_labels.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace yp::app {
+
+static const char* kTrainUsage =
+    "usage: yolopick train --data data.yaml --model MODEL --out runs/NAME [options]\n"
+    "       yolopick train labels --images DIR --coords DIR --box PX --out LABELS_DIR [options]\n"
+    "       yolopick train labels --images DIR --masks DIR --box PX --out LABELS_DIR\n"
+    "training:\n"
+    "  --data FILE         data set description (train/val folders or lists, nc, names)\n"
+    "  --model MODEL       tiny (a small built-in detector); yolov5n.pt / yolov5n.yaml once the YOLOv5 model is built\n"
+    "  --epochs N          (default 100)      --batch N (default 16)     --imgsz PX (default 640)\n"
+    "  --device cpu        (cuda: not wired for training yet)\n"
+    "  --out DIR           run folder: last.ckpt, best.ckpt, results.csv, results.png, PR_curve.png, val_pred.png\n"
+    "  --resume            continue the run in --out exactly where it stopped (Ctrl-C saves a checkpoint)\n"
+    "  --patience N        early stopping (default 100)   --seed S (default 0)   --workers N loader threads (default 2)\n"
+    "  --optimizer SGD|AdamW  --lr0 X (0.01)  --lrf X (0.01)  --cos-lr  --weight-decay X (5e-4)  --freeze N\n"
+    "  --mosaic P (1.0)  --scale X (0.5)  --translate X (0.1)  --fliplr P  --flipud P  --rot90 P (0.5 each)\n"
+    "  --chain STEPS       run imgproc's pre-processing chain on every image: 'default' or e.g. resize,wiener,clahe,normalize;\n"
+    "                      its settings are stored in the checkpoints (default: off, pictures are used as they are)\n"
+    "       yolopick train val --data data.yaml --weights runs/NAME/best.ckpt --split test --imgsz PX\n"
+    "labels:\n"
+    "  --images DIR|FILE   micrographs (PNG/JPEG/MRC) the labels are for (repeatable)\n"
+    "  --coords DIR        .star / .box / .cbox / .csv files named like the micrographs\n"
+    "  --masks DIR         disk masks NAME_mask.jpg/png (CryoPPP): centres by distance transform + local maxima\n"
+    "  --box PX            box size in pixels (forced for every particle)\n"
+    "  --radius PX         mask disk radius (default box/2)\n"
+    "  --flip-y            the pictures store the MRC rows upside down (y' = H - 1 - y)\n"
+    "  --keep-classes      keep the files' class numbers (default: one class, 0)\n"
+    "  --out DIR           where NAME.txt label files go\n";
+
+namespace {
+
+volatile bool g_interrupted = false;
+void on_sigint(int) { g_interrupted = true; }
+
+double number_arg(const Args& a, size_t& i) {
+  if (i + 1 >= a.size()) throw Error(a[i] + " needs a value");
+  const std::string& v = a[++i];
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end) throw Error(a[i - 1] + ": bad number '" + v + "'");
+  return d;
+}
+
+std::string text_arg(const Args& a, size_t& i) {
+  if (i + 1 >= a.size()) throw Error(a[i] + " needs a value");
+  return a[++i];
+}
+
+int cmd_train_labels(const Args& args) {
+  std::vector<std::string> images;
+  std::string coords, masks, out;
+  train::ImportOptions opt;
+  opt.single_class = 0;
+  opt.force_box_size = true;
+  double radius = 0;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--images") images.push_back(text_arg(args, i));
+    else if (a == "--coords") coords = text_arg(args, i);
+    else if (a == "--masks") masks = text_arg(args, i);
+    else if (a == "--out") out = text_arg(args, i);
+    else if (a == "--box") opt.box_size = number_arg(args, i);
+    else if (a == "--radius") radius = number_arg(args, i);
+    else if (a == "--flip-y") opt.rows = picker::ImageRows::FlippedY;
+    else if (a == "--keep-classes") opt.single_class = -1;
+    else throw Error("unknown option '" + a + "' (yolopick train --help)");
+  }
+  if (images.empty() || out.empty() || opt.box_size <= 0 || coords.empty() == masks.empty())
+    throw Error("train labels needs --images, --out, --box and one of --coords / --masks (yolopick train --help)");
+  if (!coords.empty()) {
+    const auto rep = train::import_folder(images, coords, out, opt);
+    std::printf("%d images, %d with coordinates: %d boxes written to %s (%d outside the image dropped)\n", rep.images,
+                rep.labelled, rep.particles, out.c_str(), rep.dropped);
+    return rep.labelled > 0 ? 0 : 1;
+  }
+  train::MaskCentreParams mp;
+  mp.radius = radius > 0 ? radius : opt.box_size / 2;
+  int written = 0, boxes = 0;
+  for (const std::string& img : train::list_images(images, ".")) {
+    const std::string stem = fs::path(img).stem().string();
+    std::string mask_path;
+    for (const char* ext : {".jpg", ".png", ".jpeg"})
+      if (fs::exists(fs::path(masks) / (stem + "_mask" + ext))) mask_path = (fs::path(masks) / (stem + "_mask" + ext)).string();
+    if (mask_path.empty()) continue;
+    const imgproc::Image m = imgproc::read_image(mask_path).image;
+    std::vector<uint8_t> bytes(m.data.size());
+    for (size_t k = 0; k < bytes.size(); ++k) bytes[k] = static_cast<uint8_t>(std::clamp(m.data[k], 0.0f, 255.0f));
+    const auto picks = train::mask_to_picks(bytes, m.width, m.height, mp, opt.box_size);
+    const auto labels = train::picks_to_labels(picks, m.width, m.height, opt);
+    train::write_yolo_labels((fs::path(out) / (stem + ".txt")).string(), labels);
+    ++written;
+    boxes += static_cast<int>(labels.size());
+  }
+  std::printf("%d masks converted: %d boxes written to %s\n", written, boxes, out.c_str());
+  return written > 0 ? 0 : 1;
+}
+
+// `yolopick train val`: the metrics of a saved best.ckpt on one split (val.py's rules).
+int cmd_train_val(const Args& args) {
+  std::string data, weights, split = "test";
+  int imgsz = 640, batch = 4;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--data") data = text_arg(args, i);
+    else if (a == "--weights") weights = text_arg(args, i);
+    else if (a == "--split") split = text_arg(args, i);
+    else if (a == "--imgsz") imgsz = int(number_arg(args, i));
+    else if (a == "--batch") batch = int(number_arg(args, i));
+    else throw Error("unknown option '" + a + "' (yolopick train --help)");
+  }
+  if (data.empty() || weights.empty()) throw Error("train val needs --data and --weights");
+  const train::DatasetSpec spec = train::read_dataset_yaml(data);
+  const train::Checkpoint ck = train::load_checkpoint(weights);
+  if (ck.get("model.architecture") != "tiny") throw Error(weights + ": only --model tiny checkpoints can be evaluated in this build");
+  train::LoaderConfig lc;
+  lc.image_size = imgsz;
+  lc.batch_size = batch;
+  lc.augment = lc.shuffle = false;
+  train::DataLoader loader(train::load_split(spec, split), lc);
+  train::TinyDetectorConfig tc;
+  tc.nc = spec.nc;
+  auto model = train::make_tiny_detector(tc);
+  train::NamedTensors saved;
+  for (const auto& [n, t] : ck.tensors)
+    if (n.rfind("state/", 0) == 0) saved.emplace_back(n.substr(6), t);
+  train::load_state(model->state(), saved);
+  yolo::LossConfig loss;
+  loss.nc = spec.nc;
+  loss.image_size = imgsz;
+  const train::ValidationResult v = train::validate(*model, loader, loss, train::ValidationOptions{});
+  std::printf("%s split '%s': %d images, %d labels\n", weights.c_str(), split.c_str(), v.metrics.n_images, v.metrics.n_labels);
+  std::printf("P %.4f  R %.4f  mAP50 %.4f  mAP50-95 %.4f   (YOLOv5 val.py rules: NMS conf 0.001 IoU 0.6; a detection is a TP at\n"
+              "IoU >= 0.5 with a same-class box, greedy by IoU; P and R at the max of the smoothed mean F1)\n",
+              v.metrics.precision, v.metrics.recall, v.metrics.map50, v.metrics.map);
+  return 0;
+}
+
+}  // namespace
+
+int cmd_train(const Args& args) {
+  if (!args.empty() && args[0] == "labels") return cmd_train_labels(args);
+  if (!args.empty() && args[0] == "val") return cmd_train_val(args);
+  std::string data, model_name, device = "cpu", chain_steps;
+  train::TrainConfig cfg;
+  train::LoaderConfig lc;
+  lc.batch_size = 16;
+  lc.workers = 2;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("%s", kTrainUsage);
+      return 0;
+    } else if (a == "--data") data = text_arg(args, i);
+    else if (a == "--model") model_name = text_arg(args, i);
+    else if (a == "--device") device = text_arg(args, i);
+    else if (a == "--out") cfg.out_dir = text_arg(args, i);
+    else if (a == "--epochs") cfg.epochs = int(number_arg(args, i));
+    else if (a == "--batch") lc.batch_size = int(number_arg(args, i));
+    else if (a == "--imgsz") lc.image_size = int(number_arg(args, i));
+    else if (a == "--resume") cfg.resume = true;
+    else if (a == "--patience") cfg.patience = int(number_arg(args, i));
+    else if (a == "--seed") cfg.seed = lc.seed = uint64_t(number_arg(args, i));
+    else if (a == "--workers") lc.workers = int(number_arg(args, i));
+    else if (a == "--optimizer") {
+      const std::string o = text_arg(args, i);
+      if (o == "SGD") cfg.optimizer = train::OptimizerKind::SGD;
+      else if (o == "AdamW") cfg.optimizer = train::OptimizerKind::AdamW;
+      else throw Error("--optimizer must be SGD or AdamW");
+    } else if (a == "--lr0") cfg.schedule.lr0 = number_arg(args, i);
+    else if (a == "--lrf") cfg.schedule.lrf = number_arg(args, i);
+    else if (a == "--cos-lr") cfg.schedule.cosine = true;
+    else if (a == "--weight-decay") cfg.weight_decay = number_arg(args, i);
+    else if (a == "--freeze") cfg.freeze = int(number_arg(args, i));
+    else if (a == "--mosaic") lc.augment_config.mosaic = number_arg(args, i);
+    else if (a == "--scale") lc.augment_config.scale = number_arg(args, i);
+    else if (a == "--translate") lc.augment_config.translate = number_arg(args, i);
+    else if (a == "--fliplr") lc.augment_config.fliplr = number_arg(args, i);
+    else if (a == "--flipud") lc.augment_config.flipud = number_arg(args, i);
+    else if (a == "--rot90") lc.augment_config.rot90 = number_arg(args, i);
+    else if (a == "--chain") chain_steps = text_arg(args, i);
+    else throw Error("unknown option '" + a + "' (yolopick train --help)");
+  }
+  if (data.empty() || model_name.empty()) throw Error("--data and --model are required (yolopick train --help)");
+  if (device != "cpu") throw Error("--device " + device + ": training runs on the CPU in this build");
+  if (lc.image_size % 32 != 0 || lc.image_size < 64) throw Error("--imgsz must be a multiple of 32, at least 64");
+
+  const train::DatasetSpec spec = train::read_dataset_yaml(data);
+  if (!chain_steps.empty() && chain_steps != "off") {
+    lc.use_chain = true;
+    if (chain_steps != "default") imgproc::set_steps(lc.chain, chain_steps);
+    lc.chain.width = lc.chain.height = lc.image_size;
+    cfg.model_meta.emplace_back("chain", imgproc::steps_text(lc.chain));
+  }
+  cfg.names = spec.names;
+  cfg.schedule.batch_size = lc.batch_size;
+  train::LoaderConfig vc = lc;
+  vc.augment = vc.shuffle = false;
+  train::DataLoader train_data(train::load_split(spec, "train"), lc);
+  train::DataLoader val_data(train::load_split(spec, "val"), vc);
+
+  std::unique_ptr<train::TrainableDetector> model;
+  if (model_name == "tiny") {
+    train::TinyDetectorConfig tc;
+    tc.nc = spec.nc;
+    tc.seed = cfg.seed;
+    model = train::make_tiny_detector(tc);
+  } else {
+    throw Error("--model " + model_name + ": the YOLOv5 model (layers/, yolo/) is not in this build yet; use --model tiny");
+  }
+  cfg.model_meta.emplace_back("architecture", model_name);
+  cfg.interrupt = &g_interrupted;
+  std::signal(SIGINT, on_sigint);
+  std::printf("training %s on %lld images (%lld batches/epoch), validating on %lld, %d epochs, imgsz %d -> %s\n",
+              model_name.c_str(), (long long)train_data.size(), (long long)train_data.batches_per_epoch(),
+              (long long)val_data.size(), cfg.epochs, lc.image_size, cfg.out_dir.c_str());
+  const train::TrainSummary s = train::train(*model, train_data, val_data, cfg);
+  std::signal(SIGINT, SIG_DFL);
+  std::printf("%s after %d epochs (%lld iterations, %.1f s, %.1f img/s, %.2f s waiting for data); best epoch %d, "
+              "fitness %.4f\n",
+              s.stop_reason.c_str(), s.epochs_completed, (long long)s.iterations, s.seconds, s.images_per_second,
+              s.data_wait_seconds, s.best_epoch, s.best_fitness);
+  if (!s.history.empty()) {
+    const auto& m = s.history.back().metrics;
+    std::printf("last epoch: P %.3f R %.3f mAP50 %.3f mAP50-95 %.3f\n", m.precision, m.recall, m.map50, m.map);
+  }
+  return s.stop_reason == "non-finite loss" ? 1 : 0;
+}
+
+}  // namespace yp::app
