@@ -20,6 +20,7 @@ int cmd_info(const Args& args);
 int cmd_simulate(const Args& args);
 int cmd_evaluate(const Args& args);
 int cmd_preprocess(const Args& args);
+int cmd_train(const Args& args);
 
 // The table main() dispatches on, in the order `yolopick --help` lists them.
 const std::vector<Command>& commands();
