@@ -1,0 +1,179 @@
+// .pt import: the mini fixture against the values its independent Python writer recorded, the
+// hostile fixtures, and the official yolov5n.pt from the shared folder (skipped when absent).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "tests/yolo_io/fixtures.h"
+#include "yolo/io/pt_checkpoint.h"
+
+using namespace yp::io;
+using yp::test::fixture;
+using yp::test::read_bytes;
+
+namespace {
+
+struct Expected {
+  std::string name, dtype;
+  yp::Shape shape;
+  std::vector<double> values;
+};
+
+std::vector<Expected> read_expected(const std::string& path) {
+  std::ifstream f(path);
+  std::vector<Expected> out;
+  std::string line;
+  while (std::getline(f, line)) {
+    std::istringstream is(line);
+    Expected e;
+    std::string shape;
+    is >> e.name >> e.dtype >> shape;
+    shape = shape.substr(1, shape.size() - 2);
+    std::istringstream ss(shape);
+    for (std::string d; std::getline(ss, d, ',');) e.shape.push_back(std::stoll(d));
+    for (double v; is >> v;) e.values.push_back(v);
+    out.push_back(e);
+  }
+  return out;
+}
+
+std::string load_error(const std::string& path) {
+  try {
+    load_pt_checkpoint(path);
+  } catch (const yp::Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(PtCheckpoint, MiniMatchesThePythonWriter) {
+  const PtCheckpoint ck = load_pt_checkpoint(fixture("mini.pt"));
+  const auto expected = read_expected(fixture("mini_expected.txt"));
+  ASSERT_EQ(expected.size(), 11u);
+  ASSERT_EQ(ck.state_dict.size(), expected.size());
+  for (size_t k = 0; k < expected.size(); ++k) {
+    const auto& [name, t] = ck.state_dict[k];
+    const Expected& e = expected[k];
+    EXPECT_EQ(name, e.name);
+    EXPECT_EQ(t.shape(), e.shape) << name;
+    const yp::DType want = e.dtype == "f16" ? yp::DType::F16 : e.dtype == "f32" ? yp::DType::F32 : yp::DType::F64;
+    EXPECT_EQ(t.dtype(), want) << name;
+    ASSERT_EQ((size_t)t.numel(), e.values.size()) << name;
+    for (size_t i = 0; i < e.values.size(); ++i) ASSERT_EQ(t.at((int64_t)i), e.values[i]) << name << "[" << i << "]";
+  }
+  // Order and naming as nn.Module.state_dict(): params, buffers, children; bias=None skipped.
+  EXPECT_EQ(ck.state_dict[0].first, "model.0.conv.weight");
+  EXPECT_EQ(ck.state_dict[5].first, "model.0.bn.num_batches_tracked");
+  EXPECT_EQ(ck.state_dict[6].first, "model.1.anchors");
+  EXPECT_EQ(ck.state_dict[10].first, "model.1.m.1.bias");
+  EXPECT_EQ(ck.model_key, "ema");  // ema is preferred over model when present
+  EXPECT_EQ(ck.model_class, "models.yolo.Model");
+  EXPECT_EQ(ck.nc, 2);
+  EXPECT_EQ(ck.names, std::vector<std::string>({"particle", "ice"}));
+  EXPECT_EQ(ck.strides, std::vector<float>({8.f, 16.f}));
+  EXPECT_EQ(ck.anchors_grid.shape(), yp::Shape({2, 3, 2}));
+  EXPECT_EQ(ck.anchors_grid.at(0), 1.25);
+  EXPECT_EQ(ck.anchors_grid.at(11), 7.4375);
+  EXPECT_EQ(ck.epoch, 5);
+  EXPECT_EQ(ck.date, "2024-01-02T03:04:05");
+  EXPECT_EQ(ck.yaml_text,
+            "nc: 2\n"
+            "depth_multiple: 0.33\n"
+            "width_multiple: 0.25\n"
+            "anchors:\n"
+            "  - [10, 13, 16, 30, 33, 23]\n"
+            "  - [30, 61, 62, 45, 59, 119]\n"
+            "backbone:\n"
+            "  - [-1, 1, Conv, [4, 3, 1]]\n"
+            "head:\n"
+            "  - [-1, 1, nn.Upsample, [None, 2, nearest]]\n"
+            "  - [[0, 0], 1, Detect, [nc, anchors]]\n"
+            "ch: 3\n");
+}
+
+TEST(PtCheckpoint, HostileFiles) {
+  EXPECT_NE(load_error(fixture("hostile_compressed.pt")).find("compressed"), std::string::npos);
+  EXPECT_NE(load_error(fixture("hostile_short_storage.pt")).find("storage claims"), std::string::npos);
+  EXPECT_NE(load_error(fixture("hostile_shape.pt")).find("more elements than its storage"), std::string::npos);
+  const std::string nan = load_error(fixture("hostile_nan.pt"));
+  EXPECT_NE(nan.find("'model.0.conv.weight' holds a NaN"), std::string::npos) << nan;
+  EXPECT_NE(load_error(fixture("hostile_os_system.pt")).find("is not allowed"), std::string::npos);
+  EXPECT_NE(load_error(fixture("mini_expected.txt")).find("end-of-central-directory"), std::string::npos);
+}
+
+TEST(PtCheckpoint, EveryTruncationOfMiniIsAnError) {
+  const auto bytes = read_bytes(fixture("mini.pt"));
+  for (size_t cut = 0; cut < bytes.size(); cut += 7) {
+    bool threw = false;
+    try {
+      read_pt_checkpoint(ZipReader::from_memory(bytes.data(), cut, "cut.pt"));
+    } catch (const yp::Error&) {
+      threw = true;
+    }
+    ASSERT_TRUE(threw) << "cut at " << cut;
+  }
+}
+
+TEST(PtCheckpoint, YamlRenderingRefusesDeepNesting) {
+  std::string p("\x80\x02}X\x01\x00\x00\x00k", 9);
+  p += std::string(1000, ']') + std::string(999, 'a') + "s.";
+  const PickleTree t = unpickle(reinterpret_cast<const uint8_t*>(p.data()), p.size(), "deep");
+  EXPECT_THROW(render_yolo_yaml(t.root()), yp::Error);
+}
+
+TEST(PtCheckpoint, OfficialYolov5n) {
+  YP_REQUIRE_SHARED(path, "weights/yolov5n.pt");
+  const auto t0 = std::chrono::steady_clock::now();
+  const PtCheckpoint ck = load_pt_checkpoint(path);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("load_pt_checkpoint(yolov5n.pt): %.1f ms\n", ms);
+  ASSERT_EQ(ck.state_dict.size(), 349u);
+  EXPECT_EQ(ck.model_key, "model");  // official files are stripped: ema is None
+  EXPECT_EQ(ck.model_class, "models.yolo.Model");
+  EXPECT_EQ(ck.epoch, -1);
+  EXPECT_FALSE(ck.date.empty());
+  const std::vector<std::pair<size_t, std::string>> spots = {
+      {0, "model.0.conv.weight"}, {5, "model.0.bn.num_batches_tracked"}, {12, "model.2.cv1.conv.weight"},
+      {30, "model.2.m.0.cv1.conv.weight"}, {198, "model.10.conv.weight"}, {204, "model.13.cv1.conv.weight"},
+      {342, "model.24.anchors"}, {343, "model.24.m.0.weight"}, {348, "model.24.m.2.bias"}};
+  for (const auto& [k, name] : spots) EXPECT_EQ(ck.state_dict[k].first, name) << k;
+  auto shape_of = [&](size_t k) { return ck.state_dict[k].second.shape(); };
+  EXPECT_EQ(shape_of(0), yp::Shape({16, 3, 6, 6}));
+  EXPECT_EQ(shape_of(5), yp::Shape({}));
+  EXPECT_EQ(shape_of(342), yp::Shape({3, 3, 2}));
+  EXPECT_EQ(shape_of(343), yp::Shape({255, 64, 1, 1}));
+  EXPECT_EQ(shape_of(347), yp::Shape({255, 256, 1, 1}));
+  EXPECT_EQ(ck.state_dict[0].second.dtype(), yp::DType::F16);
+  EXPECT_EQ(ck.state_dict[5].second.dtype(), yp::DType::F64);
+  EXPECT_EQ(ck.state_dict[5].second.item(), 1.0);
+
+  // Parameters as model.parameters() counts them: everything but BN running stats, the batch
+  // counter and the anchors buffer.
+  int64_t params = 0;
+  for (const auto& [name, t] : ck.state_dict) {
+    const bool buffer = name.find("running_") != std::string::npos || name.find("num_batches_tracked") != std::string::npos ||
+                        name.find("anchors") != std::string::npos;
+    if (!buffer) params += t.numel();
+  }
+  EXPECT_EQ(params, 1872157);
+
+  EXPECT_EQ(ck.nc, 80);
+  ASSERT_EQ(ck.names.size(), 80u);
+  EXPECT_EQ(ck.names[0], "person");
+  EXPECT_EQ(ck.names[79], "toothbrush");
+  EXPECT_EQ(ck.strides, std::vector<float>({8.f, 16.f, 32.f}));
+  const std::vector<float> anchors = {1.25f, 1.625f, 2.f,     3.75f,   4.125f, 2.875f,  1.875f, 3.8125f,   3.875f,
+                                      2.8125f, 3.6875f, 7.4375f, 3.625f, 2.8125f, 4.875f, 6.1875f, 11.65625f, 10.1875f};
+  EXPECT_EQ(ck.anchors_grid.to_vector(), anchors);
+  EXPECT_EQ(ck.yaml_text.rfind("nc: 80\ndepth_multiple: 0.33\nwidth_multiple: 0.25\nanchors:\n  - [10, 13, 16, 30, 33, 23]\n", 0), 0u)
+      << ck.yaml_text;
+  EXPECT_NE(ck.yaml_text.find("backbone:\n  - [-1, 1, Conv, [64, 6, 2, 2]]\n"), std::string::npos) << ck.yaml_text;
+  EXPECT_NE(ck.yaml_text.find("  - [-1, 3, C3, [512, False]]\n"), std::string::npos);
+  EXPECT_NE(ck.yaml_text.find("  - [-1, 1, nn.Upsample, [None, 2, nearest]]\n"), std::string::npos);
+  EXPECT_NE(ck.yaml_text.find("  - [[17, 20, 23], 1, Detect, [nc, anchors]]\n"), std::string::npos);
+}
