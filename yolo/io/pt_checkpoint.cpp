@@ -158,6 +158,11 @@ class CheckpointReader {
     uint8_t* dst = static_cast<uint8_t*>(t.raw_data());
     const size_t out_item = dtype_size(out_dtype);
     std::vector<int64_t> idx(ti.sizes.size(), 0);
+    // A dim of size 1 never steps, so its stride (which a file may set to anything) is ignored;
+    // every other step stays below `last` < numel(storage), so the arithmetic cannot overflow.
+    std::vector<int64_t> step(ti.strides);
+    for (size_t d = 0; d < step.size(); ++d)
+      if (ti.sizes[d] == 1) step[d] = 0;
     int64_t at = ti.offset;  // element index into the storage for the current position of idx
     for (int64_t k = 0; k < n; ++k) {
       const uint8_t* s = src + (size_t)at * item;
@@ -172,9 +177,9 @@ class CheckpointReader {
         std::memcpy(o, &v, 8);
       }
       for (size_t d = idx.size(); d-- > 0;) {  // odometer over the dims, last fastest
-        at += ti.strides[d];
+        at += step[d];
         if (++idx[d] < ti.sizes[d]) break;
-        at -= ti.strides[d] * ti.sizes[d];
+        at -= step[d] * ti.sizes[d];
         idx[d] = 0;
       }
     }

@@ -1,0 +1,114 @@
+// The yolopick model file: metadata round trip, validation of every field, and the official
+// yolov5n.pt imported into it and read back (skipped without the shared weights).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/yolo_io/fixtures.h"
+#include "yolo/io/model_file.h"
+
+using namespace yp::io;
+
+namespace {
+
+std::string tmp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("yp_mf_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+ModelFileInfo sample_info() {
+  ModelFileInfo info;
+  info.nc = 2;
+  info.names = {"particle", "ice \"crystal\""};
+  info.anchors_pixels = {{10, 13, 16, 30, 33, 23}, {30, 61, 62, 45, 59, 119}};
+  info.strides = {8, 16};
+  info.yaml = "nc: 2\ndepth_multiple: 0.33\n";
+  info.input_size = 1024;
+  info.channels = 1;
+  info.preprocess_json = R"({"chain":["lowpass","clahe"],"sigma":1.5})";
+  return info;
+}
+
+std::string metadata_error(std::map<std::string, std::string> meta) {
+  try {
+    model_info_from_metadata(meta, "m.safetensors");
+  } catch (const yp::Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(ModelFile, MetadataRoundTrip) {
+  const ModelFileInfo in = sample_info();
+  const auto meta = model_info_to_metadata(in);
+  EXPECT_EQ(meta.at("names"), R"(["particle","ice \"crystal\""])");
+  EXPECT_EQ(meta.at("strides"), "[8,16]");
+  const ModelFileInfo out = model_info_from_metadata(meta, "m");
+  EXPECT_EQ(out.nc, 2);
+  EXPECT_EQ(out.names, in.names);
+  EXPECT_EQ(out.anchors_pixels, in.anchors_pixels);
+  EXPECT_EQ(out.strides, in.strides);
+  EXPECT_EQ(out.yaml, in.yaml);
+  EXPECT_EQ(out.input_size, 1024);
+  EXPECT_EQ(out.channels, 1);
+  EXPECT_EQ(out.preprocess_json, in.preprocess_json);
+}
+
+TEST(ModelFile, MetadataIsValidated) {
+  const auto good = model_info_to_metadata(sample_info());
+  auto with = [&](const std::string& k, const std::string& v) {
+    auto m = good;
+    m[k] = v;
+    return metadata_error(m);
+  };
+  EXPECT_NE(with("format", "other/2").find("format"), std::string::npos);
+  EXPECT_NE(with("nc", "3").find("but 2 names"), std::string::npos);
+  EXPECT_NE(with("nc", "-1").find("outside"), std::string::npos);
+  EXPECT_NE(with("nc", "2.5").find("not an integer"), std::string::npos);
+  EXPECT_NE(with("names", "[1,2]").find("non-string"), std::string::npos);
+  EXPECT_NE(with("strides", "[8,16,32]").find("2 anchor levels but 3 strides"), std::string::npos);
+  EXPECT_NE(with("strides", "[8,-16]").find("must be > 0"), std::string::npos);
+  EXPECT_NE(with("anchors", "[[10,13,16],[1,2]]").find("w,h pairs"), std::string::npos);
+  EXPECT_NE(with("preprocess", "[]").find("not a JSON object"), std::string::npos);
+  EXPECT_NE(with("input_size", "1e9").find("not an integer"), std::string::npos);
+  auto missing = good;
+  missing.erase("yaml");
+  EXPECT_NE(metadata_error(missing).find("lacks 'yaml'"), std::string::npos);
+}
+
+TEST(ModelFile, MiniCheckpointToModelFileAndBack) {
+  const PtCheckpoint ck = load_pt_checkpoint(yp::test::fixture("mini.pt"));
+  const ModelFileInfo info = model_info_from_checkpoint(ck, 256);
+  EXPECT_EQ(info.anchors_pixels[0], std::vector<float>({10, 13, 16, 30, 33, 23}));  // grid units x stride 8
+  EXPECT_EQ(info.anchors_pixels[1], std::vector<float>({30, 61, 62, 45, 59, 119}));  // x stride 16
+  const std::string path = tmp_path("mini.safetensors");
+  save_model_file(path, ck.state_dict, info, yp::DType::F16);
+  const ModelFile m = load_model_file(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(m.info.names, ck.names);
+  EXPECT_EQ(m.info.yaml, ck.yaml_text);
+  ASSERT_EQ(m.tensors.size(), ck.state_dict.size());
+  for (size_t k = 0; k < m.tensors.size(); ++k) {
+    EXPECT_EQ(m.tensors[k].first, ck.state_dict[k].first);
+    EXPECT_EQ(m.tensors[k].second.to_vector(), ck.state_dict[k].second.to_vector());  // fp16 values survive exactly
+  }
+}
+
+TEST(ModelFile, OfficialYolov5nRoundTrip) {
+  YP_REQUIRE_SHARED(pt, "weights/yolov5n.pt");
+  const PtCheckpoint ck = load_pt_checkpoint(pt);
+  const ModelFileInfo info = model_info_from_checkpoint(ck);
+  EXPECT_EQ(info.anchors_pixels[2], std::vector<float>({116, 90, 156, 198, 373, 326}));
+  const std::string path = tmp_path("v5n.safetensors");
+  save_model_file(path, ck.state_dict, info, yp::DType::F32);
+  const ModelFile m = load_model_file(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(m.info.nc, 80);
+  EXPECT_EQ(m.info.names[0], "person");
+  ASSERT_EQ(m.tensors.size(), 349u);
+  for (size_t k = 0; k < m.tensors.size(); ++k) {
+    ASSERT_EQ(m.tensors[k].first, ck.state_dict[k].first);
+    ASSERT_EQ(m.tensors[k].second.to_vector(), ck.state_dict[k].second.to_vector()) << m.tensors[k].first;
+  }
+}
