@@ -1,6 +1,15 @@
 // infer.cpp: letterbox -> forward -> NMS -> scale_boxes for one picture (infer.h).
 #include "yolo/infer.h"
 
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <map>
+
+#include "yolo/io/model_file.h"
+#include "yolo/io/pt_checkpoint.h"
+#include "yolo/yaml_config.h"
+
 namespace yp::yolo {
 
 int stride_multiple(int size, int stride) {
@@ -34,6 +43,47 @@ std::vector<Detection> detect_picture(const ForwardFn& forward, const uint8_t* r
                                       const DetectOptions& o) {
   const PreparedInput p = prepare_input(rgb, width, height, o);
   return postprocess(forward(p.input), p.geometry, o);
+}
+
+Detector load_detector(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string yaml;
+  int nc = 0, channels = 3;
+  io::NamedTensors tensors;
+  Detector d;
+  if (ext == ".pt" || ext == ".pth") {
+    io::PtCheckpoint ck = io::load_pt_checkpoint(path);
+    if (ck.yaml_text.empty()) throw Error(path + ": the checkpoint embeds no model yaml, cannot build the network");
+    yaml = ck.yaml_text, nc = ck.nc, d.names = ck.names, tensors = std::move(ck.state_dict);
+  } else {
+    io::ModelFile mf = io::load_model_file(path);
+    yaml = mf.info.yaml, nc = mf.info.nc, channels = mf.info.channels, d.names = mf.info.names;
+    tensors = std::move(mf.tensors);
+  }
+  if (channels != 3) throw Error(path + ": a " + std::to_string(channels) + "-channel model; detect needs an RGB model");
+  ModelOptions mo;
+  mo.nc = nc;
+  mo.random_init = false;
+  d.model = std::make_unique<Model>(parse_yolo_config(yaml, path + " (embedded yaml)"), mo);
+  std::map<std::string, const Tensor*> by_name;
+  for (const auto& [name, t] : tensors) by_name[name] = &t;
+  for (auto& [name, dst] : d.model->state_dict()) {
+    const auto it = by_name.find(name);
+    if (it == by_name.end()) throw Error(path + ": no tensor '" + name + "' for the network its yaml describes");
+    if (it->second->shape() != dst->shape())
+      throw Error(path + ": '" + name + "' has shape " + shape_str(it->second->shape()) + ", the network needs " +
+                  shape_str(dst->shape()));
+    dst->copy_from(it->second->to(dst->dtype()));
+  }
+  while (d.names.size() < static_cast<size_t>(nc)) d.names.push_back("class" + std::to_string(d.names.size()));
+  d.model->fuse();
+  return d;
+}
+
+ForwardFn Detector::forward() const {
+  Model* m = model.get();
+  return [m](const Tensor& x) { return m->predict(x); };
 }
 
 }  // namespace yp::yolo

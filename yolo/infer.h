@@ -1,16 +1,20 @@
 // infer.h: detect.py's pipeline for one picture - letterbox, forward, NMS, boxes back to the picture
-// (docs/inference.md). The network is passed as a function so this file needs no model type:
+// (docs/inference.md), and loading a model for it. The pipeline takes the network as a function, so
+// tests can stand in for the model:
 //   forward: input (1, 3, H, W) float32 in [0, 1]  ->  decoded predictions (1, n_pred, 5 + nc),
 //            cx, cy, w, h in input pixels, obj and class probabilities after the sigmoid (Detect, eval mode).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "tensor/tensor.h"
 #include "yolo/detection.h"
 #include "yolo/letterbox.h"
+#include "yolo/model.h"
 #include "yolo/nms.h"
 
 namespace yp::yolo {
@@ -42,6 +46,18 @@ PreparedInput prepare_input(const uint8_t* rgb, int width, int height, const Det
 // NMS on decoded predictions (1, n_pred, 5 + nc) of a letterboxed input, boxes mapped to the picture.
 std::vector<Detection> postprocess(const Tensor& decoded, const LetterboxGeometry& geometry,
                                    const DetectOptions& options);
+
+// A network ready for inference and its class names.
+struct Detector {
+  std::unique_ptr<Model> model;
+  std::vector<std::string> names;  // one per class ("classK" where the file names none)
+  ForwardFn forward() const;       // model->predict
+};
+
+// Loads a YOLOv5 checkpoint (.pt/.pth, yolo/io/pt_checkpoint.h) or a yolopick model file (.safetensors,
+// yolo/io/model_file.h): builds the network from the embedded yaml, copies every state-dict tensor by
+// name (each must be present with the network's shape), then eval mode with BatchNorm folded (fuse).
+Detector load_detector(const std::string& path);
 
 // The whole pipeline for one picture; boxes in the picture's pixels, best score first.
 std::vector<Detection> detect_picture(const ForwardFn& forward, const uint8_t* rgb, int width, int height,

@@ -1,10 +1,13 @@
-// test_detect.cpp: the detect pipeline (yolo/infer.h) on bus.jpg. The network is replaced by a function that
-// checks the letterboxed input against the golden input tensor and returns the golden decoded predictions,
-// so this tests the plumbing around the model: shapes, letterbox, NMS options, mapping back.
+// test_detect.cpp: the detect pipeline (yolo/infer.h). First with the network replaced by a function that
+// checks the letterboxed bus.jpg against the golden input tensor and returns the golden decoded predictions
+// (the plumbing: shapes, letterbox, NMS options, mapping back); then end to end with yolov5n.pt: on the golden
+// input tensor (detections within 1 px and 0.005 of the golden ones) and from the JPEGs (bus.jpg's five
+// objects; zidane.jpg's two persons and a tie, as the official YOLOv5n finds).
 #include <gtest/gtest.h>
 
 #include <stb/stb_image.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -88,6 +91,61 @@ TEST(DetectPipeline, BusJpgWithGoldenPredictions) {
     EXPECT_NEAR(got[i].x1, want[i].x1, 0.006);
     EXPECT_NEAR(got[i].y2, want[i].y2, 0.006);
   }
+}
+
+void expect_detections(const std::vector<Detection>& got, const std::vector<Detection>& want, double box_tol,
+                       double conf_tol) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i].cls, want[i].cls) << "detection " << i;
+    EXPECT_NEAR(got[i].conf, want[i].conf, conf_tol) << "detection " << i;
+    EXPECT_NEAR(got[i].x1, want[i].x1, box_tol) << "detection " << i;
+    EXPECT_NEAR(got[i].y1, want[i].y1, box_tol) << "detection " << i;
+    EXPECT_NEAR(got[i].x2, want[i].x2, box_tol) << "detection " << i;
+    EXPECT_NEAR(got[i].y2, want[i].y2, box_tol) << "detection " << i;
+  }
+}
+
+// yolov5n.pt loaded once for the suite (about a second of parsing and folding).
+const Detector& yolov5n() {
+  static const Detector d = load_detector(test::shared_path("weights/yolov5n.pt"));
+  return d;
+}
+
+TEST(DetectYolov5n, GoldenInputTensorGivesGoldenDetections) {
+  YP_REQUIRE_SHARED(weights, "weights/yolov5n.pt");
+  YP_REQUIRE_SHARED(golden_dir, "golden/yolov5n_coco");
+  const Detector& d = yolov5n();
+  EXPECT_EQ(d.names.size(), 80u);
+  EXPECT_EQ(d.names[27], "tie");
+  LetterboxGeometry g = letterbox_geometry(810, 1080, LetterboxOptions{});
+  const Tensor input = read_f32_tensor(golden_dir + "/bus.input.f32", {1, 3, 640, 480});
+  const std::vector<Detection> got = postprocess(d.forward()(input), g, DetectOptions{});
+  expect_detections(got, read_detections(golden_dir + "/bus.detections.txt"), 1.0, 0.005);
+}
+
+TEST(DetectYolov5n, BusAndZidaneFromJpeg) {
+  YP_REQUIRE_SHARED(weights, "weights/yolov5n.pt");
+  YP_REQUIRE_SHARED(samples, "data/coco_samples");
+  YP_REQUIRE_SHARED(golden_dir, "golden/yolov5n_coco");
+  auto run = [](const std::string& path) {
+    int w = 0, h = 0, c = 0;
+    uint8_t* rgb = stbi_load(path.c_str(), &w, &h, &c, 3);
+    EXPECT_NE(rgb, nullptr) << path;
+    if (!rgb) return std::vector<Detection>{};
+    const std::vector<Detection> dets = detect_picture(yolov5n().forward(), rgb, w, h, DetectOptions{});
+    stbi_image_free(rgb);
+    return dets;
+  };
+  // stb_image decodes the JPEG a few levels away from the golden's decoder (test_letterbox.cpp): the README
+  // asks for the same objects with boxes within a few pixels. Measured: boxes within 0.8 px, scores 0.006.
+  expect_detections(run(samples + "/bus.jpg"), read_detections(golden_dir + "/bus.detections.txt"), 3.0, 0.02);
+  const std::vector<Detection> z = run(samples + "/zidane.jpg");
+  ASSERT_EQ(z.size(), 3u);
+  std::vector<int> classes;
+  for (const auto& d : z) classes.push_back(d.cls);
+  std::sort(classes.begin(), classes.end());
+  EXPECT_EQ(classes, (std::vector<int>{0, 0, 27}));  // person, person, tie
 }
 
 }  // namespace
