@@ -21,6 +21,7 @@ int cmd_simulate(const Args& args);
 int cmd_evaluate(const Args& args);
 int cmd_preprocess(const Args& args);
 int cmd_train(const Args& args);
+int cmd_detect(const Args& args);
 
 // The table main() dispatches on, in the order `yolopick --help` lists them.
 const std::vector<Command>& commands();
