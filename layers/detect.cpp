@@ -57,13 +57,11 @@ void Detect::set_strides(const std::vector<float>& s) {
                                        std::to_string(nl) + " levels");
   strides = s;
   std::vector<float> a = anchors.to_vector();
-  for (int l = 0; l < nl; ++l)
-    for (int i = 0; i < 2 * na; ++i) a[(size_t)(l * 2 * na + i)] /= s[(size_t)l];
-  // check_anchor_order: anchor area must grow with the stride; if the yaml lists them the other
-  // way round, reverse the levels.
+  // check_anchor_order (on the pixel anchors, before the division): anchor area must grow with
+  // the stride; if the yaml lists the levels the other way round, reverse them.
   auto mean_area = [&](int l) {
     double sum = 0;
-    for (int i = 0; i < na; ++i) sum += a[(size_t)(l * 2 * na + 2 * i)] * a[(size_t)(l * 2 * na + 2 * i + 1)] * s[l] * s[l];
+    for (int i = 0; i < na; ++i) sum += (double)a[(size_t)(l * 2 * na + 2 * i)] * a[(size_t)(l * 2 * na + 2 * i + 1)];
     return sum / na;
   };
   const double da = mean_area(nl - 1) - mean_area(0), ds = s[(size_t)nl - 1] - s[0];
@@ -73,6 +71,8 @@ void Detect::set_strides(const std::vector<float>& s) {
       for (int i = 0; i < 2 * na; ++i) flipped[(size_t)(l * 2 * na + i)] = a[(size_t)((nl - 1 - l) * 2 * na + i)];
     a = flipped;
   }
+  for (int l = 0; l < nl; ++l)
+    for (int i = 0; i < 2 * na; ++i) a[(size_t)(l * 2 * na + i)] /= s[(size_t)l];
   anchors.copy_from(Tensor::from_vector(a, {nl, na, 2}).to(anchors.dtype()));
 }
 

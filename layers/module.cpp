@@ -45,6 +45,15 @@ int64_t Module::num_parameters() {
   return n;
 }
 
+std::vector<Module*> Module::modules() {
+  std::vector<Module*> out{this};
+  for (auto& [name, child] : children_) {
+    const std::vector<Module*> sub = child->modules();
+    out.insert(out.end(), sub.begin(), sub.end());
+  }
+  return out;
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);

@@ -37,6 +37,8 @@ class Module {
   NamedTensorRefs state_dict(const std::string& prefix = "");
 
   int64_t num_parameters();  // elements of all parameters (YOLOv5's "parameters" count)
+  // This module and every descendant, depth first (to find e.g. every Conv with dynamic_cast).
+  std::vector<Module*> modules();
 
   void train(bool on = true);
   void eval() { train(false); }

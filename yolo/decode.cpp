@@ -1,0 +1,78 @@
+// decode.cpp: Detect's inference decode (decode.h).
+#include "yolo/decode.h"
+
+#include <cmath>
+
+#include "tensor/ops/dispatch.h"
+
+namespace yp::yolo {
+
+Tensor decode_detections(const std::vector<Tensor>& raw, const Tensor& anchors_grid, const std::vector<float>& strides) {
+  const int64_t nl = (int64_t)raw.size();
+  YP_CHECK(nl >= 1 && anchors_grid.dim() == 3 && anchors_grid.size(0) == nl && anchors_grid.size(2) == 2 &&
+               (int64_t)strides.size() == nl,
+           "decode_detections: " + std::to_string(nl) + " levels, anchors " + shape_str(anchors_grid.shape()) +
+               " and " + std::to_string(strides.size()) + " strides do not agree");
+  const int64_t na = anchors_grid.size(1);
+  const std::vector<float> anchors = anchors_grid.to_vector();
+  const int64_t N = raw[0].size(0), C = raw[0].size(1);
+  YP_CHECK(C % na == 0 && C / na > 5, "decode_detections: " + std::to_string(C) + " channels are not na * (5 + nc)");
+  const int64_t no = C / na;
+  int64_t rows = 0;
+  for (const Tensor& r : raw) {
+    YP_CHECK(r.dim() == 4 && r.size(0) == N && r.size(1) == C && r.dtype() == DType::F32 &&
+                 r.device() == raw[0].device(),
+             "decode_detections: level shape " + shape_str(r.shape()) + " is not (N, na*no, ny, nx) float32 like " +
+                 shape_str(raw[0].shape()));
+    rows += na * r.size(2) * r.size(3);
+  }
+  Tensor out = Tensor::empty({N, rows, no}, DType::F32, raw[0].device());
+  int64_t offset = 0;
+  for (int64_t l = 0; l < nl; ++l) {
+    const Tensor& r = raw[(size_t)l];
+    const int64_t ny = r.size(2), nx = r.size(3), cells = ny * nx;
+    const float stride = strides[(size_t)l];
+    if (r.is_cuda()) {
+      YP_CUDA_DISPATCH({
+        cuda::DetectLevel level;
+        YP_CHECK(na <= cuda::DetectLevel::kMaxAnchors, "decode_detections: too many anchors for the CUDA kernel");
+        level.na = (int)na;
+        level.no = (int)no;
+        level.ny = (int)ny;
+        level.nx = (int)nx;
+        level.stride = stride;
+        for (int64_t a = 0; a < na; ++a) {
+          level.anchor_w[a] = anchors[(size_t)((l * na + a) * 2)] * stride;
+          level.anchor_h[a] = anchors[(size_t)((l * na + a) * 2 + 1)] * stride;
+        }
+        cuda::detect_decode(r.data<float>(), out.data<float>(), (int)N, level, rows, offset);
+      });
+      offset += na * cells;
+      continue;
+    }
+    const float* in = r.data<float>();
+    float* o = out.data<float>();
+#pragma omp parallel for collapse(2) schedule(static) if (N * na * cells * no > 100000)
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t a = 0; a < na; ++a) {
+        const float aw = anchors[(size_t)((l * na + a) * 2)] * stride;
+        const float ah = anchors[(size_t)((l * na + a) * 2 + 1)] * stride;
+        const float* src = in + (n * C + a * no) * cells;  // channel a*no + k at src[k * cells + cell]
+        float* dst = o + (n * rows + offset + a * cells) * no;
+        for (int64_t cell = 0; cell < cells; ++cell) {
+          float* row = dst + cell * no;
+          for (int64_t k = 0; k < no; ++k) row[k] = 1.0f / (1.0f + std::exp(-src[k * cells + cell]));
+          const float x = (float)(cell % nx), y = (float)(cell / nx);
+          row[0] = (row[0] * 2.0f - 0.5f + x) * stride;
+          row[1] = (row[1] * 2.0f - 0.5f + y) * stride;
+          row[2] = (row[2] * 2.0f) * (row[2] * 2.0f) * aw;
+          row[3] = (row[3] * 2.0f) * (row[3] * 2.0f) * ah;
+        }
+      }
+    }
+    offset += na * cells;
+  }
+  return out;
+}
+
+}  // namespace yp::yolo
