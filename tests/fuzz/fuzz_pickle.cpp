@@ -11,13 +11,14 @@
 using namespace yp::io;
 
 namespace {
-// Touches every reachable node once per depth level, bounded like the library's walkers.
-size_t visit(const PyValue* v, int depth) {
-  if (!v || depth > kMaxWalkDepth) return 0;
+// Touches reachable nodes, bounded in depth and in total steps (shared subtrees repeat).
+size_t visit(const PyValue* v, int depth, size_t& budget) {
+  if (!v || depth > kMaxWalkDepth || budget == 0) return 0;
+  --budget;
   size_t n = 1 + v->class_name().size();
   if (v->is(PyKind::Tensor)) n += v->tensor->sizes.size() + (size_t)v->tensor->storage->storage->numel % 7;
   if (depth < 8)
-    for (const PyValue* c : v->items) n += visit(c, depth + 1);
+    for (const PyValue* c : v->items) n += visit(c, depth + 1, budget);
   return n;
 }
 }  // namespace
@@ -30,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const PickleTree t = unpickle(data, size, "fuzz.pkl", lim);
     if (!t.root()) __builtin_trap();
-    visit(t.root(), 0);
+    size_t budget = 100000;
+    visit(t.root(), 0, budget);
     if (t.root()->is(PyKind::Dict)) {
       try {
         render_yolo_yaml(t.root());

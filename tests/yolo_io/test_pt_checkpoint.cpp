@@ -126,6 +126,59 @@ TEST(PtCheckpoint, YamlRenderingRefusesDeepNesting) {
   EXPECT_THROW(render_yolo_yaml(t.root()), yp::Error);
 }
 
+namespace {
+std::string binunicode(const std::string& s) {
+  std::string out = "X";
+  for (int k = 0; k < 4; ++k) out += (char)((s.size() >> (8 * k)) & 0xFF);
+  return out + s;
+}
+}  // namespace
+
+TEST(PtCheckpoint, SharedTensorsCannotExpandWithoutBound) {
+  // One 1000-float storage referenced by 2000 parameters: 8 MB of copies from an 8 KB file.
+  std::string p = "\x80\x02" "ctorch._utils\n_rebuild_tensor_v2\n(";
+  p += "(" + binunicode("storage") + "ctorch\nFloatStorage\n" + binunicode("0") + binunicode("cpu") + "M\xe8\x03tQ";
+  p += std::string("K\x00M\xe8\x03\x85K\x01\x85\x89", 10) + "ccollections\nOrderedDict\n)RtRq\x01" "0";
+  p += "cmodels.yolo\nModel\n)\x81}" + binunicode("_parameters") + "ccollections\nOrderedDict\n)R(";
+  for (int k = 0; k < 2000; ++k) p += binunicode("p" + std::to_string(k)) + "h\x01";
+  p += "usb.";
+  const auto zip = yp::test::make_torch_zip({{"archive/data.pkl", std::vector<uint8_t>(p.begin(), p.end())},
+                                             {"archive/data/0", std::vector<uint8_t>(4000, 0)}});
+  std::string msg;
+  try {
+    read_pt_checkpoint(ZipReader::from_memory(zip.data(), zip.size(), "shared.pt"));
+  } catch (const yp::Error& e) {
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find("more than twice the file"), std::string::npos) << msg;
+  // Ten references are fine: the walk itself is the same as PyTorch's.
+  std::string q = p.substr(0, p.find("(X\x02\x00\x00\x00p0") + 1);
+  for (int k = 0; k < 10; ++k) q += binunicode("p" + std::to_string(k)) + "h\x01";
+  q += "usb.";
+  const auto zip10 = yp::test::make_torch_zip({{"archive/data.pkl", std::vector<uint8_t>(q.begin(), q.end())},
+                                               {"archive/data/0", std::vector<uint8_t>(4000, 0)}});
+  const PtCheckpoint ck = read_pt_checkpoint(ZipReader::from_memory(zip10.data(), zip10.size(), "ten.pt"));
+  ASSERT_EQ(ck.state_dict.size(), 10u);
+  EXPECT_EQ(ck.state_dict[9].first, "p9");
+  EXPECT_EQ(ck.state_dict[9].second.shape(), yp::Shape({1000}));
+}
+
+TEST(PtCheckpoint, YamlRenderingOfSharedSubtreesIsBounded) {
+  // L0 = [], L(i+1) = [L(i)] * 50, ten levels: 50^10 nodes if rendered naively.
+  std::string p = "\x80\x02}" + binunicode("k") + std::string("]q\x00" "0", 4);  // memoise L0, keep it off the stack
+  for (int level = 1; level <= 10; ++level) {
+    p += "](";
+    for (int k = 0; k < 50; ++k) p += "h" + std::string(1, (char)(level - 1));
+    p += "eq" + std::string(1, (char)level);
+    if (level < 10) p += "0";
+  }
+  p += "s.";
+  const PickleTree t = unpickle(reinterpret_cast<const uint8_t*>(p.data()), p.size(), "wide");
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(render_yolo_yaml(t.root()), yp::Error);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 2.0);
+}
+
 TEST(PtCheckpoint, OfficialYolov5n) {
   YP_REQUIRE_SHARED(path, "weights/yolov5n.pt");
   const auto t0 = std::chrono::steady_clock::now();

@@ -31,11 +31,10 @@ NamedTensors sample_tensors() {
 
 // A safetensors file from a header text and a data blob.
 std::vector<uint8_t> make_file(const std::string& header, size_t data_bytes) {
-  std::vector<uint8_t> out(8);
+  std::vector<uint8_t> out(8 + header.size() + data_bytes, 0);
   const uint64_t n = header.size();
   for (int k = 0; k < 8; ++k) out[k] = (uint8_t)(n >> (8 * k));
-  out.insert(out.end(), header.begin(), header.end());
-  out.resize(out.size() + data_bytes, 0);
+  std::memcpy(out.data() + 8, header.data(), header.size());
   return out;
 }
 

@@ -15,11 +15,16 @@ namespace yp::io {
 
 namespace {
 
-constexpr size_t kMaxModuleVisits = 1 << 20;  // shared or cyclic module graphs cannot blow up the walk
+// Shared or cyclic module graphs (legal in pickle) cannot blow up the walk: it may visit at most
+// this many modules + dict entries, and the tensors it copies out may total at most twice the file
+// (BF16 widens to F32; an honest checkpoint uses each storage once).
+constexpr size_t kMaxWalkSteps = 1 << 22;
+constexpr size_t kMaxYamlBytes = 1 << 20;
 
 class CheckpointReader {
  public:
-  explicit CheckpointReader(const ZipReader& zip) : zip_(zip), label_(zip.label()) {}
+  explicit CheckpointReader(const ZipReader& zip)
+      : zip_(zip), label_(zip.label()), byte_budget_(2 * zip.size() + (1 << 20)) {}
 
   PtCheckpoint read() {
     find_prefix();
@@ -57,7 +62,8 @@ class CheckpointReader {
  private:
   const ZipReader& zip_;
   std::string label_, prefix_;
-  size_t visits_ = 0;
+  size_t steps_ = 0;
+  mutable size_t byte_budget_;  // bytes of tensor data still allowed to be materialised
   const PyValue* detect_ = nullptr;  // the module that owns the 'anchors' buffer
 
   [[noreturn]] void fail(const std::string& why) const { throw Error(label_ + ": " + why); }
@@ -75,6 +81,11 @@ class CheckpointReader {
     prefix_ = found->name.substr(0, found->name.size() - 8);
   }
 
+  void step(const std::string& where) {
+    if (++steps_ > kMaxWalkSteps)
+      fail("module graph needs more than " + std::to_string(kMaxWalkSteps) + " steps to walk (at '" + where + "')");
+  }
+
   const PyValue* module_dict(const PyValue* module, const std::string& where) const {
     const PyValue* st = module->object_state();
     if (!st || !st->is(PyKind::Dict)) fail("module '" + where + "' (" + module->class_name() + ") has no attribute dict");
@@ -85,7 +96,7 @@ class CheckpointReader {
   void walk(const PyValue* module, const std::string& prefix, int depth, NamedTensors& out) {
     const std::string where = prefix.empty() ? "<root>" : prefix.substr(0, prefix.size() - 1);
     if (depth > kMaxWalkDepth) fail("modules nested deeper than " + std::to_string(kMaxWalkDepth) + " at '" + where + "'");
-    if (++visits_ > kMaxModuleVisits) fail("module graph visits more than " + std::to_string(kMaxModuleVisits) + " modules");
+    step(where);
     const PyValue* attrs = module_dict(module, where);
     const PyValue* params = attrs->get("_parameters");
     const PyValue* buffers = attrs->get("_buffers");
@@ -95,6 +106,7 @@ class CheckpointReader {
       if (!d) return;
       if (!d->is(PyKind::Dict)) fail("'" + where + "." + what + "' is not a dict");
       for (size_t k = 0; k + 1 < d->items.size(); k += 2) {
+        step(where);
         const PyValue* key = d->items[k];
         const PyValue* t = d->items[k + 1];
         if (!key->is(PyKind::Str)) fail("'" + where + "." + what + "' has a non-string key");
@@ -151,8 +163,12 @@ class CheckpointReader {
     const DType out_dtype = is_float ? (st.dtype == StorageDType::F16 ? DType::F16
                                         : st.dtype == StorageDType::F64 ? DType::F64 : DType::F32)
                                      : (st.dtype == StorageDType::BF16 ? DType::F32 : DType::F64);
-    Tensor t = Tensor::empty(ti.sizes, out_dtype);
     const int64_t n = (int64_t)numel;
+    const size_t out_bytes = (size_t)n * dtype_size(out_dtype);
+    if (out_bytes > byte_budget_)
+      fail("tensor '" + name + "': the tensors would expand to more than twice the file's size (shared storages)");
+    byte_budget_ -= out_bytes;
+    Tensor t = Tensor::empty(ti.sizes, out_dtype);
     if (n == 0) return t;
     const uint8_t* src = zip_.data(*e);
     uint8_t* dst = static_cast<uint8_t*>(t.raw_data());
@@ -280,6 +296,8 @@ bool bare_string(const std::string& s) {
 
 void render_flow(std::string& out, const PyValue* v, int depth) {
   if (depth > kMaxWalkDepth) throw Error("yaml value nested deeper than " + std::to_string(kMaxWalkDepth));
+  // Every call appends at least one character, so this also bounds the time spent on shared subtrees.
+  if (out.size() > kMaxYamlBytes) throw Error("embedded yaml renders to more than 1 MiB");
   switch (v->kind) {
     case PyKind::None: out += "null"; break;
     case PyKind::Bool: out += v->i ? "True" : "False"; break;  // as YOLOv5's own yaml files write them

@@ -42,6 +42,7 @@ class ZipReader {
 
   const std::vector<ZipEntry>& entries() const { return entries_; }
   const std::string& label() const { return label_; }
+  size_t size() const { return size_; }  // bytes of the whole archive
   // The entry with this exact name, or nullptr.
   const ZipEntry* find(const std::string& name) const;
   // A view of the entry's bytes (valid while the reader lives). With verify_crc the CRC-32 from the
