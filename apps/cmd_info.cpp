@@ -1,10 +1,12 @@
-// cmd_info.cpp: `yolopick info` - what this build is and what it can run on.
+// cmd_info.cpp: `yolopick info` - what this build is and what it can run on;
+// `yolopick info MODEL` - a model file or YOLOv5 checkpoint: layers, parameters, GFLOPs, classes, metadata.
 #include <cstdio>
 #include <string>
 
 #include "apps/commands.h"
 #include "tensor/device.h"
 #include "tensor/parallel.h"
+#include "yolo/model_file.h"
 
 #ifndef YOLOPICK_VERSION
 #define YOLOPICK_VERSION "unknown"
@@ -18,10 +20,74 @@
 
 namespace yp::app {
 
+namespace {
+
+std::string join_from(const std::vector<int>& from) {
+  if (from.size() == 1) return std::to_string(from[0]);
+  std::string s = "[";
+  for (size_t i = 0; i < from.size(); ++i) s += (i ? ", " : "") + std::to_string(from[i]);
+  return s + "]";
+}
+
+int describe_model(const std::string& path, bool show_yaml) {
+  yolo::LoadedModel loaded = yolo::load_model(path);
+  yolo::Model& model = *loaded.model;
+  std::printf("%s (%s)\n\n", path.c_str(), loaded.format == "pt" ? "YOLOv5 checkpoint" : "yolopick model file");
+  std::printf("%4s %-12s %2s %10s  %-12s %s\n", "", "from", "n", "params", "module", "arguments");
+  for (const yolo::LayerInfo& l : model.layers())
+    std::printf("%4d %-12s %2d %10lld  %-12s %s\n", l.index, join_from(l.from).c_str(), l.number,
+                (long long)l.params, l.module.c_str(), l.args.c_str());
+  const int side = loaded.info.input_size - loaded.info.input_size % model.max_stride();
+  std::printf("\n%d layers, %lld parameters, %zu state-dict tensors\n", model.num_layers(),
+              (long long)model.num_parameters(), model.state_dict().size());
+  std::printf("GFLOPs:          %.1f at 640x640", model.flops(640, 640) / 1e9);
+  if (side != 640 && side > 0) std::printf(", %.1f at %dx%d", model.flops(side, side) / 1e9, side, side);
+  std::printf("  (2 x multiply-adds of the convolutions, BN folded)\n");
+  std::printf("input:           %d channel%s, size %d\n", model.input_channels(), model.input_channels() == 1 ? "" : "s",
+              loaded.info.input_size);
+  std::string strides, anchors;
+  for (size_t l = 0; l < model.strides().size(); ++l) {
+    strides += (l ? ", " : "") + std::to_string((int)model.strides()[l]);
+    anchors += l ? "; " : "";
+    const std::vector<float> a = model.anchors()[l].to_vector();
+    for (size_t i = 0; i < a.size(); i += 2) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s%g,%g", i ? " " : "", a[i] * model.strides()[l], a[i + 1] * model.strides()[l]);
+      anchors += buf;
+    }
+  }
+  std::printf("strides:         %s\n", strides.c_str());
+  std::printf("anchors (px):    %s\n", anchors.c_str());
+  std::string names;
+  for (size_t i = 0; i < loaded.info.names.size(); ++i) {
+    if (i == 12) {
+      names += ", ... (" + std::to_string(loaded.info.names.size() - 12) + " more)";
+      break;
+    }
+    names += (i ? ", " : "") + loaded.info.names[i];
+  }
+  std::printf("classes:         %d: %s\n", model.nc(), names.c_str());
+  if (!loaded.info.preprocessing.empty()) std::printf("preprocessing:   %s\n", loaded.info.preprocessing.c_str());
+  for (const auto& [key, value] : loaded.metadata) {
+    if (key == "yaml" || key == "names" || key == "anchors" || key == "strides" || key == "preprocessing") continue;
+    std::printf("metadata %-7s %s\n", (key + ":").c_str(), value.c_str());
+  }
+  if (show_yaml) std::printf("\n%s", model.config().text.c_str());
+  return 0;
+}
+
+}  // namespace
+
 int cmd_info(const Args& args) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::printf("usage: yolopick info            describe this build\n");
+    std::printf("usage: yolopick info                   describe this build\n"
+                "       yolopick info MODEL [--yaml]    describe a model file (.safetensors) or YOLOv5 .pt checkpoint\n");
     return 0;
+  }
+  if (!args.empty()) {
+    const bool show_yaml = args.size() > 1 && args[1] == "--yaml";
+    if (args.size() > (show_yaml ? 2u : 1u)) throw Error("info takes one MODEL (and --yaml)");
+    return describe_model(args[0], show_yaml);
   }
   std::printf("yolopick %s\n", YOLOPICK_VERSION);
   std::printf("build:        %s, -march=%s, compiler %s\n", YOLOPICK_BUILD_TYPE, YOLOPICK_MARCH, __VERSION__);

@@ -17,6 +17,7 @@ struct Command {
 };
 
 int cmd_info(const Args& args);
+int cmd_import(const Args& args);
 int cmd_simulate(const Args& args);
 int cmd_evaluate(const Args& args);
 int cmd_preprocess(const Args& args);

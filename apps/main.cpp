@@ -10,6 +10,7 @@ namespace yp::app {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"info", "version, build, backends and devices; or describe a model file (info MODEL)", cmd_info},
+      {"import", "an official YOLOv5 .pt checkpoint -> our model file (.safetensors with metadata); --gray, --nc", cmd_import},
       {"simulate", "synthetic KLH micrographs with exact labels (picks and not-to-pick objects)", cmd_simulate},
       {"evaluate", "score picks against ground truth: Hungarian matching, P/R/F1/AP, PR curve", cmd_evaluate},
       {"preprocess", "the study's pre-processing chain: resize, db15 wavelet, wiener2, CLAHE, normalise", cmd_preprocess},

@@ -1,0 +1,121 @@
+// cmd_import.cpp: `yolopick import yolov5n.pt -o yolov5n.safetensors` - an official YOLOv5
+// checkpoint into our self-describing model file (yolo/model_file.h), with the load report.
+// --gray folds the stem's RGB weights into one input channel (micrographs); --nc N transfers to N
+// classes (everything but the Detect outputs is kept; those get YOLOv5's bias priors).
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "apps/commands.h"
+#include "tensor/tensor.h"
+#include "yolo/io/pt_checkpoint.h"
+#include "yolo/model_file.h"
+
+namespace yp::app {
+namespace {
+
+void usage() {
+  std::printf(
+      "usage: yolopick import CHECKPOINT.pt -o MODEL.safetensors [options]\n"
+      "  -o PATH            output model file (required)\n"
+      "  --gray             one input channel: the stem's RGB weights are summed\n"
+      "  --nc N             transfer to N classes (new Detect outputs with YOLOv5's bias priors)\n"
+      "  --names a,b,...    class names (with --nc; default 0, 1, ...)\n"
+      "  --input-size N     image side recorded in the file (default 640)\n"
+      "  --preprocessing S  pre-processing description recorded in the file\n"
+      "  --fp16             store float16 (half the size)\n");
+}
+
+int to_int(const std::string& flag, const std::string& v, int lo, int hi) {
+  char* end = nullptr;
+  const long x = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end || x < lo || x > hi)
+    throw Error(flag + " needs an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v + "'");
+  return (int)x;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = s.find(',', start);
+    out.push_back(s.substr(start, comma - start));
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+
+}  // namespace
+
+int cmd_import(const Args& args) {
+  std::string input, output, preprocessing, names;
+  int nc = 0, input_size = 640;
+  bool gray = false, fp16 = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw Error(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      usage();
+      return 0;
+    } else if (a == "-o" || a == "--output") {
+      output = value();
+    } else if (a == "--gray") {
+      gray = true;
+    } else if (a == "--nc") {
+      nc = to_int(a, value(), 1, 100000);
+    } else if (a == "--names") {
+      names = value();
+    } else if (a == "--input-size") {
+      input_size = to_int(a, value(), 32, 65536);
+    } else if (a == "--preprocessing") {
+      preprocessing = value();
+    } else if (a == "--fp16") {
+      fp16 = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw Error("unknown option " + a + " (yolopick import --help)");
+    } else if (input.empty()) {
+      input = a;
+    } else {
+      throw Error("one checkpoint at a time (got '" + input + "' and '" + a + "')");
+    }
+  }
+  if (input.empty() || output.empty()) {
+    usage();
+    return 2;
+  }
+
+  const io::PtCheckpoint ck = io::load_pt_checkpoint(input);
+  if (ck.yaml_text.empty()) throw Error(input + ": the checkpoint embeds no model yaml; cannot rebuild the network");
+  yolo::ModelOptions options;
+  options.nc = nc > 0 ? nc : ck.nc;
+  options.input_channels = gray ? 1 : 0;
+  yolo::Model model(yolo::parse_yolo_config(ck.yaml_text, input + " (embedded yaml)"), options);
+  const yolo::LoadReport report = yolo::load_state_dict(model, ck.state_dict);
+  std::printf("%s: %s, %zu state-dict tensors, nc %d, epoch %lld\n", input.c_str(), ck.model_class.c_str(),
+              ck.state_dict.size(), ck.nc, (long long)ck.epoch);
+  std::printf("%s\n", report.summary().c_str());
+  // Only a new class count may leave tensors behind, and then only the Detect outputs.
+  const bool transfer = model.nc() != ck.nc;
+  for (const std::string& m : report.mismatched)
+    if (!transfer || m.rfind("model." + std::to_string(model.num_layers() - 1) + ".m.", 0) != 0)
+      throw Error(input + ": weights do not fit the architecture rebuilt from its yaml (" + m + ")");
+  if (!report.missing.empty() || !report.unexpected.empty())
+    throw Error(input + ": weights do not fit the architecture rebuilt from its yaml (see the report above)");
+
+  yolo::ModelFileInfo info;
+  info.input_size = input_size;
+  info.preprocessing = preprocessing;
+  if (!names.empty()) info.names = split(names);
+  else if (!transfer) info.names = ck.names;
+  model.eval();
+  yolo::save_model(output, model, info, fp16 ? DType::F16 : DType::F32);
+  std::printf("wrote %s: %d classes, %d input channel%s, %lld parameters, %.1f GFLOPs at 640\n", output.c_str(),
+              model.nc(), model.input_channels(), model.input_channels() == 1 ? "" : "s",
+              (long long)model.num_parameters(), model.flops(640, 640) / 1e9);
+  return 0;
+}
+
+}  // namespace yp::app
