@@ -6,6 +6,7 @@
 
 #include "tests/yolo_io/fixtures.h"
 #include "yolo/io/model_file.h"
+#include "yolo/model_file.h"
 
 using namespace yp::io;
 
@@ -24,7 +25,7 @@ ModelFileInfo sample_info() {
   info.yaml = "nc: 2\ndepth_multiple: 0.33\n";
   info.input_size = 1024;
   info.channels = 1;
-  info.preprocess_json = R"({"chain":["lowpass","clahe"],"sigma":1.5})";
+  info.preprocessing = R"({"chain":["lowpass","clahe"],"sigma":1.5})";
   return info;
 }
 
@@ -52,7 +53,10 @@ TEST(ModelFile, MetadataRoundTrip) {
   EXPECT_EQ(out.yaml, in.yaml);
   EXPECT_EQ(out.input_size, 1024);
   EXPECT_EQ(out.channels, 1);
-  EXPECT_EQ(out.preprocess_json, in.preprocess_json);
+  EXPECT_EQ(out.preprocessing, in.preprocessing);
+  auto without = meta;
+  without.erase("preprocessing");  // optional
+  EXPECT_EQ(model_info_from_metadata(without, "m").preprocessing, "");
 }
 
 TEST(ModelFile, MetadataIsValidated) {
@@ -62,7 +66,8 @@ TEST(ModelFile, MetadataIsValidated) {
     m[k] = v;
     return metadata_error(m);
   };
-  EXPECT_NE(with("format", "other/2").find("format"), std::string::npos);
+  EXPECT_NE(with("format", "other").find("not a yolopick model file"), std::string::npos);
+  EXPECT_NE(with("format_version", "2").find("version 2 is not supported"), std::string::npos);
   EXPECT_NE(with("nc", "3").find("but 2 names"), std::string::npos);
   EXPECT_NE(with("nc", "-1").find("outside"), std::string::npos);
   EXPECT_NE(with("nc", "2.5").find("not an integer"), std::string::npos);
@@ -70,7 +75,6 @@ TEST(ModelFile, MetadataIsValidated) {
   EXPECT_NE(with("strides", "[8,16,32]").find("2 anchor levels but 3 strides"), std::string::npos);
   EXPECT_NE(with("strides", "[8,-16]").find("must be > 0"), std::string::npos);
   EXPECT_NE(with("anchors", "[[10,13,16],[1,2]]").find("w,h pairs"), std::string::npos);
-  EXPECT_NE(with("preprocess", "[]").find("not a JSON object"), std::string::npos);
   EXPECT_NE(with("input_size", "1e9").find("not an integer"), std::string::npos);
   auto missing = good;
   missing.erase("yaml");
@@ -111,4 +115,26 @@ TEST(ModelFile, OfficialYolov5nRoundTrip) {
     ASSERT_EQ(m.tensors[k].first, ck.state_dict[k].first);
     ASSERT_EQ(m.tensors[k].second.to_vector(), ck.state_dict[k].second.to_vector()) << m.tensors[k].first;
   }
+}
+
+// The two halves of the model file must agree: yolo/model_file.h (save_model builds the metadata from
+// a live network) and io/model_file.h (what load_detector and this layer read).
+TEST(ModelFile, SaveModelOutputReadsHere) {
+  YP_REQUIRE_SHARED(pt, "weights/yolov5n.pt");
+  yp::yolo::LoadedModel lm = yp::yolo::load_model(pt);
+  yp::yolo::ModelFileInfo info;
+  info.names = lm.info.names;
+  info.input_size = 1024;
+  info.preprocessing = "lowpass=0.1";
+  const std::string path = tmp_path("save_model.safetensors");
+  yp::yolo::save_model(path, *lm.model, info, yp::DType::F16);
+  const ModelFile m = load_model_file(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(m.info.nc, 80);
+  EXPECT_EQ(m.info.input_size, 1024);
+  EXPECT_EQ(m.info.channels, 3);
+  EXPECT_EQ(m.info.preprocessing, "lowpass=0.1");
+  EXPECT_EQ(m.info.strides, std::vector<float>({8, 16, 32}));
+  EXPECT_EQ(m.info.anchors_pixels[0], std::vector<float>({10, 13, 16, 30, 33, 23}));
+  EXPECT_EQ(m.tensors.size(), 349u);
 }

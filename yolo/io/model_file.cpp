@@ -65,24 +65,29 @@ std::map<std::string, std::string> model_info_to_metadata(const ModelFileInfo& i
   for (const std::string& n : info.names) names.push_back(Json::string(n));
   for (const auto& level : info.anchors_pixels) anchors.push_back(float_array(level));
   return {{"format", kModelFileFormat},
+          {"format_version", kModelFileFormatVersion},
           {"nc", std::to_string(info.nc)},
           {"names", write_json(Json::array_of(std::move(names)))},
           {"anchors", write_json(Json::array_of(std::move(anchors)))},
           {"strides", write_json(float_array(info.strides))},
           {"yaml", info.yaml},
           {"input_size", std::to_string(info.input_size)},
-          {"channels", std::to_string(info.channels)},
-          {"preprocess", info.preprocess_json}};
+          {"input_channels", std::to_string(info.channels)},
+          {"preprocessing", info.preprocessing}};
 }
 
 ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>& meta, const std::string& label) {
   ModelFileInfo info;
   const std::string& format = field(meta, "format", label);
   if (format != kModelFileFormat)
-    throw Error(label + ": model file format '" + format + "' (this build reads " + kModelFileFormat + ")");
+    throw Error(label + ": not a yolopick model file (format '" + format + "')");
+  const std::string& version = field(meta, "format_version", label);
+  if (version != kModelFileFormatVersion)
+    throw Error(label + ": model file version " + version + " is not supported (this build reads " +
+                kModelFileFormatVersion + ")");
   info.nc = small_int(field(meta, "nc", label), "nc", label, 1, 100000);
-  info.input_size = small_int(field(meta, "input_size", label), "input_size", label, 32, 16384);
-  info.channels = small_int(field(meta, "channels", label), "channels", label, 1, 64);
+  info.input_size = small_int(field(meta, "input_size", label), "input_size", label, 32, 65536);
+  info.channels = small_int(field(meta, "input_channels", label), "input_channels", label, 1, 64);
   const std::string& names_text = field(meta, "names", label);
   const Json names = parse_json(names_text.data(), names_text.size(), label + " metadata 'names'");
   if (!names.is(Json::Kind::Array)) throw Error(label + ": metadata 'names' is not a list");
@@ -107,9 +112,7 @@ ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>&
     throw Error(label + ": " + std::to_string(info.anchors_pixels.size()) + " anchor levels but " +
                 std::to_string(info.strides.size()) + " strides");
   info.yaml = field(meta, "yaml", label);
-  info.preprocess_json = field(meta, "preprocess", label);
-  const Json pre = parse_json(info.preprocess_json.data(), info.preprocess_json.size(), label + " metadata 'preprocess'");
-  if (!pre.is(Json::Kind::Object)) throw Error(label + ": metadata 'preprocess' is not a JSON object");
+  if (const auto it = meta.find("preprocessing"); it != meta.end()) info.preprocessing = it->second;
   return info;
 }
 

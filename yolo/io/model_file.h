@@ -2,16 +2,17 @@
 // (see docs/checkpoints.md, "Our model file").
 //
 // Tensors: the model's state_dict under PyTorch's names ("model.0.conv.weight", ...), F32 or F16.
-// __metadata__ (all values are strings, as safetensors requires; structured ones are JSON):
-//   format       "yolopick.model/1"
-//   nc           "2"
-//   names        ["particle", "ice"]
-//   anchors      [[10,13, 16,30, 33,23], ...]   per level, w,h pairs in input pixels (the yaml's form)
-//   strides      [8, 16, 32]
-//   yaml         the model config text (yaml_config.h grammar)
-//   input_size   "640"   the square network input the model was trained at
-//   channels     "3"
-//   preprocess   {...}   the picker's pre-processing settings as a JSON object ("{}" when none)
+// __metadata__ (all values are strings, as safetensors requires; structured ones are JSON). The keys
+// are the ones yolo/model_file.h (save_model / load_model) writes and reads:
+//   format          "yolopick-model"      format_version  "1"
+//   nc              "2"
+//   names           ["particle", "ice"]
+//   anchors         [[10,13, 16,30, 33,23], ...]   per level, w,h pairs in input pixels (the yaml's form)
+//   strides         [8, 16, 32]
+//   yaml            the model config text (yaml_config.h grammar)
+//   input_size      "640"   the square network input the model was trained at
+//   input_channels  "3" (or "1" for a gray model)
+//   preprocessing   the picker's pre-processing settings, an opaque string (optional, "" when absent)
 // Loading validates every field and their agreement (names per class, anchors per stride level).
 #pragma once
 
@@ -24,7 +25,8 @@
 
 namespace yp::io {
 
-inline constexpr const char* kModelFileFormat = "yolopick.model/1";
+inline constexpr const char* kModelFileFormat = "yolopick-model";
+inline constexpr const char* kModelFileFormatVersion = "1";
 
 struct ModelFileInfo {
   int nc = 0;
@@ -33,8 +35,8 @@ struct ModelFileInfo {
   std::vector<float> strides;
   std::string yaml;
   int input_size = 640;
-  int channels = 3;
-  std::string preprocess_json = "{}";
+  int channels = 3;           // metadata key input_channels
+  std::string preprocessing;  // opaque to this layer
 };
 
 struct ModelFile {
