@@ -203,6 +203,11 @@ double DataLoader::wait_seconds() const {
   return wait_seconds_;
 }
 
+int64_t DataLoader::batches_ready() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int64_t>(ready_.size());
+}
+
 int64_t DataLoader::batches_delivered() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return delivered_;

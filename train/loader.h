@@ -77,6 +77,7 @@ class DataLoader {
   // Seconds next() has spent blocked on the workers, and batches delivered, since construction.
   double wait_seconds() const;
   int64_t batches_delivered() const;
+  int64_t batches_ready() const;  // made and not yet taken (at most `prefetch`)
 
   // The batch (epoch, index) as the workers make it, on the calling thread.
   Batch make_batch(int epoch, int64_t index, const std::vector<int>& order) const;
