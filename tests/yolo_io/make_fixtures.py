@@ -12,6 +12,7 @@ mini.pt            a 2-level YOLOv5-shaped model (Conv + Detect) with 'model' an
                    storage at different offsets, an int64 num_batches_tracked, fp16/fp32 storages.
 mini_expected.txt  for each state_dict entry of the ema model: name, dtype, shape, values.
 hostile_*.pt       the same file broken one way each (see HOSTILE below).
+A non-persistent buffer (Detect.cache) checks that _non_persistent_buffers_set is honoured.
 """
 import collections
 import io
@@ -115,13 +116,13 @@ def contiguous(dtype, size, values):
     return Tensor(Storage(dtype, values), 0, list(size), stride)
 
 
-def module(cls, params=(), buffers=(), children=(), **attrs):
+def module(cls, params=(), buffers=(), children=(), non_persistent=(), **attrs):
     m = cls.__new__(cls)
     m.__dict__.update({
         "training": False,
         "_parameters": collections.OrderedDict(params),
         "_buffers": collections.OrderedDict(buffers),
-        "_non_persistent_buffers_set": set(),
+        "_non_persistent_buffers_set": set(non_persistent),
         "_backward_hooks": collections.OrderedDict(),
         "_forward_hooks": collections.OrderedDict(),
         "_forward_pre_hooks": collections.OrderedDict(),
@@ -164,7 +165,9 @@ def build_model(shift):
     m1_w = Tensor(t_store, 0, [no, 4, 1, 1], [1, no, 1, 1])
     m0_b = contiguous("f32", [no], seq(shift + 23, no))
     m1_b = contiguous("f32", [no], seq(shift + 29, no))
-    detect = module(Detect, buffers=[("anchors", anchors)], children=[
+    cache = contiguous("f32", [2], [1.0, 2.0])  # a non-persistent buffer: not in state_dict()
+    cache.parameter = False
+    detect = module(Detect, buffers=[("anchors", anchors), ("cache", cache)], non_persistent=["cache"], children=[
         ("m", module(ModuleList, children=[
             ("0", module(Conv2d, params=[("weight", m0_w), ("bias", m0_b)])),
             ("1", module(Conv2d, params=[("weight", m1_w), ("bias", m1_b)]))]))],
@@ -188,7 +191,7 @@ def state_dict(m, prefix=""):
         if v is not None:
             out.append((prefix + k, v))
     for k, v in m.__dict__["_buffers"].items():
-        if v is not None:
+        if v is not None and k not in m.__dict__["_non_persistent_buffers_set"]:
             out.append((prefix + k, v))
     for k, c in m.__dict__["_modules"].items():
         out += state_dict(c, prefix + k + ".")

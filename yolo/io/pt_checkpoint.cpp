@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_set>
 
 #include "tensor/half.h"
 
@@ -102,6 +103,12 @@ class CheckpointReader {
     const PyValue* buffers = attrs->get("_buffers");
     const PyValue* skip = attrs->get("_non_persistent_buffers_set");
     const PyValue* children = attrs->get("_modules");
+    std::unordered_set<std::string> non_persistent;  // buffers left out of state_dict()
+    if (skip && skip->is(PyKind::Set))
+      for (const PyValue* s : skip->items) {
+        step(where);
+        if (s->is(PyKind::Str)) non_persistent.insert(s->s);
+      }
     auto add_tensors = [&](const PyValue* d, const char* what, bool is_buffer) {
       if (!d) return;
       if (!d->is(PyKind::Dict)) fail("'" + where + "." + what + "' is not a dict");
@@ -111,11 +118,7 @@ class CheckpointReader {
         const PyValue* t = d->items[k + 1];
         if (!key->is(PyKind::Str)) fail("'" + where + "." + what + "' has a non-string key");
         if (t->is(PyKind::None)) continue;  // e.g. Conv2d bias=False
-        if (is_buffer && skip && skip->is(PyKind::Set)) {
-          bool non_persistent = false;
-          for (const PyValue* s : skip->items) non_persistent |= s->is(PyKind::Str) && s->s == key->s;
-          if (non_persistent) continue;
-        }
+        if (is_buffer && non_persistent.count(key->s)) continue;
         if (!t->is(PyKind::Tensor)) fail("'" + prefix + key->s + "' is a " + py_kind_name(t->kind) + ", not a tensor");
         out.emplace_back(prefix + key->s, materialize(*t->tensor, prefix + key->s));
         if (is_buffer && key->s == "anchors") detect_ = module;
