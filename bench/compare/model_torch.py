@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""PyTorch eager peer of bench/bench_model.cpp: the same YOLOv5 network, the same weights, the same threads.
+
+The network is a plain PyTorch definition written from the architecture rules (docs/model.md), built
+from the yaml stored in one of our model files (yolopick import / save_model), with the weights read
+from that file's safetensors data. BatchNorm is folded into the convs, as our inference does, and the
+forward (conv stack + Detect decode) runs under torch.inference_mode(), batch 1.
+
+    pip install torch numpy pyyaml
+    ./build/apps/yolopick import ../shared/weights/yolov5n.pt -o /tmp/y5n.safetensors
+    python3 bench/compare/model_torch.py /tmp/y5n.safetensors --sizes 640 1024 --threads 2 [--gray]
+    # and the same file through our engine:
+    YP_MODEL_FILE=/tmp/y5n.safetensors OMP_NUM_THREADS=2 ./build/bench/bench_model --benchmark_filter=file
+
+With --golden DIR (../shared/golden/yolov5n_coco) and the RGB yolov5n file it first checks that this
+definition reproduces the golden raw outputs, so the timing is of the right network.
+"""
+import argparse
+import json
+import math
+import struct
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import yaml
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    meta = header.pop("__metadata__", {})
+    dtypes = {"F32": np.float32, "F16": np.float16, "F64": np.float64}
+    tensors = {}
+    for name, h in header.items():
+        b, e = h["data_offsets"]
+        a = np.frombuffer(data[b:e], dtype=dtypes[h["dtype"]]).reshape(h["shape"])
+        tensors[name] = torch.from_numpy(a.astype(np.float32))
+    return tensors, meta
+
+
+class Conv(nn.Module):  # conv (no bias) -> BN(eps 1e-3) -> SiLU
+    def __init__(self, c1, c2, k=1, s=1, p=None):
+        super().__init__()
+        self.conv = nn.Conv2d(c1, c2, k, s, k // 2 if p is None else p, bias=False)
+        self.bn = nn.BatchNorm2d(c2, eps=1e-3, momentum=0.03)
+
+    def forward(self, x):
+        if hasattr(self, "fused"):
+            return F.silu(self.fused(x))
+        return F.silu(self.bn(self.conv(x)))
+
+    def fuse(self):
+        w, bn = self.conv.weight, self.bn
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        fused = nn.Conv2d(self.conv.in_channels, self.conv.out_channels, self.conv.kernel_size, self.conv.stride,
+                          self.conv.padding, bias=True)
+        fused.weight.data = w * scale.view(-1, 1, 1, 1)
+        fused.bias.data = bn.bias - bn.running_mean * scale
+        self.fused = fused
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, c1, c2, shortcut):
+        super().__init__()
+        self.cv1, self.cv2 = Conv(c1, c2, 1), Conv(c2, c2, 3)
+        self.add = shortcut and c1 == c2
+
+    def forward(self, x):
+        y = self.cv2(self.cv1(x))
+        return x + y if self.add else y
+
+
+class C3(nn.Module):
+    def __init__(self, c1, c2, n, shortcut=True):
+        super().__init__()
+        c_ = c2 // 2
+        self.cv1, self.cv2, self.cv3 = Conv(c1, c_), Conv(c1, c_), Conv(2 * c_, c2)
+        self.m = nn.Sequential(*[Bottleneck(c_, c_, shortcut) for _ in range(n)])
+
+    def forward(self, x):
+        return self.cv3(torch.cat((self.m(self.cv1(x)), self.cv2(x)), 1))
+
+
+class SPPF(nn.Module):
+    def __init__(self, c1, c2, k=5):
+        super().__init__()
+        self.cv1, self.cv2 = Conv(c1, c1 // 2), Conv(4 * (c1 // 2), c2)
+        self.k = k
+
+    def forward(self, x):
+        a = self.cv1(x)
+        y1 = F.max_pool2d(a, self.k, 1, self.k // 2)
+        y2 = F.max_pool2d(y1, self.k, 1, self.k // 2)
+        y3 = F.max_pool2d(y2, self.k, 1, self.k // 2)
+        return self.cv2(torch.cat((a, y1, y2, y3), 1))
+
+
+class Upsample(nn.Module):
+    def forward(self, x):
+        return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+class Concat(nn.Module):
+    def forward(self, xs):
+        return torch.cat(xs, 1)
+
+
+class Detect(nn.Module):
+    def __init__(self, nc, anchors_px, ch):
+        super().__init__()
+        self.nc, self.no, self.nl, self.na = nc, nc + 5, len(anchors_px), len(anchors_px[0]) // 2
+        self.register_buffer("anchors", torch.tensor(anchors_px, dtype=torch.float32).view(self.nl, self.na, 2))
+        self.m = nn.ModuleList(nn.Conv2d(c, self.na * self.no, 1) for c in ch)
+        self.stride = None
+
+    def forward(self, xs):
+        raw, z = [], []
+        for i, x in enumerate(xs):
+            r = self.m[i](x)
+            raw.append(r)
+            bs, _, ny, nx = r.shape
+            y = r.view(bs, self.na, self.no, ny, nx).permute(0, 1, 3, 4, 2).sigmoid()
+            gy, gx = torch.meshgrid(torch.arange(ny), torch.arange(nx), indexing="ij")
+            grid = torch.stack((gx, gy), 2).view(1, 1, ny, nx, 2).float()
+            s = float(self.stride[i])
+            anchor_px = (self.anchors[i] * s).view(1, self.na, 1, 1, 2)
+            xy = (y[..., :2] * 2 - 0.5 + grid) * s
+            wh = (y[..., 2:4] * 2) ** 2 * anchor_px
+            z.append(torch.cat((xy, wh, y[..., 4:]), -1).view(bs, -1, self.no))
+        return raw, torch.cat(z, 1)
+
+
+class Model(nn.Module):
+    def __init__(self, cfg, nc, ch):
+        super().__init__()
+        gd, gw = cfg["depth_multiple"], cfg["width_multiple"]
+        layers, chs, self.froms = [], [], []
+        for i, (f, n, m, args) in enumerate(cfg["backbone"] + cfg["head"]):
+            n = max(round(n * gd), 1) if n > 1 else n
+            c_in = lambda j: ch if (j == -1 and i == 0) else chs[j]
+            if m in ("Conv", "C3", "SPPF"):
+                c1, c2 = c_in(f), math.ceil(args[0] * gw / 8) * 8
+                if m == "Conv":
+                    k = args[1] if len(args) > 1 else 1
+                    s = args[2] if len(args) > 2 else 1
+                    p = args[3] if len(args) > 3 and args[3] not in (None, "None") else None
+                    layer = Conv(c1, c2, k, s, p)
+                elif m == "C3":
+                    layer = C3(c1, c2, n, args[1] if len(args) > 1 else True)
+                else:
+                    layer = SPPF(c1, c2, args[1] if len(args) > 1 else 5)
+            elif m in ("nn.Upsample", "Upsample"):
+                layer, c2 = Upsample(), chs[f]
+            elif m == "Concat":
+                layer, c2 = Concat(), sum(chs[j] for j in f)
+            elif m == "Detect":
+                layer, c2 = Detect(nc, cfg["anchors"], [chs[j] for j in f]), 0
+            else:
+                raise ValueError(f"unknown module {m}")
+            layers.append(layer)
+            self.froms.append(f)
+            chs.append(c2)
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x):
+        outs = []
+        for f, layer in zip(self.froms, self.model):
+            if isinstance(f, list):
+                x = [x if j == -1 else outs[j] for j in f]
+            elif f != -1:
+                x = outs[f]
+            x = layer(x)
+            outs.append(x)
+        return x
+
+    def fuse(self):
+        for m in self.modules():
+            if isinstance(m, Conv):
+                m.fuse()
+        return self
+
+
+def load(path, gray):
+    sd, meta = read_safetensors(path)
+    cfg = yaml.safe_load(meta["yaml"])
+    ch = int(meta["input_channels"])
+    model = Model(cfg, int(meta["nc"]), ch)
+    model.load_state_dict(sd, strict=True)  # anchors: grid units, as stored
+    model.model[-1].stride = json.loads(meta["strides"])
+    if gray and ch == 3:  # fold the RGB stem into one channel, as yolopick does
+        stem = model.model[0].conv
+        w = stem.weight.data.sum(1, keepdim=True)
+        model.model[0].conv = nn.Conv2d(1, stem.out_channels, stem.kernel_size, stem.stride, stem.padding, bias=False)
+        model.model[0].conv.weight.data = w
+        ch = 1
+    return model.eval(), ch
+
+
+def check_golden(model, golden):
+    x = torch.from_numpy(np.fromfile(f"{golden}/bus.input.f32", dtype=np.float32).reshape(1, 3, 640, 480))
+    ref = np.fromfile(f"{golden}/bus.raw.f32", dtype=np.float32)
+    with torch.inference_mode():
+        raw, _ = model(x)
+    ours = torch.cat([r.flatten() for r in raw]).numpy()
+    err = np.max(np.abs(ours - ref) / np.maximum(1, np.abs(ref)))
+    print(f"golden raw outputs: max |ours - ref| / max(1, |ref|) = {err:.2e} ({'ok' if err <= 1e-3 else 'MISMATCH'})")
+    assert err <= 1e-3
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[640, 1024])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gray", action="store_true")
+    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--golden", default=None)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    model, ch = load(a.model, a.gray)
+    if a.golden:
+        check_golden(model, a.golden)
+    model.fuse()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.is_available()}")
+    for size in a.sizes:
+        x = torch.rand(1, ch, size, size)
+        with torch.inference_mode():
+            for _ in range(2):
+                model(x)
+            times = []
+            for _ in range(a.repeats):
+                t0 = time.perf_counter()
+                model(x)
+                times.append(time.perf_counter() - t0)
+        print(f"{a.model} {'gray' if ch == 1 else 'rgb'} {size}: median {np.median(times) * 1e3:.1f} ms, "
+              f"min {np.min(times) * 1e3:.1f} ms over {a.repeats}")
+
+
+if __name__ == "__main__":
+    main()
