@@ -23,6 +23,7 @@ int cmd_evaluate(const Args& args);
 int cmd_preprocess(const Args& args);
 int cmd_train(const Args& args);
 int cmd_detect(const Args& args);
+int cmd_pick(const Args& args);
 
 // The table main() dispatches on, in the order `yolopick --help` lists them.
 const std::vector<Command>& commands();

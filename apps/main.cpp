@@ -15,6 +15,7 @@ const std::vector<Command>& commands() {
       {"evaluate", "score picks against ground truth: Hungarian matching, P/R/F1/AP, PR curve", cmd_evaluate},
       {"preprocess", "the study's pre-processing chain: resize, db15 wavelet, wiener2, CLAHE, normalise", cmd_preprocess},
       {"detect", "YOLOv5 detect.py: letterbox, forward, NMS; annotated PNG + YOLO txt per picture", cmd_detect},
+      {"pick", "pick particles: model pre-processing, resize or tiles, STAR/.box/.cbox/CSV/txt/PNG per micrograph, resume, shards", cmd_pick},
       {"train", "train a detector on a data.yaml (loss, schedule, EMA, checkpoints, resume); train labels: picks -> YOLO labels", cmd_train},
   };
   return table;

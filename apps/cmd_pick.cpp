@@ -1,0 +1,115 @@
+// cmd_pick.cpp: `yolopick pick` - a trained model over many micrographs: its own pre-processing, detection
+// (resized to the model's input, or tiled at native resolution), picks in the micrographs' pixels, written as
+// RELION STAR + autopick.star, EMAN .box, crYOLO .cbox, CSV, YOLO txt and an annotated PNG.
+// The library part is picker/pipeline/ (pick.h, pick_run.h); conventions and examples: docs/picking.md.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "apps/commands.h"
+#include "picker/pipeline/pick_run.h"
+#include "tensor/tensor.h"
+
+namespace yp::app {
+
+static const char* kPickUsage =
+    "usage: yolopick pick --model MODEL --input MICROGRAPHS... -o DIR [options]\n"
+    "  --model PATH        yolopick model file (.safetensors) or YOLOv5 .pt\n"
+    "  --input SPECS       micrographs (.mrc .mrcs .png .jpg), folders, globs ('mics/*.mrc') or list files\n"
+    "                      (.txt/.lst: one path per line); several may follow\n"
+    "  -o DIR              output folder: NAME_autopick.star, NAME.box, NAME.cbox, NAME.csv, NAME.txt, NAME.png\n"
+    "                      and autopick.star (RELION 4 index)\n"
+    "  --conf T            confidence threshold of every output but the .cbox (default 0.25)\n"
+    "  --floor T           the .cbox keeps every pick >= T, to re-threshold later (default 0.01)\n"
+    "  --iou T             NMS IoU threshold, also across tiles (default 0.45)\n"
+    "  --classes LIST      indices to keep (0,1) or the class names the model must have (top,side)\n"
+    "  --min-distance PX   minimum distance between picked centres, original pixels (default 0: off)\n"
+    "  --edge-margin PX    drop centres closer than PX to the micrograph border (default 0)\n"
+    "  --tile              tile at native resolution (tiles of the model's input size) instead of resizing\n"
+    "  --overlap PX        tile overlap (default 256; at least one particle diameter)\n"
+    "  --max-det N         at most N picks per network input (default 3000)\n"
+    "  --shard I/N         this task's share of the inputs (0 <= I < N), for cluster job arrays\n"
+    "  --project DIR       autopick.star paths are relative to DIR (the RELION project; default .)\n"
+    "  --no-png            skip the annotated PNG\n"
+    "  --redo              pick micrographs again even when their outputs exist\n"
+    "  --quiet             no progress line\n"
+    "Exit code 1 when a micrograph could not be picked (each is named; the others are done).\n";
+
+namespace {
+
+double number_arg(const Args& a, size_t& i) {
+  if (i + 1 >= a.size()) throw Error(a[i] + " needs a value");
+  const std::string& v = a[++i];
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end) throw Error(a[i - 1] + ": bad number '" + v + "'");
+  return d;
+}
+
+std::string string_arg(const Args& a, size_t& i) {
+  if (i + 1 >= a.size()) throw Error(a[i] + " needs a value");
+  return a[++i];
+}
+
+}  // namespace
+
+int cmd_pick(const Args& args) {
+  picker::PickRunOptions run;
+  std::string model_path;
+  std::vector<std::string> specs, classes;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("%s", kPickUsage);
+      return 0;
+    } else if (a == "--model") model_path = string_arg(args, i);
+    else if (a == "--input") {
+      while (i + 1 < args.size() && args[i + 1].rfind("-", 0) != 0) specs.push_back(args[++i]);
+    } else if (a == "-o" || a == "--output") run.out_dir = string_arg(args, i);
+    else if (a == "--conf") run.pick.conf = number_arg(args, i);
+    else if (a == "--floor") run.pick.floor = number_arg(args, i);
+    else if (a == "--iou") run.pick.iou = number_arg(args, i);
+    else if (a == "--classes") classes = picker::split_char(string_arg(args, i), ',');
+    else if (a == "--min-distance") run.pick.min_distance = number_arg(args, i);
+    else if (a == "--edge-margin") run.pick.edge_margin = number_arg(args, i);
+    else if (a == "--tile") run.pick.mode = picker::PickMode::Tile;
+    else if (a == "--overlap") run.pick.tile_overlap = int(number_arg(args, i));
+    else if (a == "--max-det") run.pick.max_det = int(number_arg(args, i));
+    else if (a == "--shard") std::tie(run.shard_index, run.shard_count) = picker::parse_shard(string_arg(args, i));
+    else if (a == "--project") run.project_dir = string_arg(args, i);
+    else if (a == "--no-png") run.write_png = false;
+    else if (a == "--redo") run.skip_done = false;
+    else if (a == "--quiet") run.progress = false;
+    else throw Error("unknown option '" + a + "' (yolopick pick --help)");
+  }
+  if (model_path.empty()) throw Error("--model is required (yolopick pick --help)");
+  if (specs.empty()) throw Error("--input is required (yolopick pick --help)");
+  if (run.out_dir.empty()) throw Error("-o DIR is required (yolopick pick --help)");
+  if (!(run.pick.conf >= 0 && run.pick.conf <= 1) || !(run.pick.floor > 0 && run.pick.floor <= run.pick.conf))
+    throw Error("--conf must lie in [0, 1] and --floor in (0, --conf]");
+  if (!(run.pick.iou > 0 && run.pick.iou <= 1)) throw Error("--iou must lie in (0, 1]");
+  if (run.pick.max_det < 1) throw Error("--max-det must be >= 1");
+
+  const picker::PickModel model = picker::load_pick_model(model_path);
+  run.pick.keep_classes = picker::resolve_classes(classes, model, model_path);
+  if (run.pick.mode == picker::PickMode::Tile && (run.pick.tile_overlap < 0 || run.pick.tile_overlap >= model.input_size))
+    throw Error("--overlap must lie in [0, " + std::to_string(model.input_size) + ") (the model's input size)");
+  run.inputs = picker::expand_micrograph_inputs(specs);
+  namespace fs = std::filesystem;
+  for (const std::string& m : run.inputs)
+    if (fs::exists(run.out_dir) && fs::equivalent(fs::path(m).parent_path().empty() ? "." : fs::path(m).parent_path(),
+                                                  run.out_dir))
+      throw Error(m + ": the output folder is the micrograph's own folder; its outputs could overwrite inputs");
+
+  std::fprintf(stderr, "model %s: %d class(es), %d-channel input %d px; %s mode; %zu micrograph(s), shard %d/%d\n",
+               model_path.c_str(), model.nc, model.input_channels, model.input_size,
+               run.pick.mode == picker::PickMode::Tile ? "tile" : "resize", run.inputs.size(), run.shard_index,
+               run.shard_count);
+  if (!model.note.empty()) std::fprintf(stderr, "note: %s\n", model.note.c_str());
+  const picker::PickRunSummary s = picker::run_pick(model, run, stderr);
+  picker::print_summary(s, model.names, stdout);
+  return s.failures.empty() ? 0 : 1;
+}
+
+}  // namespace yp::app

@@ -1,0 +1,217 @@
+// pick_run.cpp: the pick run - reader thread -> network on this thread -> writer thread, joined by bounded
+// queues; progress with ETA; failures reported and skipped (pick_run.h).
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "imgproc/image_io.h"
+#include "imgproc/normalize.h"
+#include "picker/pipeline/pick_run.h"
+
+namespace yp::picker {
+
+namespace {
+
+// A queue of at most `capacity` items: push waits while it is full (back-pressure on the faster stage), pop
+// waits while it is empty and returns nothing once the producer closed it and it ran dry.
+template <class T>
+class BoundedQueue {
+ public:
+  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+  void push(T item) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_full_.wait(lock, [&] { return items_.size() < capacity_; });
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+  }
+  std::optional<T> pop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
+    if (items_.empty()) return std::nullopt;
+    T item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+
+ private:
+  size_t capacity_;
+  std::deque<T> items_;
+  bool closed_ = false;
+  std::mutex mutex_;
+  std::condition_variable not_full_, not_empty_;
+};
+
+struct Prepared {
+  std::string path;
+  std::string error;  // non-empty: reading or pre-processing failed
+  PreparedMicrograph micrograph;
+  std::vector<uint8_t> grey;  // the PNG's picture (original size), empty without --png
+};
+
+struct Picked {
+  std::string path;
+  MicrographPicks picks;
+  std::vector<uint8_t> grey;
+};
+
+std::string duration_text(double s) {
+  if (!(s >= 0) || s > 1e7) return "?";
+  const long t = std::lround(s);
+  char buf[32];
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  return buf;
+}
+
+class Progress {
+ public:
+  Progress(int total, bool enabled, std::FILE* log)
+      : total_(total), enabled_(enabled && log), log_(log), tty_(log && ::isatty(::fileno(log))),
+        start_(std::chrono::steady_clock::now()) {}
+  void update(int done, int failed, long picks) {
+    if (!enabled_ || total_ == 0) return;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (!tty_ && done < total_ && s - last_ < 10) return;  // a log file gets a line every 10 s
+    last_ = s;
+    const double rate = done / std::max(s, 1e-9);
+    const int width = 30, filled = width * done / total_;
+    std::fprintf(log_, "%s[%s%s] %d/%d  %.2f mic/s  ETA %s  picks %ld  failed %d%s", tty_ ? "\r" : "",
+                 std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), done, total_, rate,
+                 duration_text(done ? (total_ - done) / rate : -1).c_str(), picks, failed, tty_ ? "" : "\n");
+    if (tty_ && done == total_) std::fputc('\n', log_);
+    std::fflush(log_);
+  }
+
+ private:
+  int total_;
+  bool enabled_;
+  std::FILE* log_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+  double last_ = -1e9;
+};
+
+}  // namespace
+
+PickRunSummary run_pick(const PickModel& model, const PickRunOptions& o, std::FILE* log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  PickRunSummary s;
+  s.inputs = (int)o.inputs.size();
+  std::filesystem::create_directories(o.out_dir);
+  std::vector<std::string> todo;
+  for (const std::string& m : shard_inputs(o.inputs, o.shard_index, o.shard_count)) {
+    ++s.in_shard;
+    if (o.skip_done && outputs_done(outputs_for(o.out_dir, m), o.write_png)) ++s.already_done;
+    else todo.push_back(m);
+  }
+  if (log && s.already_done)
+    std::fprintf(log, "%d of %d micrographs already done in %s, skipped\n", s.already_done, s.in_shard,
+                 o.out_dir.c_str());
+  s.picks_per_class.assign(model.nc, 0);
+
+  BoundedQueue<Prepared> prepared(2);
+  BoundedQueue<Picked> picked(2);
+  std::mutex summary_mutex;
+  long total_picks = 0;
+  Progress progress((int)todo.size(), o.progress, log);
+
+  std::thread reader([&] {
+    for (const std::string& path : todo) {
+      Prepared p;
+      p.path = path;
+      try {
+        const imgproc::LoadedImage img = imgproc::read_image(path);
+        p.micrograph = prepare_micrograph(img.image, model, o.pick);
+        if (o.write_png) p.grey = imgproc::to_uint8(imgproc::normalize(img.image, 0.5, 99.5));
+      } catch (const std::exception& e) {
+        p.error = e.what();
+      }
+      prepared.push(std::move(p));
+    }
+    prepared.close();
+  });
+  std::thread writer([&] {
+    while (std::optional<Picked> item = picked.pop()) {
+      try {
+        write_micrograph_outputs(outputs_for(o.out_dir, item->path), item->picks, o.pick.conf, model.names, item->grey);
+        std::lock_guard<std::mutex> lock(summary_mutex);
+        int n = 0;
+        for (const Pick& k : item->picks.picks)
+          if (k.confidence >= o.pick.conf && k.cls >= 0 && k.cls < model.nc) ++s.picks_per_class[k.cls], ++n;
+        s.picks_per_micrograph.push_back(n);
+        total_picks += n;
+        ++s.picked;
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(summary_mutex);
+        s.failures.push_back(item->path + ": writing outputs: " + e.what());
+      }
+      std::lock_guard<std::mutex> lock(summary_mutex);
+      progress.update(s.picked + (int)s.failures.size(), (int)s.failures.size(), total_picks);
+    }
+  });
+
+  while (std::optional<Prepared> item = prepared.pop()) {
+    if (!item->error.empty()) {
+      std::lock_guard<std::mutex> lock(summary_mutex);
+      s.failures.push_back(item->error);
+      if (log) std::fprintf(log, "%sskipped: %s\n", ::isatty(::fileno(log)) ? "\n" : "", item->error.c_str());
+      continue;
+    }
+    Picked out;
+    out.path = item->path;
+    out.picks.micrograph = std::filesystem::path(item->path).filename().string();
+    out.picks.width = item->micrograph.width;
+    out.picks.height = item->micrograph.height;
+    try {
+      out.picks.picks = detect_prepared(item->micrograph, model, o.pick);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(summary_mutex);
+      s.failures.push_back(item->path + ": " + e.what());
+      continue;
+    }
+    out.grey = std::move(item->grey);
+    picked.push(std::move(out));
+  }
+  picked.close();
+  reader.join();
+  writer.join();
+  s.index_entries = write_pick_index(o.inputs, o.out_dir, o.project_dir, o.write_png);
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
+void print_summary(const PickRunSummary& s, const std::vector<std::string>& names, std::FILE* log) {
+  if (!log) return;
+  std::fprintf(log, "picked %d micrograph(s) in %.1f s (%.2f mic/s); %d already done; %d failed; shard has %d of %d\n",
+               s.picked, s.seconds, s.picked / std::max(s.seconds, 1e-9), s.already_done, (int)s.failures.size(),
+               s.in_shard, s.inputs);
+  long total = 0;
+  for (size_t k = 0; k < s.picks_per_class.size(); ++k) {
+    std::fprintf(log, "  class %zu %-12s %ld picks\n", k, k < names.size() ? names[k].c_str() : "", s.picks_per_class[k]);
+    total += s.picks_per_class[k];
+  }
+  if (!s.picks_per_micrograph.empty()) {
+    std::vector<int> v = s.picks_per_micrograph;
+    std::sort(v.begin(), v.end());
+    std::fprintf(log, "  per micrograph: min %d, median %d, max %d, mean %.1f\n", v.front(), v[v.size() / 2], v.back(),
+                 double(total) / v.size());
+  }
+  for (const std::string& f : s.failures) std::fprintf(log, "  FAILED %s\n", f.c_str());
+  std::fprintf(log, "  autopick.star lists %d micrograph(s)\n", s.index_entries);
+}
+
+}  // namespace yp::picker

@@ -1,0 +1,76 @@
+// pick_run.h: `yolopick pick` over thousands of micrographs - input expansion, sharding for job arrays,
+// resume, the three-stage pipeline and the per-micrograph outputs.
+//
+// Pipeline (so the network never waits on disk or pre-processing):
+//   reader thread: read micrograph -> pre-process -> cut network inputs -> queue (bounded, 2 items)
+//   main thread:   forward + NMS + merge                                 -> queue (bounded, 2 items)
+//   writer thread: outputs (temp file + rename each), the STAR last as the completion marker; progress line
+// Outputs per micrograph NAME in the output folder (conventions: docs/picking.md, ../shared/picking-facts.md):
+//   NAME_autopick.star  RELION centres, class, FOM (>= conf)     NAME.box   EMAN lower-left corners (>= conf)
+//   NAME.cbox           crYOLO STAR, EVERY pick >= floor           NAME.csv   x,y,w,h,class,confidence (>= conf)
+//   NAME.txt            YOLO class cx cy w h conf, normalised to the micrograph (>= conf)
+//   NAME.png            the micrograph with boxes in class colours and confidences (>= conf)
+// and autopick.star, the RELION 4 index over every micrograph of the input list that is done, paths relative to
+// the project folder, rewritten at the end of every run (so the last task of an array job leaves it complete).
+#pragma once
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "picker/pipeline/pick.h"
+
+namespace yp::picker {
+
+// Micrograph extensions taken from folders and globs (.tif is taken so that it is reported, see image_io.h).
+bool is_micrograph_file(const std::string& path);
+
+// Files, folders (their micrographs), globs ("data/*.mrc") and list files (.txt/.lst/.list: one path per line,
+// '#' comments, relative paths relative to the list) -> sorted, duplicate-free paths. Throws yp::Error for a
+// spec that names nothing, and when two micrographs share a file stem (their outputs would collide).
+std::vector<std::string> expand_micrograph_inputs(const std::vector<std::string>& specs);
+
+// The share of task `index` (0-based) of `count`: the paths whose sorted position k has k % count == index.
+std::vector<std::string> shard_inputs(const std::vector<std::string>& sorted, int index, int count);
+// Parses "i/n" with 0 <= i < n; throws yp::Error otherwise.
+std::pair<int, int> parse_shard(const std::string& text);
+
+struct MicrographOutputs {
+  std::string star, box, cbox, csv, txt, png;
+};
+MicrographOutputs outputs_for(const std::string& out_dir, const std::string& micrograph);
+// True when every output exists (the STAR, written last, and the rest): the micrograph needs no work.
+bool outputs_done(const MicrographOutputs& out, bool with_png);
+
+// Writes the outputs of one micrograph; `grey` (width x height, 8-bit) is the picture for the PNG (empty: none).
+void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all_picks, double conf,
+                              const std::vector<std::string>& names, const std::vector<uint8_t>& grey);
+
+struct PickRunOptions {
+  std::vector<std::string> inputs;  // as expand_micrograph_inputs returns them (all tasks of the job)
+  std::string out_dir;
+  PickOptions pick;
+  int shard_index = 0, shard_count = 1;
+  bool skip_done = true;
+  bool write_png = true;
+  std::string project_dir = ".";  // the index's paths are relative to this (the RELION project)
+  bool progress = true;
+};
+
+struct PickRunSummary {
+  int inputs = 0, in_shard = 0, already_done = 0, picked = 0;
+  std::vector<std::string> failures;            // "path: problem"
+  std::vector<long> picks_per_class;            // >= conf
+  std::vector<int> picks_per_micrograph;        // >= conf, micrographs picked in this run
+  double seconds = 0;
+  int index_entries = 0;
+};
+
+PickRunSummary run_pick(const PickModel& model, const PickRunOptions& options, std::FILE* log);
+void print_summary(const PickRunSummary& s, const std::vector<std::string>& names, std::FILE* log);
+
+// Rewrites OUT/autopick.star over every micrograph in `inputs` whose outputs are done. Returns the entry count.
+int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
+                     bool with_png);
+
+}  // namespace yp::picker
