@@ -171,11 +171,14 @@ std::vector<Pick> detect_prepared(const PreparedMicrograph& p, const PickModel& 
     YP_CHECK(decoded.defined() && decoded.dim() == 3 && decoded.size(0) == 1 && decoded.size(2) == 5 + model.nc,
              "pick: the model should return (1, n_pred, " + std::to_string(5 + model.nc) + ") predictions");
     const yolo::LetterboxGeometry& g = in.geometry;
+    // The resize inside the letterbox maps edges by resized / source exactly (pixel centres aligned); YOLOv5's
+    // scale_boxes divides by the unrounded ratio r instead, up to half a pixel off. Picks use the exact one.
+    const double gx = double(g.resized_width) / g.source_width, gy = double(g.resized_height) / g.source_height;
     const std::vector<yolo::Detection> dets = yolo::non_max_suppression(decoded, nms)[0];
     for (const yolo::Detection& d : dets) {
       // input pixels -> pre-processed image P (edge coordinates)
-      const double x1 = (d.x1 - g.pad_left) / g.gain_x + in.tile_x, x2 = (d.x2 - g.pad_left) / g.gain_x + in.tile_x;
-      const double y1 = (d.y1 - g.pad_top) / g.gain_y + in.tile_y, y2 = (d.y2 - g.pad_top) / g.gain_y + in.tile_y;
+      const double x1 = (d.x1 - g.pad_left) / gx + in.tile_x, x2 = (d.x2 - g.pad_left) / gx + in.tile_x;
+      const double y1 = (d.y1 - g.pad_top) / gy + in.tile_y, y2 = (d.y2 - g.pad_top) / gy + in.tile_y;
       const double cx = 0.5 * (x1 + x2), cy = 0.5 * (y1 + y2);
       if (cx < in.own_x0 || cx >= in.own_x1 || cy < in.own_y0 || cy >= in.own_y1) continue;
       Pick k;

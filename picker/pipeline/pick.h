@@ -6,7 +6,7 @@
 //      letterbox is then the identity); tile mode = P at native resolution cut into input_size tiles that
 //      overlap by `tile_overlap` px (edge tiles letterboxed)
 //   -> forward -> NMS (yolo/nms.h) at the cbox floor -> boxes mapped back to the original micrograph:
-//        edge coordinates (0 = left edge of pixel 0):  x_P = (x_in - pad_left) / gain + tile_x
+//        edge coordinates (0 = left edge of pixel 0):  x_P = (x_in - pad_left) / (resized_w / tile_w) + tile_x
 //                                                       x_o = x_P * s_x,  s_x = W_o / W_p (bicubic, centres aligned)
 //                                                                             or the bin factor (binning)
 //        centre index (pixel centres at integers, coords.h):  x = (x1_o + x2_o) / 2 - 0.5, likewise y
