@@ -14,7 +14,7 @@
 //      one class-aware NMS over the micrograph, then a minimum distance between centres (any class, greedy by
 //      confidence) and an edge margin.
 // Every pick at or above `floor` survives into the result (the .cbox keeps them all); the other outputs apply
-// `conf`. Derivation and pictures: docs/picking.md section "Picking a micrograph".
+// `conf`. Derivation and pictures: docs/picking.md section 4 ("From network pixels back to the micrograph").
 #pragma once
 #include <cstdint>
 #include <memory>
