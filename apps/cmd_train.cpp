@@ -12,6 +12,8 @@
 #include "train/checkpoint.h"
 #include "train/import_labels.h"
 #include "train/trainer.h"
+#include "train/yolo_detector.h"
+#include "yolo/model_file.h"
 
 namespace fs = std::filesystem;
 
@@ -23,17 +25,21 @@ static const char* kTrainUsage =
     "       yolopick train labels --images DIR --masks DIR --box PX --out LABELS_DIR\n"
     "training:\n"
     "  --data FILE         data set description (train/val folders or lists, nc, names)\n"
-    "  --model MODEL       tiny (a small built-in detector); yolov5n.pt / yolov5n.yaml once the YOLOv5 model is built\n"
+    "  --model MODEL       yolov5n.pt (COCO weights, transferred to the data's classes), a .safetensors model file,\n"
+    "                      a .yaml config or a built-in name (yolov5n .. yolov5x) from scratch; always with a gray stem\n"
     "  --epochs N          (default 100)      --batch N (default 16)     --imgsz PX (default 640)\n"
     "  --device cpu        (cuda: not wired for training yet)\n"
-    "  --out DIR           run folder: last.ckpt, best.ckpt, results.csv, results.png, PR_curve.png, val_pred.png\n"
+    "  --out DIR           run folder: best.safetensors, last.safetensors (model files of the EMA weights),\n"
+    "                      last.ckpt (training state), results.csv, results.png, PR_curve.png, val_pred.png\n"
     "  --resume            continue the run in --out exactly where it stopped (Ctrl-C saves a checkpoint)\n"
     "  --patience N        early stopping (default 100)   --seed S (default 0)   --workers N loader threads (default 2)\n"
     "  --optimizer SGD|AdamW  --lr0 X (0.01)  --lrf X (0.01)  --cos-lr  --weight-decay X (5e-4)  --freeze N\n"
+    "  --nominal-batch N   gradients are accumulated to N images per optimizer step (YOLOv5: 64; a set of\n"
+    "                      9 pictures wants ~ the batch size, or there is one step every few epochs)\n"
     "  --mosaic P (1.0)  --scale X (0.5)  --translate X (0.1)  --fliplr P  --flipud P  --rot90 P (0.5 each)\n"
     "  --chain STEPS       run imgproc's pre-processing chain on every image: 'default' or e.g. resize,wiener,clahe,normalize;\n"
-    "                      its settings are stored in the checkpoints (default: off, pictures are used as they are)\n"
-    "       yolopick train val --data data.yaml --weights runs/NAME/best.ckpt --split test --imgsz PX\n"
+    "                      its settings are stored in the model files (default: off, pictures are used as they are)\n"
+    "       yolopick train val --data data.yaml --weights runs/NAME/best.safetensors --split test [--imgsz PX]\n"
     "labels:\n"
     "  --images DIR|FILE   micrographs (PNG/JPEG/MRC) the labels are for (repeatable)\n"
     "  --coords DIR        .star / .box / .cbox / .csv files named like the micrographs\n"
@@ -112,10 +118,11 @@ int cmd_train_labels(const Args& args) {
   return written > 0 ? 0 : 1;
 }
 
-// `yolopick train val`: the metrics of a saved best.ckpt on one split (val.py's rules).
+// `yolopick train val`: the metrics of a saved model file on one split (val.py's rules), with the loader
+// settings the model was trained with (input size, channels, pre-processing chain from its metadata).
 int cmd_train_val(const Args& args) {
   std::string data, weights, split = "test";
-  int imgsz = 640, batch = 4;
+  int imgsz = 0, batch = 4;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--data") data = text_arg(args, i);
@@ -127,25 +134,27 @@ int cmd_train_val(const Args& args) {
   }
   if (data.empty() || weights.empty()) throw Error("train val needs --data and --weights");
   const train::DatasetSpec spec = train::read_dataset_yaml(data);
-  const train::Checkpoint ck = train::load_checkpoint(weights);
-  if (ck.get("model.architecture") != "tiny") throw Error(weights + ": only --model tiny checkpoints can be evaluated in this build");
+  yolo::LoadedModel loaded = yolo::load_model(weights);
+  if (loaded.model->nc() != spec.nc)
+    throw Error(weights + ": a model for " + std::to_string(loaded.model->nc()) + " classes, " + data + " has " +
+                std::to_string(spec.nc));
   train::LoaderConfig lc;
-  lc.image_size = imgsz;
+  lc.image_size = imgsz > 0 ? imgsz : loaded.info.input_size;
   lc.batch_size = batch;
   lc.augment = lc.shuffle = false;
+  lc.channels = loaded.model->input_channels();
+  if (!loaded.info.preprocessing.empty()) {
+    lc.use_chain = true;
+    lc.chain = imgproc::chain_config_from_text(loaded.info.preprocessing);
+  }
   train::DataLoader loader(train::load_split(spec, split), lc);
-  train::TinyDetectorConfig tc;
-  tc.nc = spec.nc;
-  auto model = train::make_tiny_detector(tc);
-  train::NamedTensors saved;
-  for (const auto& [n, t] : ck.tensors)
-    if (n.rfind("state/", 0) == 0) saved.emplace_back(n.substr(6), t);
-  train::load_state(model->state(), saved);
+  train::YoloDetector model(std::move(loaded.model));
   yolo::LossConfig loss;
   loss.nc = spec.nc;
-  loss.image_size = imgsz;
-  const train::ValidationResult v = train::validate(*model, loader, loss, train::ValidationOptions{});
-  std::printf("%s split '%s': %d images, %d labels\n", weights.c_str(), split.c_str(), v.metrics.n_images, v.metrics.n_labels);
+  loss.image_size = lc.image_size;
+  const train::ValidationResult v = train::validate(model, loader, loss, train::ValidationOptions{});
+  std::printf("%s split '%s' at %d px: %d images, %d labels\n", weights.c_str(), split.c_str(), lc.image_size,
+              v.metrics.n_images, v.metrics.n_labels);
   std::printf("P %.4f  R %.4f  mAP50 %.4f  mAP50-95 %.4f   (YOLOv5 val.py rules: NMS conf 0.001 IoU 0.6; a detection is a TP at\n"
               "IoU >= 0.5 with a same-class box, greedy by IoU; P and R at the max of the smoothed mean F1)\n",
               v.metrics.precision, v.metrics.recall, v.metrics.map50, v.metrics.map);
@@ -186,6 +195,7 @@ int cmd_train(const Args& args) {
     } else if (a == "--lr0") cfg.schedule.lr0 = number_arg(args, i);
     else if (a == "--lrf") cfg.schedule.lrf = number_arg(args, i);
     else if (a == "--cos-lr") cfg.schedule.cosine = true;
+    else if (a == "--nominal-batch") cfg.schedule.nominal_batch = int(number_arg(args, i));
     else if (a == "--weight-decay") cfg.weight_decay = number_arg(args, i);
     else if (a == "--freeze") cfg.freeze = int(number_arg(args, i));
     else if (a == "--mosaic") lc.augment_config.mosaic = number_arg(args, i);
@@ -207,23 +217,20 @@ int cmd_train(const Args& args) {
     if (chain_steps != "default") imgproc::set_steps(lc.chain, chain_steps);
     lc.chain.width = lc.chain.height = lc.image_size;
     cfg.model_meta.emplace_back("chain", imgproc::steps_text(lc.chain));
+    cfg.preprocessing = imgproc::to_text(lc.chain);
   }
   cfg.names = spec.names;
   cfg.schedule.batch_size = lc.batch_size;
+  // Micrographs are gray: the stem takes one channel (the RGB stem of COCO weights summed into it, which is
+  // exactly the RGB network on the gray value replicated), and the loaders make one-channel batches.
+  train::YoloDetectorBuild built = train::make_yolo_detector(model_name, spec.nc, 1, cfg.seed);
+  std::printf("%s\n", built.report.c_str());
+  lc.channels = built.detector->input_channels();
   train::LoaderConfig vc = lc;
   vc.augment = vc.shuffle = false;
   train::DataLoader train_data(train::load_split(spec, "train"), lc);
   train::DataLoader val_data(train::load_split(spec, "val"), vc);
-
-  std::unique_ptr<train::TrainableDetector> model;
-  if (model_name == "tiny") {
-    train::TinyDetectorConfig tc;
-    tc.nc = spec.nc;
-    tc.seed = cfg.seed;
-    model = train::make_tiny_detector(tc);
-  } else {
-    throw Error("--model " + model_name + ": the YOLOv5 model (layers/, yolo/) is not in this build yet; use --model tiny");
-  }
+  std::unique_ptr<train::TrainableDetector> model = std::move(built.detector);
   cfg.model_meta.emplace_back("architecture", model_name);
   cfg.interrupt = &g_interrupted;
   std::signal(SIGINT, on_sigint);

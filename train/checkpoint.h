@@ -1,4 +1,4 @@
-// checkpoint.h: the training-state file (last.ckpt / best.ckpt) - everything a killed run needs to go on
+// checkpoint.h: the training-state file (last.ckpt) - everything a killed run needs to go on
 // exactly: model parameters and buffers, the EMA copy, optimizer buffers, any gradient accumulated since the
 // last optimizer step, and scalar state (epoch, batch, iteration counters, early stopping, seed) as text.
 //

@@ -2,7 +2,8 @@
 //
 // The loop sees a model only through TrainableDetector: a forward pass to the raw Detect maps, its named
 // parameters and buffers (state dict names, "model.3.bn.weight"), train/eval mode, and the Detect head's
-// anchors and strides. The YOLOv5 model (yolo/) and the small TinyDetector below both implement it.
+// anchors and strides, and a way to write itself as the project's model file (yolo/model_file.h).
+// The YOLOv5 model implements it in yolo_detector.h.
 //
 // Parameter groups (train.py smart_optimizer), decided from the names:
 //   "bias"    every *.bias (BN beta and the Detect conv bias)      no weight decay
@@ -16,17 +17,23 @@
 #include <string>
 #include <vector>
 
-#include "tensor/random.h"
 #include "tensor/tensor.h"
 #include "train/ema.h"
 #include "train/optimizer.h"
 
 namespace yp::train {
 
+// What a trained model file records besides the network (see yolo/model_file.h).
+struct ModelFileMeta {
+  std::vector<std::string> names;
+  int image_size = 640;
+  std::string preprocessing;  // imgproc::to_text of the chain the images went through ("" = none)
+};
+
 class TrainableDetector {
  public:
   virtual ~TrainableDetector() = default;
-  // images (N, 3, S, S) -> per level the raw Detect output (N, na * (5 + nc), S/stride, S/stride).
+  // images (N, C, S, S) -> per level the raw Detect output (N, na * (5 + nc), S/stride, S/stride).
   virtual std::vector<Tensor> forward(const Tensor& images) = 0;
   virtual NamedTensors named_parameters() = 0;  // trainable tensors, in state-dict order
   virtual NamedTensors state() = 0;             // parameters and float buffers (BN running stats)
@@ -34,6 +41,9 @@ class TrainableDetector {
   virtual std::vector<Tensor> anchors() const = 0;  // per level (na, 2), grid units
   virtual std::vector<int> strides() const = 0;
   virtual int num_classes() const = 0;
+  virtual int input_channels() const = 0;  // C above: 1 for a gray stem
+  // The current weights (and BN statistics) as a model file, written atomically.
+  virtual void save_model_file(const std::string& path, const ModelFileMeta& meta) = 0;
 };
 
 // The three groups from the parameter names (see above); lr/momentum are set by the schedule.
@@ -47,16 +57,5 @@ void load_state(const NamedTensors& to, const NamedTensors& from);
 
 // Raw level outputs (N, na*no, H, W) -> (N, na, H, W, no), the layout yolo_loss takes.
 std::vector<Tensor> to_loss_layout(const std::vector<Tensor>& raw, int num_anchors);
-
-// A small single-level detector for tests and demos (stride 8): three Conv(k3, s2)+BN+SiLU blocks and a 1x1
-// Detect conv, named like YOLOv5 ("model.0.conv.weight", "model.0.bn.*", "model.3.m.0.weight"), PyTorch's
-// default initialisation and YOLOv5's Detect bias initialisation.
-struct TinyDetectorConfig {
-  int nc = 1;
-  std::vector<int> channels = {8, 16, 32};
-  std::vector<float> anchors_px = {10, 13, 16, 30, 33, 23};  // w, h pairs in input pixels
-  uint64_t seed = 0;
-};
-std::unique_ptr<TrainableDetector> make_tiny_detector(const TinyDetectorConfig& config);
 
 }  // namespace yp::train

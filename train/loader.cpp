@@ -64,6 +64,7 @@ DataLoader::DataLoader(std::vector<Sample> samples, LoaderConfig config)
     : samples_(std::move(samples)), config_(std::move(config)) {
   YP_CHECK(!samples_.empty(), "DataLoader: no samples");
   YP_CHECK(config_.batch_size >= 1 && config_.image_size >= 32, "DataLoader: batch_size >= 1 and image_size >= 32");
+  YP_CHECK(config_.channels == 1 || config_.channels == 3, "DataLoader: channels must be 1 or 3");
   cache_.resize(samples_.size());
   cache_once_.reset(new std::once_flag[samples_.size()]);
   for (int i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
@@ -104,7 +105,8 @@ Batch DataLoader::make_batch(int epoch, int64_t index, const std::vector<int>& o
   const int64_t n = std::min<int64_t>(config_.batch_size, size() - first);
   Batch b;
   b.index = index;
-  b.images = Tensor::empty({n, 3, s, s});
+  const int channels = config_.channels;
+  b.images = Tensor::empty({n, channels, s, s});
   float* dst = b.images.data<float>();
   const int64_t plane = int64_t(s) * s;
   for (int64_t k = 0; k < n; ++k) {
@@ -117,7 +119,8 @@ Batch DataLoader::make_batch(int epoch, int64_t index, const std::vector<int>& o
     } else {
       x = letterbox_square(base(sample), s);
     }
-    for (int c = 0; c < 3; ++c) std::copy(x.image.data.begin(), x.image.data.end(), dst + (k * 3 + c) * plane);
+    for (int c = 0; c < channels; ++c)
+      std::copy(x.image.data.begin(), x.image.data.end(), dst + (k * channels + c) * plane);
     for (const YoloLabel& l : to_yolo_labels(x.boxes, s, s))
       b.targets.push_back({static_cast<int>(k), l.cls, l.cx, l.cy, l.w, l.h});
     b.samples.push_back(sample);

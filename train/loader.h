@@ -5,8 +5,9 @@
 //                (bicubic, antialiased). Made once per sample and kept in memory (YOLOv5's --cache ram):
 //                micrograph data sets are tens of images, and the chain costs far more than a batch.
 //   sample       train: augment_sample (augment.h); val: letterbox to image_size x image_size.
-//   batch        images (N, 3, S, S) float32 - the gray value copied to the 3 input channels the COCO
-//                weights expect - and targets (image-in-batch, class, cx, cy, w, h) normalised.
+//   batch        images (N, C, S, S) float32 - C = 1 for a gray-stem model (yolo/model.h folds the COCO
+//                stem), or the gray value copied to C = 3 channels - and targets (image-in-batch, class,
+//                cx, cy, w, h) normalised.
 //
 // Determinism: epoch e's order is a Fisher-Yates shuffle drawn from Rng(seed, e); sample k of batch b uses
 // its own Rng(seed, e, b, k). So a batch's content depends only on (seed, epoch, batch index): not on
@@ -42,6 +43,7 @@ struct LoaderConfig {
   uint64_t seed = 0;
   int workers = 1;       // 0 = make batches in next() on the calling thread
   int prefetch = 4;      // batches made ahead
+  int channels = 3;      // 1 (gray stem) or 3 (gray replicated); must match the model's input channels
   AugmentConfig augment_config;
   bool use_chain = false;
   imgproc::ChainConfig chain;
@@ -49,7 +51,7 @@ struct LoaderConfig {
 
 struct Batch {
   int64_t index = 0;                 // batch index within the epoch
-  Tensor images;                     // (N, 3, S, S) in [0, 1]
+  Tensor images;                     // (N, C, S, S) in [0, 1]
   std::vector<yolo::Target> targets;
   std::vector<int> samples;          // data set index of each image
 };

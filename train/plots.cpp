@@ -87,7 +87,7 @@ void write_training_plots(const std::string& out_dir, const std::vector<EpochRec
   const float* px = b.images.data<float>();
   for (int k = 0; k < n; ++k) {
     const int ox = (k % cols) * S, oy = (k / cols) * S;
-    const float* plane = px + int64_t(k) * 3 * S * S;
+    const float* plane = px + int64_t(k) * b.images.size(1) * S * S;
     for (int y = 0; y < S; ++y)
       for (int x = 0; x < S; ++x) {
         const uint8_t g = static_cast<uint8_t>(std::lround(255 * std::clamp(plane[y * S + x], 0.0f, 1.0f)));

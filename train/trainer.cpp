@@ -12,6 +12,7 @@
 #include "train/checkpoint.h"
 #include "train/ema.h"
 #include "train/plots.h"
+#include "yolo/io/safetensors.h"
 
 namespace fs = std::filesystem;
 
@@ -83,19 +84,14 @@ void save_state(const std::string& path, TrainableDetector& model, const ModelEM
   save_checkpoint(path, c);
 }
 
-// best.ckpt: the EMA weights (what detection uses) and the metadata, no training state.
-void save_best(const std::string& path, TrainableDetector& model, const ModelEMA& ema, const TrainConfig& cfg,
-               int epoch, double fitness, int image_size) {
-  Checkpoint c;
-  c.meta["format"] = "yolopick-weights-1";
-  c.meta["epoch"] = std::to_string(epoch);
-  c.meta["fitness"] = exact_double(fitness);
-  c.meta["nc"] = std::to_string(model.num_classes());
-  c.meta["image_size"] = std::to_string(image_size);
-  c.meta["names"] = join(cfg.names);
-  for (const auto& [k, v] : cfg.model_meta) c.meta["model." + k] = v;
-  for (const auto& [n, t] : ema.state()) c.tensors.emplace_back("state/" + n, t);
-  save_checkpoint(path, c);
+// A model file (yolo/model_file.h) of the EMA weights: best.safetensors / last.safetensors, what `yolopick
+// detect` and the picker load. The EMA state must already be in the model (the validation swap).
+void save_model_file(const std::string& path, TrainableDetector& model, const TrainConfig& cfg, int image_size) {
+  ModelFileMeta meta;
+  meta.names = cfg.names;
+  meta.image_size = image_size;
+  meta.preprocessing = cfg.preprocessing;
+  model.save_model_file(path, meta);
 }
 
 const char* kCsvHeader =
@@ -149,10 +145,14 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
   TrainSummary summary;
   fs::create_directories(cfg.out_dir);
   const std::string last_path = (fs::path(cfg.out_dir) / "last.ckpt").string();
-  const std::string best_path = (fs::path(cfg.out_dir) / "best.ckpt").string();
+  const std::string best_path = (fs::path(cfg.out_dir) / "best.safetensors").string();
+  const std::string last_model_path = (fs::path(cfg.out_dir) / "last.safetensors").string();
   const std::string csv_path = (fs::path(cfg.out_dir) / "results.csv").string();
 
   const int image_size = train_data.config().image_size;
+  if (train_data.config().channels != model.input_channels() || val_data.config().channels != model.input_channels())
+    throw Error("train: the loaders make " + std::to_string(train_data.config().channels) +
+                "-channel images, the model takes " + std::to_string(model.input_channels()));
   ScheduleConfig sched = cfg.schedule;
   sched.epochs = cfg.epochs;
   sched.batch_size = train_data.config().batch_size;
@@ -256,11 +256,10 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
       }
     }
 
-    // Validate the EMA weights: swap them into the model, validate, swap back.
+    // Validate the EMA weights: swap them into the model, validate, save the model files, swap back.
     const NamedTensors live = clone_state(model.state());
     load_state(model.state(), ema->state());
     const ValidationResult v = validate(model, val_data, loss_cfg, cfg.val);
-    load_state(model.state(), live);
 
     EpochRecord rec;
     rec.epoch = s.epoch;
@@ -280,17 +279,20 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
     const bool is_first = summary.best_epoch < 0;
     const bool stop = stopper.should_stop(s.epoch, rec.fitness);
     const bool is_best = rec.fitness >= best_before || is_first;
+    save_model_file(last_model_path, model, cfg, image_size);
+    if (is_best) {
+      save_model_file(best_path, model, cfg, image_size);
+      summary.best_epoch = s.epoch;
+      summary.best_fitness = rec.fitness;
+    }
+    load_state(model.state(), live);
+
     s.loss_sum[0] = s.loss_sum[1] = s.loss_sum[2] = 0;
     s.loss_batches = 0;
     LoopState next = s;
     next.epoch = s.epoch + 1;
     next.batch = 0;
     save_state(last_path, model, *ema, opt, next, stopper, cfg, image_size);
-    if (is_best) {
-      save_best(best_path, model, *ema, cfg, s.epoch, rec.fitness, image_size);
-      summary.best_epoch = s.epoch;
-      summary.best_fitness = rec.fitness;
-    }
     summary.epochs_completed = s.epoch + 1;
     if (cfg.verbose)
       std::fprintf(stderr, "\n          P %.3f  R %.3f  mAP50 %.3f  mAP50-95 %.3f  (%d images, %d labels)%s\n",
@@ -312,9 +314,9 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
 
   if (cfg.plots && !summary.history.empty()) {
     // Final plots from the best weights.
-    const Checkpoint best = load_checkpoint(best_path);
+    const io::SafetensorsFile best = io::load_safetensors(best_path);
     const NamedTensors live = clone_state(model.state());
-    load_state(model.state(), with_prefix(best, "state/"));
+    load_state(model.state(), best.tensors);
     ValidationOptions vo = cfg.val;
     vo.keep_images = 4;
     const ValidationResult v = validate(model, val_data, loss_cfg, vo);

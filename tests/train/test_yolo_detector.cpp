@@ -1,0 +1,151 @@
+// The YOLOv5 network as a TrainableDetector: the gradient of the whole training loss through a tiny
+// YOLOv5-grammar model against central finite differences in double precision, the official names and
+// state, and --model's transfer from a model file (new class count, RGB stem folded to gray).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "tensor/autograd.h"
+#include "tests/support/gradcheck.h"
+#include "tests/train/tiny_yolo.h"
+#include "yolo/loss.h"
+#include "yolo/model_file.h"
+
+namespace fs = std::filesystem;
+using namespace yp;
+using namespace yp::train;
+
+namespace {
+
+// Every parameter and buffer of the model to float64; parameters keep requires_grad.
+void to_double(yolo::Model& m) {
+  for (auto& [name, t] : m.state_dict()) {
+    const bool param = t->requires_grad();
+    *t = t->to(DType::F64);
+    if (param) t->set_requires_grad(true);
+  }
+}
+
+}  // namespace
+
+// loss(theta) = yolo_loss(to_loss_layout(model(x; theta))) with BN in training mode (batch statistics), so
+// the check covers Conv, BN, SiLU, C3, SPPF's max-pools, Upsample, Concat, Detect, the permute and the loss.
+// Objectness gain 0: the obj target is the detached CIoU, which finite differences would differentiate
+// (tests/yolo_loss/test_loss.cpp); ciou_alpha_grad: the gradient of CIoU as written, not YOLOv5's detached
+// alpha. Two elements of every parameter tensor are checked (all ~4k take too long).
+TEST(YoloDetector, WholeLossGradientMatchesFiniteDifferences) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto det = test::tiny_yolo(test::kGradcheckYoloYaml, 2, 1, 5);
+  to_double(det->model());
+  Rng rng(11);
+  const Tensor x = rand_uniform({2, 1, 32, 32}, 0.0, 1.0, rng, DType::F64);
+  const std::vector<yolo::Target> targets = {
+      {0, 1, 0.40, 0.45, 0.30, 0.25}, {0, 0, 0.75, 0.30, 0.20, 0.35}, {1, 0, 0.30, 0.70, 0.45, 0.40}};
+  yolo::LossConfig lc;
+  lc.nc = 2;
+  lc.image_size = 32;
+  lc.obj = 0.0;
+  lc.label_smoothing = 0.1;
+  lc.ciou_alpha_grad = true;
+  const auto anchors = det->anchors();
+  auto loss = [&]() {
+    return yolo::yolo_loss(to_loss_layout(det->forward(x), 2), anchors, targets, lc);
+  };
+  const NamedTensors params = det->named_parameters();
+  for (const auto& [n, t] : params) {
+    Tensor h = t;
+    h.zero_grad();
+  }
+  const yolo::LossResult r = loss();
+  ASSERT_GT(r.positives, 0);
+  ASSERT_GT(r.lbox, 0);
+  ASSERT_GT(r.lcls, 0);
+  r.total.backward();
+
+  const double h = 1e-6;
+  int checked = 0;
+  NoGradGuard no_grad;
+  for (const auto& [name, t] : params) {
+    Tensor p = t;
+    ASSERT_TRUE(p.grad().defined()) << name << " got no gradient";
+    const Tensor g = p.grad();
+    double* d = p.data<double>();
+    const int64_t n = p.numel(), step = std::max<int64_t>(1, (n + 1) / 2);
+    for (int64_t i = (n / 3) % step; i < n; i += step) {
+      const double orig = d[i];
+      d[i] = orig + h;
+      const double lp = loss().total.item();
+      d[i] = orig - h;
+      const double lm = loss().total.item();
+      d[i] = orig;
+      const double numeric = (lp - lm) / (2 * h), analytic = g.data<double>()[i];
+      ASSERT_NEAR(analytic, numeric, 1e-6 + 1e-5 * std::abs(numeric)) << name << "[" << i << "]";
+      ++checked;
+    }
+  }
+  std::printf("checked %d elements of %zu parameter tensors in %.2f s\n", checked, params.size(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  EXPECT_GT(checked, 150);
+}
+
+TEST(YoloDetector, OfficialNamesStateAndHead) {
+  auto det = test::tiny_yolo(test::kTinyYoloYaml, 3, 1, 0);
+  const NamedTensors params = det->named_parameters();
+  EXPECT_EQ(params.front().first, "model.0.conv.weight");
+  EXPECT_EQ(params.front().second.shape(), (Shape{8, 1, 3, 3}));  // gray stem
+  EXPECT_EQ(params.back().first, "model.14.m.1.bias");
+  EXPECT_EQ(params.back().second.shape(), (Shape{3 * 8}));        // na * (5 + nc)
+  bool has_running_var = false;
+  for (const auto& [n, t] : det->state()) {
+    EXPECT_EQ(n.find("num_batches_tracked"), std::string::npos) << n;
+    has_running_var = has_running_var || n == "model.0.bn.running_var";
+  }
+  EXPECT_TRUE(has_running_var);
+  EXPECT_EQ(det->strides(), (std::vector<int>{8, 16}));
+  ASSERT_EQ(det->anchors().size(), 2u);
+  EXPECT_EQ(det->anchors()[0].to_vector(), (std::vector<float>{1, 1, 1.5, 1.5, 2, 2}));  // pixels / 8
+  Rng rng(1);
+  const auto raw = det->forward(rand_uniform({2, 1, 64, 64}, 0.0, 1.0, rng));
+  ASSERT_EQ(raw.size(), 2u);
+  EXPECT_EQ(raw[0].shape(), (Shape{2, 24, 8, 8}));
+  EXPECT_EQ(raw[1].shape(), (Shape{2, 24, 4, 4}));
+}
+
+// --model x.safetensors for a data set with another class count and gray pictures: every tensor but the
+// Detect outputs comes from the file (the stem summed over RGB), the outputs get the bias priors.
+TEST(YoloDetector, TransfersFromAModelFileToNewClassesAndAGrayStem) {
+  const fs::path dir = fs::temp_directory_path() / ("yp_transfer_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto rgb = test::tiny_yolo(test::kTinyYoloYaml, 1, 3, 4);
+  const std::string path = (dir / "rgb.safetensors").string();
+  ModelFileMeta meta;
+  meta.names = {"a"};
+  meta.image_size = 64;
+  rgb->save_model_file(path, meta);
+
+  const YoloDetectorBuild b = make_yolo_detector(path, 2, 1, 9);
+  EXPECT_NE(b.report.find("transferred from 1 to 2 classes"), std::string::npos) << b.report;
+  EXPECT_NE(b.report.find("stem folded"), std::string::npos) << b.report;
+  EXPECT_EQ(b.detector->num_classes(), 2);
+  EXPECT_EQ(b.detector->input_channels(), 1);
+  const NamedTensors from = rgb->state(), to = b.detector->state();
+  ASSERT_EQ(from.size(), to.size());
+  for (size_t i = 0; i < to.size(); ++i) {
+    const std::string& n = to[i].first;
+    if (n == "model.0.conv.weight") {
+      EXPECT_EQ(to[i].second.to_vector(), yolo::fold_rgb_stem(from[i].second).to_vector());
+    } else if (n.rfind("model.14.m.", 0) == 0) {
+      EXPECT_NE(to[i].second.shape(), from[i].second.shape()) << n;
+    } else {
+      EXPECT_EQ(to[i].second.to_vector(), from[i].second.to_vector()) << n;
+    }
+  }
+  // objectness bias of the stride-8 level (model.14.m.0.bias, anchor 0): the prior log(8 / (640 / 8)^2)
+  // plus PyTorch's default init, |b| <= 1 / sqrt(16 input channels)
+  ASSERT_EQ(to[to.size() - 3].first, "model.14.m.0.bias");
+  EXPECT_NEAR(to[to.size() - 3].second.to_vector()[4], std::log(8.0 / (80.0 * 80.0)), 0.25);
+  EXPECT_THROW(make_yolo_detector((dir / "missing.safetensors").string(), 1, 1, 0), Error);
+  EXPECT_THROW(make_yolo_detector("model.onnx", 1, 1, 0), Error);
+  fs::remove_all(dir);
+}
