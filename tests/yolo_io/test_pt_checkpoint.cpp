@@ -230,3 +230,24 @@ TEST(PtCheckpoint, OfficialYolov5n) {
   EXPECT_NE(ck.yaml_text.find("  - [-1, 1, nn.Upsample, [None, 2, nearest]]\n"), std::string::npos);
   EXPECT_NE(ck.yaml_text.find("  - [[17, 20, 23], 1, Detect, [nc, anchors]]\n"), std::string::npos);
 }
+
+TEST(PtCheckpoint, OfficialYolov5nTruncatedOrFlipped) {
+  YP_REQUIRE_SHARED(path, "weights/yolov5n.pt");
+  auto bytes = read_bytes(path);
+  ASSERT_GT(bytes.size(), 4000000u);
+  for (size_t cut : {size_t(0), size_t(100), size_t(82000), bytes.size() / 2, bytes.size() - 23, bytes.size() - 1}) {
+    EXPECT_THROW(read_pt_checkpoint(ZipReader::from_memory(bytes.data(), cut, "cut.pt")), yp::Error) << cut;
+  }
+  // One flipped bit anywhere in an entry's data is caught by its CRC-32: in data.pkl and in a weight.
+  for (size_t at : {size_t(1000), size_t(2000000)}) {
+    bytes[at] ^= 0x10;
+    std::string msg;
+    try {
+      read_pt_checkpoint(ZipReader::from_memory(bytes.data(), bytes.size(), "flip.pt"));
+    } catch (const yp::Error& e) {
+      msg = e.what();
+    }
+    EXPECT_NE(msg.find("CRC-32"), std::string::npos) << at << ": " << msg;
+    bytes[at] ^= 0x10;
+  }
+}
