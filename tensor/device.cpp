@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #if YOLOPICK_WITH_CUDA
 #include "cuda_kernels/device_memory.h"
@@ -11,8 +13,34 @@
 namespace yp {
 
 namespace {
+
 constexpr size_t kCpuAlignment = 64;
+
+// A cache of large CPU blocks. A network allocates and frees the same activation sizes on every
+// forward; glibc hands blocks this large straight back to the kernel (mmap/munmap), so each
+// forward page-faulted every activation in again (measured: a 32 MB concat cost 20 ms instead of
+// 2.4 ms). Freed blocks of 1 MiB and more are kept by exact rounded size, up to 1 GiB in total.
+constexpr size_t kCacheMinBytes = size_t(1) << 20;
+constexpr size_t kCacheRounding = size_t(64) << 10;
+constexpr size_t kCacheCapBytes = size_t(1) << 30;
+
+struct CpuBlockCache {
+  std::mutex mutex;
+  std::multimap<size_t, void*> blocks;
+  size_t cached_bytes = 0;
+};
+
+CpuBlockCache& cpu_cache() {
+  static CpuBlockCache* cache = new CpuBlockCache();  // never destroyed: tensors may die during static teardown
+  return *cache;
 }
+
+size_t cpu_block_size(size_t bytes) {
+  const size_t r = bytes >= kCacheMinBytes ? kCacheRounding : kCpuAlignment;
+  return bytes == 0 ? kCpuAlignment : (bytes + r - 1) / r * r;
+}
+
+}  // namespace
 
 bool built_with_cuda() { return YOLOPICK_WITH_CUDA != 0; }
 bool built_with_cudnn() { return YOLOPICK_WITH_CUDNN != 0; }
@@ -43,8 +71,19 @@ void require_cuda(const char* what) {
 
 void* device_alloc(size_t bytes, Device device) {
   if (device == Device::CPU) {
-    const size_t rounded = (bytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
-    void* p = std::aligned_alloc(kCpuAlignment, rounded == 0 ? kCpuAlignment : rounded);
+    const size_t size = cpu_block_size(bytes);
+    if (size >= kCacheMinBytes) {
+      CpuBlockCache& c = cpu_cache();
+      std::lock_guard<std::mutex> lock(c.mutex);
+      auto it = c.blocks.find(size);
+      if (it != c.blocks.end()) {
+        void* p = it->second;
+        c.blocks.erase(it);
+        c.cached_bytes -= size;
+        return p;
+      }
+    }
+    void* p = std::aligned_alloc(kCpuAlignment, size);
     if (!p) throw Error("out of host memory allocating " + std::to_string(bytes) + " bytes");
     return p;
   }
@@ -59,6 +98,16 @@ void* device_alloc(size_t bytes, Device device) {
 void device_free(void* ptr, size_t bytes, Device device) {
   if (!ptr) return;
   if (device == Device::CPU) {
+    const size_t size = cpu_block_size(bytes);
+    if (size >= kCacheMinBytes) {
+      CpuBlockCache& c = cpu_cache();
+      std::lock_guard<std::mutex> lock(c.mutex);
+      if (c.cached_bytes + size <= kCacheCapBytes) {
+        c.blocks.emplace(size, ptr);
+        c.cached_bytes += size;
+        return;
+      }
+    }
     std::free(ptr);
     return;
   }

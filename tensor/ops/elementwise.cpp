@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include <Eigen/Core>
+
 #include "tensor/autograd.h"
 #include "tensor/ops/dispatch.h"
 
@@ -50,6 +52,42 @@ void check_binary(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 template <typename T> T sigmoid_of(T x) { return T(1) / (T(1) + std::exp(-x)); }
+
+// float32 SiLU and sigmoid run over chunks with Eigen's array exp, which is SIMD-vectorised
+// (std::exp per element is not, and made SiLU cost as much as a convolution of the same size).
+// 4096-element chunks keep the temporaries in L1 and give OpenMP work to share.
+constexpr int64_t kChunk = 4096;
+using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
+using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
+
+template <typename F>
+void for_chunks(int64_t n, F f) {
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t begin = c * kChunk, len = std::min(kChunk, n - begin);
+    f(begin, len);
+  }
+}
+
+void silu_forward_f32(const float* x, float* y, int64_t n) {
+  for_chunks(n, [&](int64_t b, int64_t len) {
+    const ConstArrayMap xs(x + b, len);
+    ArrayMap(y + b, len) = xs / (1.0f + (-xs).exp());
+  });
+}
+
+void silu_backward_f32(const float* x, const float* g, float* dx, int64_t n) {
+  for_chunks(n, [&](int64_t b, int64_t len) {
+    const ConstArrayMap xs(x + b, len), gs(g + b, len);
+    const Eigen::ArrayXf s = 1.0f / (1.0f + (-xs).exp());
+    ArrayMap(dx + b, len) = gs * s * (1.0f + xs * (1.0f - s));
+  });
+}
+
+void sigmoid_forward_f32(const float* x, float* y, int64_t n) {
+  for_chunks(n, [&](int64_t b, int64_t len) { ArrayMap(y + b, len) = 1.0f / (1.0f + (-ConstArrayMap(x + b, len)).exp()); });
+}
 
 }  // namespace
 
@@ -105,7 +143,7 @@ Tensor silu(const Tensor& x) {
   } else if (y.dtype() == DType::F64) {
     map1<double>(x, y, silu_forward<double>);
   } else {
-    map1<float>(x, y, silu_forward<float>);
+    silu_forward_f32(x.data<float>(), y.data<float>(), y.numel());
   }
   return record("silu", y, {x}, [x](const Tensor& g) {
     Tensor dx = Tensor::empty(x.shape(), x.dtype(), x.device());
@@ -114,7 +152,7 @@ Tensor silu(const Tensor& x) {
     } else if (dx.dtype() == DType::F64) {
       map2<double>(x, g, dx, [](double v, double gv) { return gv * silu_derivative(v); });
     } else {
-      map2<float>(x, g, dx, [](float v, float gv) { return gv * silu_derivative(v); });
+      silu_backward_f32(x.data<float>(), g.data<float>(), dx.data<float>(), dx.numel());
     }
     return std::vector<Tensor>{dx};
   });
@@ -128,7 +166,7 @@ Tensor sigmoid(const Tensor& x) {
   } else if (y.dtype() == DType::F64) {
     map1<double>(x, y, sigmoid_of<double>);
   } else {
-    map1<float>(x, y, sigmoid_of<float>);
+    sigmoid_forward_f32(x.data<float>(), y.data<float>(), y.numel());
   }
   // The backward needs only the output: dy/dx = y (1 - y).
   const Tensor y_saved = y.detach();

@@ -45,3 +45,19 @@ TEST(Elementwise, ShapeMismatchIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("add: shapes differ: (2, 3) vs (3, 2)"), std::string::npos) << e.what();
   }
 }
+
+TEST(Elementwise, Float32SiluAndSigmoidMatchTheFormulaAcrossChunks) {
+  // 10007 elements: several 4096-element chunks of the vectorised float path and a ragged tail.
+  Rng rng(9);
+  Tensor x = scale(randn({10007}, rng), 6.0);
+  x.set_requires_grad(true);
+  const Tensor g = randn({10007}, rng);
+  const Tensor y = silu(x), s = sigmoid(x.detach());
+  y.backward(g);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const double v = x.at(i), sig = 1.0 / (1.0 + std::exp(-v));
+    ASSERT_NEAR(y.at(i), v * sig, 1e-5 * (1 + std::fabs(v))) << i;
+    ASSERT_NEAR(s.at(i), sig, 1e-6) << i;
+    ASSERT_NEAR(x.grad().at(i), g.at(i) * sig * (1 + v * (1 - sig)), 1e-5 * (1 + std::fabs(g.at(i)))) << i;
+  }
+}
