@@ -36,10 +36,11 @@ static const char* kTrainUsage =
     "  --optimizer SGD|AdamW  --lr0 X (0.01)  --lrf X (0.01)  --cos-lr  --weight-decay X (5e-4)  --freeze N\n"
     "  --nominal-batch N   gradients are accumulated to N images per optimizer step (YOLOv5: 64; a set of\n"
     "                      9 pictures wants ~ the batch size, or there is one step every few epochs)\n"
+    "  --max-det N         validation keeps at most N boxes per image (val.py: 300; a micrograph can hold more)\n"
     "  --mosaic P (1.0)  --scale X (0.5)  --translate X (0.1)  --fliplr P  --flipud P  --rot90 P (0.5 each)\n"
     "  --chain STEPS       run imgproc's pre-processing chain on every image: 'default' or e.g. resize,wiener,clahe,normalize;\n"
     "                      its settings are stored in the model files (default: off, pictures are used as they are)\n"
-    "       yolopick train val --data data.yaml --weights runs/NAME/best.safetensors --split test [--imgsz PX]\n"
+    "       yolopick train val --data data.yaml --weights runs/NAME/best.safetensors --split test [--imgsz PX] [--max-det N]\n"
     "labels:\n"
     "  --images DIR|FILE   micrographs (PNG/JPEG/MRC) the labels are for (repeatable)\n"
     "  --coords DIR        .star / .box / .cbox / .csv files named like the micrographs\n"
@@ -123,6 +124,7 @@ int cmd_train_labels(const Args& args) {
 int cmd_train_val(const Args& args) {
   std::string data, weights, split = "test";
   int imgsz = 0, batch = 4;
+  train::ValidationOptions vo;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--data") data = text_arg(args, i);
@@ -130,6 +132,7 @@ int cmd_train_val(const Args& args) {
     else if (a == "--split") split = text_arg(args, i);
     else if (a == "--imgsz") imgsz = int(number_arg(args, i));
     else if (a == "--batch") batch = int(number_arg(args, i));
+    else if (a == "--max-det") vo.max_det = int(number_arg(args, i));
     else throw Error("unknown option '" + a + "' (yolopick train --help)");
   }
   if (data.empty() || weights.empty()) throw Error("train val needs --data and --weights");
@@ -152,12 +155,12 @@ int cmd_train_val(const Args& args) {
   yolo::LossConfig loss;
   loss.nc = spec.nc;
   loss.image_size = lc.image_size;
-  const train::ValidationResult v = train::validate(model, loader, loss, train::ValidationOptions{});
+  const train::ValidationResult v = train::validate(model, loader, loss, vo);
   std::printf("%s split '%s' at %d px: %d images, %d labels\n", weights.c_str(), split.c_str(), lc.image_size,
               v.metrics.n_images, v.metrics.n_labels);
-  std::printf("P %.4f  R %.4f  mAP50 %.4f  mAP50-95 %.4f   (YOLOv5 val.py rules: NMS conf 0.001 IoU 0.6; a detection is a TP at\n"
-              "IoU >= 0.5 with a same-class box, greedy by IoU; P and R at the max of the smoothed mean F1)\n",
-              v.metrics.precision, v.metrics.recall, v.metrics.map50, v.metrics.map);
+  std::printf("P %.4f  R %.4f  mAP50 %.4f  mAP50-95 %.4f   (YOLOv5 val.py rules: NMS conf 0.001 IoU 0.6, at most %d boxes\n"
+              "per image; a detection is a TP at IoU >= 0.5 with a same-class box, greedy by IoU; P and R at the max of the smoothed mean F1)\n",
+              v.metrics.precision, v.metrics.recall, v.metrics.map50, v.metrics.map, vo.max_det);
   return 0;
 }
 
@@ -196,6 +199,7 @@ int cmd_train(const Args& args) {
     else if (a == "--lrf") cfg.schedule.lrf = number_arg(args, i);
     else if (a == "--cos-lr") cfg.schedule.cosine = true;
     else if (a == "--nominal-batch") cfg.schedule.nominal_batch = int(number_arg(args, i));
+    else if (a == "--max-det") cfg.val.max_det = int(number_arg(args, i));
     else if (a == "--weight-decay") cfg.weight_decay = number_arg(args, i);
     else if (a == "--freeze") cfg.freeze = int(number_arg(args, i));
     else if (a == "--mosaic") lc.augment_config.mosaic = number_arg(args, i);

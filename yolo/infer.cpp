@@ -61,9 +61,11 @@ Detector load_detector(const std::string& path) {
     yaml = mf.info.yaml, nc = mf.info.nc, channels = mf.info.channels, d.names = mf.info.names;
     tensors = std::move(mf.tensors);
   }
-  if (channels != 3) throw Error(path + ": a " + std::to_string(channels) + "-channel model; detect needs an RGB model");
+  if (channels != 3 && channels != 1)
+    throw Error(path + ": a " + std::to_string(channels) + "-channel model; detect takes RGB or gray (1) models");
   ModelOptions mo;
   mo.nc = nc;
+  mo.input_channels = channels;
   mo.random_init = false;
   d.model = std::make_unique<Model>(parse_yolo_config(yaml, path + " (embedded yaml)"), mo);
   std::map<std::string, const Tensor*> by_name;
@@ -81,9 +83,24 @@ Detector load_detector(const std::string& path) {
   return d;
 }
 
+// A gray model (trained on micrographs, stem folded) sees the mean of R, G, B: for a gray picture that is
+// its value, and the result equals the RGB network's on it (model.h, fold_rgb_stem).
 ForwardFn Detector::forward() const {
   Model* m = model.get();
-  return [m](const Tensor& x) { return m->predict(x); };
+  return [m](const Tensor& x) {
+    if (m->input_channels() != 1 || x.size(1) == 1) return m->predict(x);
+    const int64_t c = x.size(1), plane = x.size(2) * x.size(3);
+    Tensor gray = Tensor::zeros({x.size(0), 1, x.size(2), x.size(3)});
+    const float* src = x.data<float>();
+    float* dst = gray.data<float>();
+    for (int64_t n = 0; n < x.size(0); ++n)
+      for (int64_t i = 0; i < plane; ++i) {
+        float sum = 0;
+        for (int64_t k = 0; k < c; ++k) sum += src[(n * c + k) * plane + i];
+        dst[n * plane + i] = sum / static_cast<float>(c);
+      }
+    return m->predict(gray);
+  };
 }
 
 }  // namespace yp::yolo

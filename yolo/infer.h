@@ -57,6 +57,7 @@ struct Detector {
 // Loads a YOLOv5 checkpoint (.pt/.pth, yolo/io/pt_checkpoint.h) or a yolopick model file (.safetensors,
 // yolo/io/model_file.h): builds the network from the embedded yaml, copies every state-dict tensor by
 // name (each must be present with the network's shape), then eval mode with BatchNorm folded (fuse).
+// A gray (input_channels 1) model file is accepted; forward() then feeds it the mean of R, G, B.
 Detector load_detector(const std::string& path);
 
 // The whole pipeline for one picture; boxes in the picture's pixels, best score first.
