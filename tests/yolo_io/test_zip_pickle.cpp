@@ -97,6 +97,9 @@ TEST(ZipReader, NotAZip) {
                 .find("end-of-central-directory"),
             std::string::npos);
   EXPECT_NE(error_of([] { ZipReader::open("/nonexistent/x.pt"); }).find("cannot open"), std::string::npos);
+  const auto legacy = read_bytes(fixture("mini_data.pkl"));  // what torch.save wrote before 1.6 starts so
+  EXPECT_NE(error_of([&] { ZipReader::from_memory(legacy.data(), legacy.size(), "old.pt"); }).find("legacy"),
+            std::string::npos);
 }
 
 TEST(Pickle, ReadsTheMiniCheckpointTree) {

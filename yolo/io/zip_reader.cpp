@@ -129,7 +129,11 @@ void ZipReader::parse() {
       break;
     }
   }
-  if (eocd == SIZE_MAX) throw Error(f + ": no zip end-of-central-directory record (truncated or not a zip file)");
+  if (eocd == SIZE_MAX) {
+    if (bytes_[0] == 0x80 && bytes_[1] <= 5)  // a bare pickle: torch.save before PyTorch 1.6
+      throw Error(f + ": a legacy (pre-1.6, non-zip) PyTorch file; re-save it with torch.save in PyTorch >= 1.6");
+    throw Error(f + ": no zip end-of-central-directory record (truncated or not a zip file)");
+  }
   const uint8_t* e = bytes_ + eocd;
   if (rd16(e + 4) != 0 || rd16(e + 6) != 0) throw Error(f + ": multi-disk zip archives are not supported");
   uint64_t count = rd16(e + 10), cd_size = rd32(e + 12), cd_offset = rd32(e + 16);
