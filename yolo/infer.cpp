@@ -1,14 +1,7 @@
 // infer.cpp: letterbox -> forward -> NMS -> scale_boxes for one picture (infer.h).
 #include "yolo/infer.h"
 
-#include <algorithm>
-#include <cctype>
-#include <filesystem>
-#include <map>
-
-#include "yolo/io/model_file.h"
-#include "yolo/io/pt_checkpoint.h"
-#include "yolo/yaml_config.h"
+#include "yolo/model_file.h"
 
 namespace yp::yolo {
 
@@ -46,39 +39,13 @@ std::vector<Detection> detect_picture(const ForwardFn& forward, const uint8_t* r
 }
 
 Detector load_detector(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  std::string yaml;
-  int nc = 0, channels = 3;
-  io::NamedTensors tensors;
-  Detector d;
-  if (ext == ".pt" || ext == ".pth") {
-    io::PtCheckpoint ck = io::load_pt_checkpoint(path);
-    if (ck.yaml_text.empty()) throw Error(path + ": the checkpoint embeds no model yaml, cannot build the network");
-    yaml = ck.yaml_text, nc = ck.nc, d.names = ck.names, tensors = std::move(ck.state_dict);
-  } else {
-    io::ModelFile mf = io::load_model_file(path);
-    yaml = mf.info.yaml, nc = mf.info.nc, channels = mf.info.channels, d.names = mf.info.names;
-    tensors = std::move(mf.tensors);
-  }
+  LoadedModel loaded = load_model(path);
+  const int channels = loaded.model->input_channels();
   if (channels != 3 && channels != 1)
     throw Error(path + ": a " + std::to_string(channels) + "-channel model; detect takes RGB or gray (1) models");
-  ModelOptions mo;
-  mo.nc = nc;
-  mo.input_channels = channels;
-  mo.random_init = false;
-  d.model = std::make_unique<Model>(parse_yolo_config(yaml, path + " (embedded yaml)"), mo);
-  std::map<std::string, const Tensor*> by_name;
-  for (const auto& [name, t] : tensors) by_name[name] = &t;
-  for (auto& [name, dst] : d.model->state_dict()) {
-    const auto it = by_name.find(name);
-    if (it == by_name.end()) throw Error(path + ": no tensor '" + name + "' for the network its yaml describes");
-    if (it->second->shape() != dst->shape())
-      throw Error(path + ": '" + name + "' has shape " + shape_str(it->second->shape()) + ", the network needs " +
-                  shape_str(dst->shape()));
-    dst->copy_from(it->second->to(dst->dtype()));
-  }
-  while (d.names.size() < static_cast<size_t>(nc)) d.names.push_back("class" + std::to_string(d.names.size()));
+  Detector d;
+  d.model = std::move(loaded.model);
+  d.names = std::move(loaded.info.names);
   d.model->fuse();
   return d;
 }

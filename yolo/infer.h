@@ -54,9 +54,9 @@ struct Detector {
   ForwardFn forward() const;       // model->predict
 };
 
-// Loads a YOLOv5 checkpoint (.pt/.pth, yolo/io/pt_checkpoint.h) or a yolopick model file (.safetensors,
-// yolo/io/model_file.h): builds the network from the embedded yaml, copies every state-dict tensor by
-// name (each must be present with the network's shape), then eval mode with BatchNorm folded (fuse).
+// Loads a YOLOv5 checkpoint (.pt) or a yolopick model file (.safetensors) with load_model
+// (model_file.h: every state-dict tensor must be present with the network's shape), then folds
+// BatchNorm for inference (fuse).
 // A gray (input_channels 1) model file is accepted; forward() then feeds it the mean of R, G, B.
 Detector load_detector(const std::string& path);
 

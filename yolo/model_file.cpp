@@ -1,51 +1,19 @@
 // model_file.cpp: save_model / load_model (model_file.h).
 #include "yolo/model_file.h"
 
-#include <cmath>
 #include <cstring>
 #include <fstream>
 
-#include "yolo/io/json.h"
+#include "yolo/io/model_file.h"
 #include "yolo/io/pt_checkpoint.h"
-#include "yolo/io/safetensors.h"
 
 namespace yp::yolo {
 namespace {
-
-constexpr const char* kFormat = "yolopick-model";
-constexpr const char* kFormatVersion = "1";
-
-// Whole numbers as integers ("10", not "1e+01"), others as the shortest exact float.
-io::Json json_number(double x) {
-  return x == std::floor(x) && std::abs(x) < 1e15 ? io::Json::integer((int64_t)x) : io::Json::number(x);
-}
-
-std::string json_floats(const std::vector<float>& v) {
-  std::vector<io::Json> items;
-  for (float x : v) items.push_back(json_number(x));
-  return io::write_json(io::Json::array_of(items));
-}
 
 std::vector<std::string> default_names(int nc) {
   std::vector<std::string> names;
   for (int i = 0; i < nc; ++i) names.push_back(std::to_string(i));
   return names;
-}
-
-const std::string& required(const std::map<std::string, std::string>& md, const std::string& key,
-                            const std::string& path) {
-  auto it = md.find(key);
-  if (it == md.end()) throw Error(path + ": model file metadata lacks '" + key + "'");
-  return it->second;
-}
-
-int parse_int(const std::string& s, const std::string& what, const std::string& path, int lo, int hi) {
-  char* end = nullptr;
-  const long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end || v < lo || v > hi)
-    throw Error(path + ": metadata " + what + " = '" + s + "' is not an integer in [" + std::to_string(lo) + ", " +
-                std::to_string(hi) + "]");
-  return (int)v;
 }
 
 LoadedModel finish(LoadedModel out, const io::NamedTensors& state, const std::string& path) {
@@ -61,47 +29,45 @@ LoadedModel finish(LoadedModel out, const io::NamedTensors& state, const std::st
   return out;
 }
 
+std::unique_ptr<Model> build(const std::string& yaml, int nc, int input_channels, const std::string& label) {
+  ModelOptions o;
+  o.nc = nc;
+  o.input_channels = input_channels;
+  o.random_init = false;
+  return std::make_unique<Model>(parse_yolo_config(yaml, label), o);
+}
+
 LoadedModel load_pt(const std::string& path, int input_channels) {
   const io::PtCheckpoint ck = io::load_pt_checkpoint(path);
   if (ck.yaml_text.empty()) throw Error(path + ": the checkpoint embeds no model yaml; cannot rebuild the network");
   LoadedModel out;
   out.format = "pt";
-  ModelOptions o;
-  o.nc = ck.nc;
-  o.input_channels = input_channels;
-  o.random_init = false;
-  out.model = std::make_unique<Model>(parse_yolo_config(ck.yaml_text, path + " (embedded yaml)"), o);
+  out.model = build(ck.yaml_text, ck.nc, input_channels, path + " (embedded yaml)");
   out.info.names = ck.names;
   return finish(std::move(out), ck.state_dict, path);
 }
 
 }  // namespace
 
+// The metadata codec (keys, JSON forms, validation) is io/model_file's; this layer maps it to a Model.
 void save_model(const std::string& path, Model& model, const ModelFileInfo& info, DType store) {
-  const std::vector<std::string> names = info.names.empty() ? default_names(model.nc()) : info.names;
-  YP_CHECK((int)names.size() == model.nc(), "save_model: " + std::to_string(names.size()) + " class names for nc = " +
-                                                std::to_string(model.nc()));
-  std::map<std::string, std::string> md;
-  md["format"] = kFormat;
-  md["format_version"] = kFormatVersion;
-  md["yaml"] = model.config().text;
-  md["nc"] = std::to_string(model.nc());
-  std::vector<io::Json> name_items;
-  for (const auto& n : names) name_items.push_back(io::Json::string(n));
-  md["names"] = io::write_json(io::Json::array_of(name_items));
-  md["input_channels"] = std::to_string(model.input_channels());
-  md["input_size"] = std::to_string(info.input_size);
-  md["strides"] = json_floats(model.strides());
-  std::vector<io::Json> levels;
-  const std::vector<Tensor> anchors = model.anchors();
+  io::ModelFileInfo m;
+  m.nc = model.nc();
+  m.names = info.names.empty() ? default_names(model.nc()) : info.names;
+  YP_CHECK((int)m.names.size() == model.nc(), "save_model: " + std::to_string(m.names.size()) +
+                                                  " class names for nc = " + std::to_string(model.nc()));
+  m.strides = model.strides();
+  const std::vector<Tensor> anchors = model.anchors();  // grid units
   for (size_t l = 0; l < anchors.size(); ++l) {
-    std::vector<io::Json> px;
-    for (float a : anchors[l].to_vector()) px.push_back(json_number((double)a * model.strides()[l]));
-    levels.push_back(io::Json::array_of(px));
+    std::vector<float> px;
+    for (float a : anchors[l].to_vector()) px.push_back(a * m.strides[l]);
+    m.anchors_pixels.push_back(px);
   }
-  md["anchors"] = io::write_json(io::Json::array_of(levels));
-  md["preprocessing"] = info.preprocessing;
-  io::save_safetensors(path, model_state(model), md, store);
+  m.yaml = model.config().text;
+  m.input_size = info.input_size;
+  m.channels = model.input_channels();
+  m.preprocessing = info.preprocessing;
+  io::save_model_file(path, model_state(model), m, store);
 }
 
 LoadedModel load_model(const std::string& path, int input_channels) {
@@ -113,31 +79,15 @@ LoadedModel load_model(const std::string& path, int input_channels) {
   }
   if (std::memcmp(magic, "PK\x03\x04", 4) == 0) return load_pt(path, input_channels);
 
-  io::SafetensorsFile file = io::load_safetensors(path);
+  const io::ModelFile file = io::load_model_file(path);
   LoadedModel out;
   out.format = "safetensors";
-  out.metadata = file.metadata;
-  const auto& md = out.metadata;
-  if (required(md, "format", path) != kFormat)
-    throw Error(path + ": not a yolopick model file (format '" + md.at("format") + "')");
-  if (required(md, "format_version", path) != kFormatVersion)
-    throw Error(path + ": model file version " + md.at("format_version") + " is not supported (this build reads " +
-                kFormatVersion + ")");
-  ModelOptions o;
-  o.nc = parse_int(required(md, "nc", path), "nc", path, 1, 100000);
-  const int stored_channels = parse_int(required(md, "input_channels", path), "input_channels", path, 1, 64);
-  o.input_channels = input_channels > 0 ? input_channels : stored_channels;
-  o.random_init = false;
-  out.model = std::make_unique<Model>(parse_yolo_config(required(md, "yaml", path), path + " (yaml metadata)"), o);
-  out.info.input_size = parse_int(required(md, "input_size", path), "input_size", path, 32, 65536);
-  if (auto it = md.find("preprocessing"); it != md.end()) out.info.preprocessing = it->second;
-  const std::string& names_text = required(md, "names", path);
-  const io::Json names = io::parse_json(names_text.data(), names_text.size(), path + " (names metadata)");
-  if (!names.is(io::Json::Kind::Array)) throw Error(path + ": metadata names is not a JSON array");
-  for (const io::Json& n : names.array) {
-    if (!n.is(io::Json::Kind::String)) throw Error(path + ": metadata names holds a non-string");
-    out.info.names.push_back(n.text);
-  }
+  out.metadata = io::model_info_to_metadata(file.info);
+  out.model = build(file.info.yaml, file.info.nc, input_channels > 0 ? input_channels : file.info.channels,
+                    path + " (yaml metadata)");
+  out.info.names = file.info.names;
+  out.info.input_size = file.info.input_size;
+  out.info.preprocessing = file.info.preprocessing;
   return finish(std::move(out), file.tensors, path);
 }
 

@@ -11,9 +11,11 @@ namespace yp::io {
 
 namespace {
 
-// The shortest decimal that reads back to the same float (0.1f prints as 0.1, not 0.100000001).
+// The shortest decimal that reads back to the same float (0.1f prints as 0.1, not 0.100000001);
+// whole numbers as integers (10, not %g's 1e+01).
 Json float_number(float x) {
   if (!std::isfinite(x)) throw Error("model metadata cannot hold a non-finite number");
+  if (x == std::floor(x) && std::fabs(x) < 1e9f) return Json::integer((int64_t)x);
   char buf[32];
   for (int prec = 1; prec <= 9; ++prec) {
     std::snprintf(buf, sizeof buf, "%.*g", prec, (double)x);
