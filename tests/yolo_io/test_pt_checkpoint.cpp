@@ -9,6 +9,7 @@
 
 #include "tests/yolo_io/fixtures.h"
 #include "yolo/io/pt_checkpoint.h"
+#include "yolo/yaml_config.h"
 
 using namespace yp::io;
 using yp::test::fixture;
@@ -249,5 +250,28 @@ TEST(PtCheckpoint, OfficialYolov5nTruncatedOrFlipped) {
     }
     EXPECT_NE(msg.find("CRC-32"), std::string::npos) << at << ": " << msg;
     bytes[at] ^= 0x10;
+  }
+}
+
+// The rendered yaml is for yolo/yaml_config.h: it must parse to the same network as the shipped yolov5n.
+TEST(PtCheckpoint, RenderedYamlParsesAsTheShippedConfig) {
+  YP_REQUIRE_SHARED(path, "weights/yolov5n.pt");
+  const PtCheckpoint ck = load_pt_checkpoint(path);
+  const yp::yolo::YoloConfig got = yp::yolo::parse_yolo_config(ck.yaml_text, "yolov5n.pt (embedded yaml)");
+  const yp::yolo::YoloConfig want = yp::yolo::builtin_yolo_config("yolov5n");
+  EXPECT_EQ(got.nc, 80);
+  EXPECT_EQ(got.depth_multiple, want.depth_multiple);
+  EXPECT_EQ(got.width_multiple, want.width_multiple);
+  EXPECT_EQ(got.ch, 3);
+  EXPECT_EQ(got.anchors, want.anchors);
+  EXPECT_EQ(got.backbone_size, want.backbone_size);
+  ASSERT_EQ(got.layers.size(), want.layers.size());
+  for (size_t k = 0; k < got.layers.size(); ++k) {
+    EXPECT_EQ(got.layers[k].from, want.layers[k].from) << k;
+    EXPECT_EQ(got.layers[k].number, want.layers[k].number) << k;
+    EXPECT_EQ(got.layers[k].module, want.layers[k].module) << k;
+    ASSERT_EQ(got.layers[k].args.size(), want.layers[k].args.size()) << k;
+    for (size_t a = 0; a < got.layers[k].args.size(); ++a)
+      EXPECT_EQ(got.layers[k].args[a].str(), want.layers[k].args[a].str()) << k << " arg " << a;
   }
 }
