@@ -11,6 +11,7 @@ mini.pt            a 2-level YOLOv5-shaped model (Conv + Detect) with 'model' an
                    names as a v7.0 dict, a non-contiguous (transposed) tensor, two tensors sharing one
                    storage at different offsets, an int64 num_batches_tracked, fp16/fp32 storages.
 mini_expected.txt  for each state_dict entry of the ema model: name, dtype, shape, values.
+mini_last.pt       an unstripped last.pt: numpy scalar, pathlib path, argparse Namespace, optimizer state.
 hostile_*.pt       the same file broken one way each (see HOSTILE below).
 A non-persistent buffer (Detect.cache) checks that _non_persistent_buffers_set is honoured.
 """
@@ -244,6 +245,19 @@ def main():
                                         " ".join(repr(float(v)) for v in vals)))
     with open(os.path.join(OUT, "mini_data.pkl"), "wb") as f:
         f.write(pkl)
+
+    # An unstripped last.pt: numpy scalar, pathlib path, argparse-like opt dict, optimizer state.
+    import argparse
+    import pathlib
+    import numpy
+    last = {"epoch": 41, "best_fitness": numpy.float64(0.25), "model": build_model(0), "ema": build_model(5),
+            "updates": 1234, "optimizer": {"state": {0: {"momentum_buffer": contiguous("f32", [2], [0.5, 1.5])}},
+                                           "param_groups": [{"lr": 0.01, "momentum": 0.937, "params": [0, 1]}]},
+            "opt": {"weights": pathlib.PurePosixPath("yolov5n.pt"), "ns": argparse.Namespace(epochs=100)},
+            "git": {"remote": "https://github.com/ultralytics/yolov5", "branch": "master"},
+            "date": "2024-05-06T07:08:09"}
+    p, s = dump(last)
+    write_zip(os.path.join(OUT, "mini_last.pt"), p, s)
 
     # HOSTILE: each one broken in a single way.
     write_zip(os.path.join(OUT, "hostile_compressed.pt"), pkl, storages, compress_pkl=True)

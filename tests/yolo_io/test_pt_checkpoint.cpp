@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -95,6 +96,28 @@ TEST(PtCheckpoint, MiniMatchesThePythonWriter) {
             "  - [-1, 1, nn.Upsample, [None, 2, nearest]]\n"
             "  - [[0, 0], 1, Detect, [nc, anchors]]\n"
             "ch: 3\n");
+}
+
+TEST(PtCheckpoint, UnstrippedLastPt) {
+  // numpy scalar (with its bytes through _codecs.encode), pathlib path, argparse Namespace, optimizer state.
+  const PtCheckpoint ck = load_pt_checkpoint(fixture("mini_last.pt"));
+  EXPECT_EQ(ck.model_key, "ema");
+  EXPECT_EQ(ck.epoch, 41);
+  EXPECT_EQ(ck.state_dict.size(), 11u);
+  EXPECT_EQ(ck.names, std::vector<std::string>({"particle", "ice"}));
+  const auto zip = read_bytes(fixture("mini_last.pt"));
+  const ZipReader r = ZipReader::from_memory(zip.data(), zip.size(), "last.pt");
+  const ZipEntry* e = r.find("mini/data.pkl");
+  const PickleTree t = unpickle(r.data(*e), (size_t)e->size, "last.pt");
+  const PyValue* best = t.root()->get("best_fitness");
+  ASSERT_TRUE(best->is(PyKind::Object));
+  EXPECT_EQ(best->class_name(), "numpy._core.multiarray.scalar");
+  const PyValue* raw = best->items[1]->items[1];  // scalar(dtype, bytes)
+  ASSERT_TRUE(raw->is(PyKind::Bytes));
+  double v;
+  ASSERT_EQ(raw->s.size(), 8u);
+  std::memcpy(&v, raw->s.data(), 8);
+  EXPECT_EQ(v, 0.25);
 }
 
 TEST(PtCheckpoint, HostileFiles) {

@@ -197,6 +197,18 @@ TEST(Pickle, UnknownClassesInModelNamespacesAreOpaque) {
   EXPECT_EQ(t.root()->items[1]->class_name(), "pathlib.PosixPath");
 }
 
+TEST(Pickle, CodecsEncodeIsDecodedNotCalled) {
+  const std::string ok = "\x80\x02" "c_codecs\nencode\nX\x04\x00\x00\x00\xc3\xa9" "a\x01X\x06\x00\x00\x00latin1\x86R."s;
+  const PickleTree t = run(ok);
+  ASSERT_TRUE(t.root()->is(PyKind::Bytes));
+  EXPECT_EQ(t.root()->s, "\xe9" "a\x01"s);
+  const std::string wide = "\x80\x02" "c_codecs\nencode\nX\x02\x00\x00\x00\xc4\x80X\x06\x00\x00\x00latin1\x86R."s;
+  EXPECT_NE(error_of([&] { run(wide); }).find("not latin-1"), std::string::npos);
+  const std::string other = "\x80\x02" "c_codecs\nencode\nX\x01\x00\x00\x00xX\x05\x00\x00\x00utf-8\x86R."s;
+  EXPECT_NE(error_of([&] { run(other); }).find("latin1"), std::string::npos);
+  EXPECT_NE(error_of([&] { run("\x80\x02" "c_codecs\ndecode\n."); }).find("not allowed"), std::string::npos);
+}
+
 TEST(Pickle, MemoBomb) {
   PickleLimits lim;
   lim.max_memo = 1000;

@@ -44,7 +44,7 @@ namespace {
 // What a GLOBAL name means to us. Stored in PyValue::i of a Global node.
 enum GlobalRole : int64_t {
   kOpaque, kOrderedDict, kSet, kFrozenSet, kRebuildTensorV2, kRebuildTensor, kRebuildParameter,
-  kRebuildParameterWithState, kStorageType
+  kRebuildParameterWithState, kStorageType, kCodecsEncode
 };
 
 bool storage_dtype_from_name(const std::string& name, StorageDType* out) {
@@ -71,6 +71,9 @@ bool classify_global(const std::string& module, const std::string& name, GlobalR
   if (module == "collections" && name == "OrderedDict") return *role = kOrderedDict, true;
   if ((module == "__builtin__" || module == "builtins") && name == "set") return *role = kSet, true;
   if ((module == "__builtin__" || module == "builtins") && name == "frozenset") return *role = kFrozenSet, true;
+  // Protocol 2 has no bytes opcode for Python 3 bytes: they are written as _codecs.encode(str, 'latin1')
+  // (numpy scalars in an unstripped last.pt carry their raw bytes this way). We decode, never call.
+  if (module == "_codecs" && name == "encode") return *role = kCodecsEncode, true;
   if (module == "torch._utils") {
     if (name == "_rebuild_tensor_v2") return *role = kRebuildTensorV2, true;
     if (name == "_rebuild_tensor") return *role = kRebuildTensor, true;
@@ -331,11 +334,31 @@ class PickleMachine {
         if (a.size() < 2 || a[0]->kind != PyKind::Tensor) fail("_rebuild_parameter needs a tensor");
         return const_cast<PyValue*>(a[0]);
       case kStorageType: fail("a storage type cannot be called");
+      case kCodecsEncode: return latin1_bytes(a);
       case kOpaque: break;
     }
     PyValue* o = make(PyKind::Object);
     o->items = {fn, args, nullptr};
     return o;
+  }
+  // _codecs.encode(text, 'latin1'): each code point below 256 becomes one byte.
+  PyValue* latin1_bytes(const std::vector<const PyValue*>& a) {
+    if (a.size() != 2 || a[0]->kind != PyKind::Str || a[1]->kind != PyKind::Str ||
+        (a[1]->s != "latin1" && a[1]->s != "latin-1"))
+      fail("_codecs.encode is read only as encode(str, 'latin1')");
+    PyValue* b = make(PyKind::Bytes);
+    const std::string& u = a[0]->s;
+    for (size_t k = 0; k < u.size();) {
+      const unsigned char c = (unsigned char)u[k];
+      if (c < 0x80) {
+        b->s += (char)c, k += 1;
+      } else if ((c & 0xE0) == 0xC0 && k + 1 < u.size() && c <= 0xC3) {
+        b->s += (char)(((c & 0x1F) << 6) | ((unsigned char)u[k + 1] & 0x3F)), k += 2;
+      } else {
+        fail("_codecs.encode: text is not latin-1");
+      }
+    }
+    return b;
   }
   PyValue* persistent_load(const PyValue* pid) {
     // PyTorch's record: ('storage', torch.<X>Storage, key:str, location:str, numel:int)
