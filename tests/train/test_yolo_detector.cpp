@@ -10,6 +10,7 @@
 #include "tests/support/gradcheck.h"
 #include "tests/train/tiny_yolo.h"
 #include "yolo/loss.h"
+#include "yolo/infer.h"
 #include "yolo/model_file.h"
 
 namespace fs = std::filesystem;
@@ -147,5 +148,29 @@ TEST(YoloDetector, TransfersFromAModelFileToNewClassesAndAGrayStem) {
   EXPECT_NEAR(to[to.size() - 3].second.to_vector()[4], std::log(8.0 / (80.0 * 80.0)), 0.25);
   EXPECT_THROW(make_yolo_detector((dir / "missing.safetensors").string(), 1, 1, 0), Error);
   EXPECT_THROW(make_yolo_detector("model.onnx", 1, 1, 0), Error);
+  fs::remove_all(dir);
+}
+
+// A gray model file made by --model from an RGB one gives `yolopick detect` (load_detector, which feeds a
+// gray model the mean of R, G, B) the same predictions as the RGB model on a gray picture.
+TEST(YoloDetector, GrayModelFileDetectsLikeTheRgbModelOnGrayPictures) {
+  const fs::path dir = fs::temp_directory_path() / ("yp_graydet_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto rgb = test::tiny_yolo(test::kTinyYoloYaml, 1, 3, 6);
+  ModelFileMeta meta;
+  meta.image_size = 64;
+  const std::string rgb_path = (dir / "rgb.safetensors").string(), gray_path = (dir / "gray.safetensors").string();
+  rgb->save_model_file(rgb_path, meta);
+  make_yolo_detector(rgb_path, 1, 1, 0).detector->save_model_file(gray_path, meta);
+
+  Rng rng(2);
+  const Tensor g = rand_uniform({1, 1, 64, 64}, 0.0, 1.0, rng);
+  Tensor x = Tensor::empty({1, 3, 64, 64});
+  for (int c = 0; c < 3; ++c) std::copy(g.data<float>(), g.data<float>() + 64 * 64, x.data<float>() + c * 64 * 64);
+  const yolo::Detector from_rgb = yolo::load_detector(rgb_path), from_gray = yolo::load_detector(gray_path);
+  EXPECT_EQ(from_gray.model->input_channels(), 1);
+  const std::vector<float> a = from_rgb.forward()(x).to_vector(), b = from_gray.forward()(x).to_vector();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-4 + 1e-4 * std::abs(a[i])) << i;
   fs::remove_all(dir);
 }
