@@ -12,6 +12,7 @@
 
 #include <stb/stb_image.h>
 
+#include "apps/args.h"
 #include "apps/commands.h"
 #include "imgproc/annotate.h"
 #include "imgproc/image_io.h"
@@ -113,59 +114,26 @@ int cmd_detect(const Args& args) {
   std::string model_path, out = "runs/detect";
   std::vector<std::string> sources;
   yolo::DetectOptions opt;
-  auto value = [&](size_t& i) -> const std::string& {
-    if (i + 1 >= args.size()) throw Error(args[i] + " needs a value");
-    return args[++i];
-  };
-  auto number = [&](size_t& i) {
-    const std::string& v = value(i);
-    char* end = nullptr;
-    const double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end) throw Error(args[i - 1] + ": bad number '" + v + "'");
-    return d;
-  };
-  auto integer = [&](size_t& i, int lo, int hi) {
-    const double d = number(i);
-    if (d != static_cast<int>(d) || d < lo || d > hi)
-      throw Error(args[i - 1] + ": expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    return static_cast<int>(d);
-  };
-  auto fraction = [&](size_t& i) {
-    const double d = number(i);
-    if (d < 0 || d > 1) throw Error(args[i - 1] + ": expected a value in [0, 1]");
-    return d;
-  };
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
+  ArgReader r(args, "detect");
+  while (r.next()) {
+    if (r.help()) {
       std::printf("%s", kDetectUsage);
       return 0;
-    } else if (a == "--model") model_path = value(i);
-    else if (a == "--source") {
-      value(i);
-      sources.push_back(args[i]);
-      while (i + 1 < args.size() && args[i + 1].rfind("-", 0) != 0) sources.push_back(args[++i]);
-    } else if (a == "-o" || a == "--output") out = value(i);
-    else if (a == "--conf") opt.nms.conf_thres = static_cast<float>(fraction(i));
-    else if (a == "--iou") opt.nms.iou_thres = fraction(i);
-    else if (a == "--imgsz") opt.image_size = integer(i, 32, 8192);
-    else if (a == "--max-det") opt.nms.max_det = integer(i, 1, 100000);
-    else if (a == "--agnostic") opt.nms.agnostic = true;
-    else if (a == "--multi-label") opt.nms.multi_label = true;
-    else if (a == "--square") opt.square = true;
-    else if (a == "--classes") {
-      const std::string& v = value(i);
-      size_t pos = 0;
-      while (pos <= v.size()) {
-        const size_t comma = std::min(v.find(',', pos), v.size());
-        const std::string item = v.substr(pos, comma - pos);
-        char* end = nullptr;
-        const long c = std::strtol(item.c_str(), &end, 10);
-        if (item.empty() || *end || c < 0) throw Error("--classes: bad class index '" + item + "'");
-        opt.nms.classes.push_back(static_cast<int>(c));
-        pos = comma + 1;
-      }
-    } else throw Error("unknown option '" + a + "' (yolopick detect --help)");
+    } else if (r.is("--model")) model_path = r.value();
+    else if (r.is("--source")) {
+      for (std::string& s : r.values()) sources.push_back(std::move(s));
+    } else if (r.is("-o", "--output")) out = r.value();
+    else if (r.is("--conf")) opt.nms.conf_thres = static_cast<float>(r.fraction());
+    else if (r.is("--iou")) opt.nms.iou_thres = r.fraction();
+    else if (r.is("--imgsz")) opt.image_size = r.integer(32, 8192);
+    else if (r.is("--max-det")) opt.nms.max_det = r.integer(1, 100000);
+    else if (r.is("--agnostic")) opt.nms.agnostic = true;
+    else if (r.is("--multi-label")) opt.nms.multi_label = true;
+    else if (r.is("--square")) opt.square = true;
+    else if (r.is("--classes")) {
+      for (const std::string& item : picker::split_char(r.value(), ','))
+        opt.nms.classes.push_back(parse_integer("--classes", item, 0, 100000));
+    } else r.unknown();
   }
   if (model_path.empty() || sources.empty())
     throw Error("--model PATH and --source FILES|DIR are required (yolopick detect --help)");

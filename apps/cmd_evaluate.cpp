@@ -1,9 +1,10 @@
 // cmd_evaluate.cpp: `yolopick evaluate` - score picks against ground truth (picker/evaluate.h for the rules).
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <tuple>
 
+#include "apps/args.h"
 #include "apps/commands.h"
 #include "picker/evaluate.h"
 #include "picker/pick_io.h"
@@ -28,37 +29,24 @@ int cmd_evaluate(const Args& args) {
   std::string pred_dir, truth_dir, out = "evaluation", match = "iou:0.5";
   double conf = 0.25;
   picker::ReadOptions pred_opt, truth_opt;
-  auto value = [&](size_t& i) -> const std::string& {
-    if (i + 1 >= args.size()) throw Error(args[i] + " needs a value");
-    return args[++i];
-  };
-  auto number = [&](size_t& i) {
-    const std::string& v = value(i);
-    char* end = nullptr;
-    const double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end) throw Error(args[i - 1] + ": bad number '" + v + "'");
-    return d;
-  };
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
+  ArgReader cli(args, "evaluate");
+  while (cli.next()) {
+    if (cli.help()) {
       std::printf("%s", kEvaluateUsage);
       return 0;
-    } else if (a == "--pred") pred_dir = value(i);
-    else if (a == "--truth") truth_dir = value(i);
-    else if (a == "--match") match = value(i);
-    else if (a == "--conf") conf = number(i);
-    else if (a == "--box") pred_opt.box_size = truth_opt.box_size = number(i);
-    else if (a == "--size") {
-      const std::string& v = value(i);
-      int w = 0, h = 0;
-      if (std::sscanf(v.c_str(), "%dx%d", &w, &h) != 2 || w <= 0 || h <= 0) throw Error("--size: expected WxH, got '" + v + "'");
-      pred_opt.width = truth_opt.width = w;
-      pred_opt.height = truth_opt.height = h;
-    } else if (a == "--pred-format") pred_opt.only_ext = "." + value(i);
-    else if (a == "--truth-format") truth_opt.only_ext = "." + value(i);
-    else if (a == "-o" || a == "--output") out = value(i);
-    else throw Error("unknown option '" + a + "' (yolopick evaluate --help)");
+    } else if (cli.is("--pred")) pred_dir = cli.value();
+    else if (cli.is("--truth")) truth_dir = cli.value();
+    else if (cli.is("--match")) match = cli.value();
+    else if (cli.is("--conf")) conf = cli.number();
+    else if (cli.is("--box")) pred_opt.box_size = truth_opt.box_size = cli.number();
+    else if (cli.is("--size")) {
+      std::tie(pred_opt.width, pred_opt.height) = cli.int_pair(1, 1 << 20);
+      truth_opt.width = pred_opt.width;
+      truth_opt.height = pred_opt.height;
+    } else if (cli.is("--pred-format")) pred_opt.only_ext = "." + cli.value();
+    else if (cli.is("--truth-format")) truth_opt.only_ext = "." + cli.value();
+    else if (cli.is("-o", "--output")) out = cli.value();
+    else cli.unknown();
   }
   if (pred_dir.empty() || truth_dir.empty()) throw Error("--pred DIR and --truth DIR are required (yolopick evaluate --help)");
   const picker::MatchRule rule = picker::parse_match_rule(match);

@@ -3,10 +3,11 @@
 // --gray folds the stem's RGB weights into one input channel (micrographs); --nc N transfers to N
 // classes (everything but the Detect outputs is kept; those get YOLOv5's bias priors).
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
+#include "apps/args.h"
 #include "apps/commands.h"
+#include "picker/coords.h"
 #include "tensor/tensor.h"
 #include "yolo/io/pt_checkpoint.h"
 #include "yolo/model_file.h"
@@ -26,61 +27,27 @@ void usage() {
       "  --fp16             store float16 (half the size)\n");
 }
 
-int to_int(const std::string& flag, const std::string& v, int lo, int hi) {
-  char* end = nullptr;
-  const long x = std::strtol(v.c_str(), &end, 10);
-  if (v.empty() || *end || x < lo || x > hi)
-    throw Error(flag + " needs an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v + "'");
-  return (int)x;
-}
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = s.find(',', start);
-    out.push_back(s.substr(start, comma - start));
-    if (comma == std::string::npos) return out;
-    start = comma + 1;
-  }
-}
-
 }  // namespace
 
 int cmd_import(const Args& args) {
   std::string input, output, preprocessing, names;
   int nc = 0, input_size = 640;
   bool gray = false, fp16 = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw Error(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--help" || a == "-h") {
+  ArgReader r(args, "import");
+  while (r.next()) {
+    if (r.help()) {
       usage();
       return 0;
-    } else if (a == "-o" || a == "--output") {
-      output = value();
-    } else if (a == "--gray") {
-      gray = true;
-    } else if (a == "--nc") {
-      nc = to_int(a, value(), 1, 100000);
-    } else if (a == "--names") {
-      names = value();
-    } else if (a == "--input-size") {
-      input_size = to_int(a, value(), 32, 65536);
-    } else if (a == "--preprocessing") {
-      preprocessing = value();
-    } else if (a == "--fp16") {
-      fp16 = true;
-    } else if (!a.empty() && a[0] == '-') {
-      throw Error("unknown option " + a + " (yolopick import --help)");
-    } else if (input.empty()) {
-      input = a;
-    } else {
-      throw Error("one checkpoint at a time (got '" + input + "' and '" + a + "')");
-    }
+    } else if (r.is("-o", "--output")) output = r.value();
+    else if (r.is("--gray")) gray = true;
+    else if (r.is("--nc")) nc = r.integer(1, 100000);
+    else if (r.is("--names")) names = r.value();
+    else if (r.is("--input-size")) input_size = r.integer(32, 65536);
+    else if (r.is("--preprocessing")) preprocessing = r.value();
+    else if (r.is("--fp16")) fp16 = true;
+    else if (!r.positional()) r.unknown();
+    else if (input.empty()) input = r.arg();
+    else throw Error("one checkpoint at a time (got '" + input + "' and '" + r.arg() + "')");
   }
   if (input.empty() || output.empty()) {
     usage();
@@ -108,7 +75,7 @@ int cmd_import(const Args& args) {
   yolo::ModelFileInfo info;
   info.input_size = input_size;
   info.preprocessing = preprocessing;
-  if (!names.empty()) info.names = split(names);
+  if (!names.empty()) info.names = picker::split_char(names, ',');
   else if (!transfer) info.names = ck.names;
   model.eval();
   yolo::save_model(output, model, info, fp16 ? DType::F16 : DType::F32);

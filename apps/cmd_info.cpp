@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "apps/args.h"
 #include "apps/commands.h"
 #include "tensor/device.h"
 #include "tensor/parallel.h"
@@ -79,16 +80,21 @@ int describe_model(const std::string& path, bool show_yaml) {
 }  // namespace
 
 int cmd_info(const Args& args) {
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::printf("usage: yolopick info                   describe this build\n"
-                "       yolopick info MODEL [--yaml]    describe a model file (.safetensors) or YOLOv5 .pt checkpoint\n");
-    return 0;
+  std::string model_path;
+  bool show_yaml = false;
+  ArgReader r(args, "info");
+  while (r.next()) {
+    if (r.help()) {
+      std::printf("usage: yolopick info                   describe this build\n"
+                  "       yolopick info MODEL [--yaml]    describe a model file (.safetensors) or YOLOv5 .pt checkpoint\n");
+      return 0;
+    } else if (r.is("--yaml")) show_yaml = true;
+    else if (!r.positional()) r.unknown();
+    else if (model_path.empty()) model_path = r.arg();
+    else throw Error("info takes one MODEL (and --yaml)");
   }
-  if (!args.empty()) {
-    const bool show_yaml = args.size() > 1 && args[1] == "--yaml";
-    if (args.size() > (show_yaml ? 2u : 1u)) throw Error("info takes one MODEL (and --yaml)");
-    return describe_model(args[0], show_yaml);
-  }
+  if (!model_path.empty()) return describe_model(model_path, show_yaml);
+  if (show_yaml) throw Error("--yaml needs a MODEL (yolopick info --help)");
   std::printf("yolopick %s\n", YOLOPICK_VERSION);
   std::printf("build:        %s, -march=%s, compiler %s\n", YOLOPICK_BUILD_TYPE, YOLOPICK_MARCH, __VERSION__);
   std::printf("backends:     cpu%s%s\n", built_with_cuda() ? ", cuda" : "", built_with_cudnn() ? ", cudnn" : "");

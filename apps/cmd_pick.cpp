@@ -3,10 +3,11 @@
 // RELION STAR + autopick.star, EMAN .box, crYOLO .cbox, CSV, YOLO txt and an annotated PNG.
 // The library part is picker/pipeline/ (pick.h, pick_run.h); conventions and examples: docs/picking.md.
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <tuple>
 
+#include "apps/args.h"
 #include "apps/commands.h"
 #include "picker/pipeline/pick_run.h"
 #include "tensor/tensor.h"
@@ -36,52 +37,34 @@ static const char* kPickUsage =
     "  --quiet             no progress line\n"
     "Exit code 1 when a micrograph could not be picked (each is named; the others are done).\n";
 
-namespace {
-
-double number_arg(const Args& a, size_t& i) {
-  if (i + 1 >= a.size()) throw Error(a[i] + " needs a value");
-  const std::string& v = a[++i];
-  char* end = nullptr;
-  const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end) throw Error(a[i - 1] + ": bad number '" + v + "'");
-  return d;
-}
-
-std::string string_arg(const Args& a, size_t& i) {
-  if (i + 1 >= a.size()) throw Error(a[i] + " needs a value");
-  return a[++i];
-}
-
-}  // namespace
-
 int cmd_pick(const Args& args) {
   picker::PickRunOptions run;
   std::string model_path;
   std::vector<std::string> specs, classes;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
+  ArgReader r(args, "pick");
+  while (r.next()) {
+    if (r.help()) {
       std::printf("%s", kPickUsage);
       return 0;
-    } else if (a == "--model") model_path = string_arg(args, i);
-    else if (a == "--input") {
-      while (i + 1 < args.size() && args[i + 1].rfind("-", 0) != 0) specs.push_back(args[++i]);
-    } else if (a == "-o" || a == "--output") run.out_dir = string_arg(args, i);
-    else if (a == "--conf") run.pick.conf = number_arg(args, i);
-    else if (a == "--floor") run.pick.floor = number_arg(args, i);
-    else if (a == "--iou") run.pick.iou = number_arg(args, i);
-    else if (a == "--classes") classes = picker::split_char(string_arg(args, i), ',');
-    else if (a == "--min-distance") run.pick.min_distance = number_arg(args, i);
-    else if (a == "--edge-margin") run.pick.edge_margin = number_arg(args, i);
-    else if (a == "--tile") run.pick.mode = picker::PickMode::Tile;
-    else if (a == "--overlap") run.pick.tile_overlap = int(number_arg(args, i));
-    else if (a == "--max-det") run.pick.max_det = int(number_arg(args, i));
-    else if (a == "--shard") std::tie(run.shard_index, run.shard_count) = picker::parse_shard(string_arg(args, i));
-    else if (a == "--project") run.project_dir = string_arg(args, i);
-    else if (a == "--no-png") run.write_png = false;
-    else if (a == "--redo") run.skip_done = false;
-    else if (a == "--quiet") run.progress = false;
-    else throw Error("unknown option '" + a + "' (yolopick pick --help)");
+    } else if (r.is("--model")) model_path = r.value();
+    else if (r.is("--input")) {
+      for (std::string& s : r.values()) specs.push_back(std::move(s));
+    } else if (r.is("-o", "--output")) run.out_dir = r.value();
+    else if (r.is("--conf")) run.pick.conf = r.number();
+    else if (r.is("--floor")) run.pick.floor = r.number();
+    else if (r.is("--iou")) run.pick.iou = r.number();
+    else if (r.is("--classes")) classes = picker::split_char(r.value(), ',');
+    else if (r.is("--min-distance")) run.pick.min_distance = r.number();
+    else if (r.is("--edge-margin")) run.pick.edge_margin = r.number();
+    else if (r.is("--tile")) run.pick.mode = picker::PickMode::Tile;
+    else if (r.is("--overlap")) run.pick.tile_overlap = int(r.number());
+    else if (r.is("--max-det")) run.pick.max_det = int(r.number());
+    else if (r.is("--shard")) std::tie(run.shard_index, run.shard_count) = picker::parse_shard(r.value());
+    else if (r.is("--project")) run.project_dir = r.value();
+    else if (r.is("--no-png")) run.write_png = false;
+    else if (r.is("--redo")) run.skip_done = false;
+    else if (r.is("--quiet")) run.progress = false;
+    else r.unknown();
   }
   if (model_path.empty()) throw Error("--model is required (yolopick pick --help)");
   if (specs.empty()) throw Error("--input is required (yolopick pick --help)");

@@ -3,8 +3,6 @@
 // (the study's Figure 1), a progress bar with ETA on stderr. A bad file is reported and skipped; the
 // exit code is 1 if any failed.
 #include <malloc.h>
-#include <stb/stb_easy_font.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,7 +13,9 @@
 #include <sstream>
 #include <string>
 
+#include "apps/args.h"
 #include "apps/commands.h"
+#include "imgproc/annotate.h"
 #include "imgproc/chain.h"
 #include "imgproc/image_io.h"
 #include "imgproc/normalize.h"
@@ -53,62 +53,17 @@ const char* kPreprocessUsage =
     "  --report             also write NAME_report.png: original | processed with their histograms\n"
     "  --quiet              no progress bar\n";
 
-std::string value_arg(const Args& a, size_t& i) {
-  if (i + 1 >= a.size()) throw ImageError(a[i] + " needs a value");
-  return a[++i];
-}
-
-double number(const std::string& opt, const std::string& v) {
-  char* end = nullptr;
-  const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end || !std::isfinite(d)) throw ImageError(opt + ": bad number '" + v + "'");
-  return d;
-}
-
-int integer(const std::string& opt, const std::string& v) {
-  const double d = number(opt, v);
-  if (d != std::floor(d) || d < 0 || d > 1e6) throw ImageError(opt + ": bad count '" + v + "'");
-  return (int)d;
-}
-
-// "N" -> (N, N); "AxB" -> (A, B).
-std::pair<int, int> pair_arg(const std::string& opt, const std::string& v) {
-  const size_t x = v.find_first_of("xX,");
-  if (x == std::string::npos) return {integer(opt, v), integer(opt, v)};
-  return {integer(opt, v.substr(0, x)), integer(opt, v.substr(x + 1))};
-}
-
 // --- the report: original | processed, each over its 256-bin histogram ---------------------------
 constexpr int kPanel = 512, kHistHeight = 160, kMargin = 24, kLabel = 20;
 
-struct Canvas {
-  int w, h;
-  std::vector<uint8_t> rgb;
-  Canvas(int w_, int h_) : w(w_), h(h_), rgb((size_t)w_ * h_ * 3, 255) {}
-  void put(int x, int y, uint8_t r, uint8_t g, uint8_t b) {
-    if (x < 0 || y < 0 || x >= w || y >= h) return;
-    uint8_t* p = &rgb[((size_t)y * w + x) * 3];
-    p[0] = r, p[1] = g, p[2] = b;
-  }
-  void text(int x0, int y0, const std::string& s, int scale = 2) {
-    static char buffer[60000];
-    std::string copy = s;
-    const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buffer, sizeof buffer);
-    for (int q = 0; q < quads; ++q) {
-      const float* v = (const float*)(buffer + q * 64);  // 4 vertices of 16 bytes: x, y, z, rgba
-      for (int yy = (int)v[1] * scale; yy < (int)v[9] * scale; ++yy)
-        for (int xx = (int)v[0] * scale; xx < (int)v[4] * scale; ++xx) put(x0 + xx, y0 + yy, 0, 0, 0);
-    }
-  }
-};
-
-void draw_panel(Canvas& c, int x0, const Image& shown01, const Image& values01, const std::string& label) {
-  c.text(x0, 2, label);
+void draw_panel(RgbImage& c, int x0, const Image& shown01, const Image& values01, const std::string& label) {
+  const Rgb8 ink{0, 0, 0};
+  draw_text(c, x0, 2, label, ink, 2);
   const Image small = resize_bicubic(shown01, kPanel, kPanel);
   for (int y = 0; y < kPanel; ++y)
     for (int x = 0; x < kPanel; ++x) {
       const uint8_t g = (uint8_t)std::lround(255.f * std::clamp(small.at(x, y), 0.f, 1.f));
-      c.put(x0 + x, kLabel + y, g, g, g);
+      fill_rectangle(c, x0 + x, kLabel + y, x0 + x, kLabel + y, {g, g, g});
     }
   std::vector<double> hist(256, 0);
   for (float v : values01.data) hist[(size_t)std::lround(255.f * std::clamp(v, 0.f, 1.f))] += 1;
@@ -116,21 +71,20 @@ void draw_panel(Canvas& c, int x0, const Image& shown01, const Image& values01, 
   const int base = kLabel + kPanel + kHistHeight + 4;
   for (int b = 0; b < 256; ++b) {
     const int bar = (int)std::lround(kHistHeight * hist[(size_t)b] / std::max(peak, 1.0));
-    for (int y = 0; y < bar; ++y)
-      for (int dx = 0; dx < 2; ++dx) c.put(x0 + 2 * b + dx, base - y, 40, 90, 160);
+    if (bar > 0) fill_rectangle(c, x0 + 2 * b, base - bar + 1, x0 + 2 * b + 1, base, {40, 90, 160});
   }
-  for (int x = 0; x < kPanel; ++x) c.put(x0 + x, base + 1, 0, 0, 0);
-  c.text(x0, base + 4, "0", 1);
-  c.text(x0 + kPanel - 14, base + 4, "255", 1);
+  fill_rectangle(c, x0, base + 1, x0 + kPanel - 1, base + 1, ink);
+  draw_text(c, x0, base + 4, "0", ink, 1);
+  draw_text(c, x0 + kPanel - 14, base + 4, "255", ink, 1);
 }
 
 void write_report(const std::string& path, const Image& original, const Image& processed01) {
   // The original is shown min-max scaled, so its (narrow) histogram is the file's own shape.
   const Image original01 = normalize(original, 0, 100);
-  Canvas c(2 * kPanel + 3 * kMargin, kLabel + kPanel + kHistHeight + 20);
+  RgbImage c(2 * kPanel + 3 * kMargin, kLabel + kPanel + kHistHeight + 20, {255, 255, 255});
   draw_panel(c, kMargin, original01, original01, "original (min-max)");
   draw_panel(c, 2 * kMargin + kPanel, processed01, processed01, "processed");
-  write_png(path, c.rgb.data(), c.w, c.h, 3);
+  write_png(path, c.pixels.data(), c.width, c.height, 3);
 }
 
 void progress(size_t done, size_t total, double elapsed_s) {
@@ -150,52 +104,52 @@ int cmd_preprocess(const Args& args) {
   std::vector<std::string> inputs;
   std::string out_dir, save_config;
   bool write_mrc_too = false, report = false, quiet = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
+  ArgReader r(args, "preprocess");
+  while (r.next()) {
+    if (r.help()) {
       std::printf("%s", kPreprocessUsage);
       return 0;
-    } else if (a == "-o" || a == "--output") out_dir = value_arg(args, i);
-    else if (a == "--steps") set_steps(config, value_arg(args, i));
-    else if (a == "--size") std::tie(config.width, config.height) = pair_arg(a, value_arg(args, i));
-    else if (a == "--bin") config.bin_factor = integer(a, value_arg(args, i));
-    else if (a == "--no-antialias") config.antialias = false;
-    else if (a == "--levels") config.wavelet_levels = integer(a, value_arg(args, i));
-    else if (a == "--wavelet") {
-      const std::string v = value_arg(args, i);
+    } else if (r.is("-o", "--output")) out_dir = r.value();
+    else if (r.is("--steps")) set_steps(config, r.value());
+    else if (r.is("--size")) std::tie(config.width, config.height) = r.int_pair(0, 1000000);
+    else if (r.is("--bin")) config.bin_factor = r.integer(0, 1000000);
+    else if (r.is("--no-antialias")) config.antialias = false;
+    else if (r.is("--levels")) config.wavelet_levels = r.integer(0, 1000000);
+    else if (r.is("--wavelet")) {
+      const std::string v = r.value();
       if (v != "zero" && v != "soft") throw ImageError("--wavelet is zero or soft");
       config.wavelet_action = v == "zero" ? DetailAction::Zero : DetailAction::SoftThreshold;
-    } else if (a == "--suppress") {
-      config = chain_config_from_text(to_text(config) + "wavelet.suppress = " + value_arg(args, i) + "\n");
-    } else if (a == "--wiener") std::tie(config.wiener_rows, config.wiener_cols) = pair_arg(a, value_arg(args, i));
-    else if (a == "--wiener-noise") config.wiener_noise = number(a, value_arg(args, i));
-    else if (a == "--tiles")
-      std::tie(config.clahe_options.tiles_y, config.clahe_options.tiles_x) = pair_arg(a, value_arg(args, i));
-    else if (a == "--clip") config.clahe_options.clip_limit = number(a, value_arg(args, i));
-    else if (a == "--bins") config.clahe_options.bins = integer(a, value_arg(args, i));
-    else if (a == "--distribution") config.clahe_options.distribution = parse_distribution(value_arg(args, i));
-    else if (a == "--alpha") config.clahe_options.alpha = number(a, value_arg(args, i));
-    else if (a == "--percentiles") {
-      const std::string v = value_arg(args, i);
+    } else if (r.is("--suppress")) {
+      config = chain_config_from_text(to_text(config) + "wavelet.suppress = " + r.value() + "\n");
+    } else if (r.is("--wiener")) std::tie(config.wiener_rows, config.wiener_cols) = r.int_pair(0, 1000000);
+    else if (r.is("--wiener-noise")) config.wiener_noise = r.number();
+    else if (r.is("--tiles"))
+      std::tie(config.clahe_options.tiles_y, config.clahe_options.tiles_x) = r.int_pair(0, 1000000);
+    else if (r.is("--clip")) config.clahe_options.clip_limit = r.number();
+    else if (r.is("--bins")) config.clahe_options.bins = r.integer(0, 1000000);
+    else if (r.is("--distribution")) config.clahe_options.distribution = parse_distribution(r.value());
+    else if (r.is("--alpha")) config.clahe_options.alpha = r.number();
+    else if (r.is("--percentiles")) {
+      const std::string v = r.value();
       const size_t comma = v.find(',');
       if (comma == std::string::npos) throw ImageError("--percentiles wants LO,HI");
-      config.low_percentile = number(a, v.substr(0, comma));
-      config.high_percentile = number(a, v.substr(comma + 1));
-    } else if (a == "--config") {
-      const std::string path = value_arg(args, i);
+      config.low_percentile = parse_number("--percentiles", v.substr(0, comma));
+      config.high_percentile = parse_number("--percentiles", v.substr(comma + 1));
+    } else if (r.is("--config")) {
+      const std::string path = r.value();
       std::ifstream in(path);
       if (!in) throw ImageError(path + ": cannot open");
       std::stringstream ss;
       ss << in.rdbuf();
       config = chain_config_from_text(ss.str());
-    } else if (a == "--save-config") save_config = value_arg(args, i);
-    else if (a == "--section") read_options.mrc.section = integer(a, value_arg(args, i));
-    else if (a == "--permissive") read_options.mrc.permissive = true;
-    else if (a == "--mrc") write_mrc_too = true;
-    else if (a == "--report") report = true;
-    else if (a == "--quiet") quiet = true;
-    else if (!a.empty() && a[0] == '-') throw ImageError("unknown option '" + a + "' (yolopick preprocess --help)");
-    else inputs.push_back(a);
+    } else if (r.is("--save-config")) save_config = r.value();
+    else if (r.is("--section")) read_options.mrc.section = r.integer(0, 1000000);
+    else if (r.is("--permissive")) read_options.mrc.permissive = true;
+    else if (r.is("--mrc")) write_mrc_too = true;
+    else if (r.is("--report")) report = true;
+    else if (r.is("--quiet")) quiet = true;
+    else if (r.positional()) inputs.push_back(r.arg());
+    else r.unknown();
   }
   // Every step returns a fresh image. With glibc's defaults buffers of 4-16 MB are mmapped and unmapped
   // per step, and the page faults cost as much as the filters (docs/perf.md); keep them on the heap.

@@ -1,9 +1,9 @@
 // cmd_simulate.cpp: `yolopick simulate` - synthetic KLH micrographs with exact labels (picker/simulate.h).
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
+#include "apps/args.h"
 #include "apps/commands.h"
 #include "picker/simulate.h"
 #include "tensor/tensor.h"
@@ -26,42 +26,29 @@ static const char* kSimulateUsage =
     "  --min-spacing PX    between clean particle centres (default 1.1 x particle diameter)\n"
     "  -o DIR              output folder: NAME.png, NAME.txt (YOLO), NAME.star (RELION), NAME_labels.csv (all objects)\n";
 
-static double number_arg(const Args& a, size_t& i) {
-  if (i + 1 >= a.size()) throw Error(a[i] + " needs a value");
-  const std::string& v = a[++i];
-  char* end = nullptr;
-  const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end) throw Error(a[i - 1] + ": bad number '" + v + "'");
-  return d;
-}
-
 int cmd_simulate(const Args& args) {
   picker::SimulationParams p;
   int n = 1;
   std::string out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
+  ArgReader r(args, "simulate");
+  while (r.next()) {
+    if (r.help()) {
       std::printf("%s", kSimulateUsage);
       return 0;
-    } else if (a == "--n") n = int(number_arg(args, i));
-    else if (a == "--size") p.size = int(number_arg(args, i));
-    else if (a == "--seed") p.seed = uint64_t(number_arg(args, i));
-    else if (a == "--apix") p.pixel_A = number_arg(args, i);
-    else if (a == "--particles") p.particles = int(number_arg(args, i));
-    else if (a == "--side-fraction") p.side_fraction = number_arg(args, i);
-    else if (a == "--defocus") p.defocus_um = number_arg(args, i);
-    else if (a == "--dose") p.dose_e_per_A2 = number_arg(args, i);
-    else if (a == "--ice-gradient") p.ice_gradient = number_arg(args, i);
-    else if (a == "--carbon") p.carbon_probability = number_arg(args, i);
-    else if (a == "--debris") p.debris = int(number_arg(args, i));
-    else if (a == "--min-spacing") p.min_spacing_px = number_arg(args, i);
-    else if (a == "-o" || a == "--output") {
-      if (i + 1 >= args.size()) throw Error("-o needs a folder");
-      out = args[++i];
-    } else {
-      throw Error("unknown option '" + a + "' (yolopick simulate --help)");
-    }
+    } else if (r.is("--n")) n = int(r.number());
+    else if (r.is("--size")) p.size = int(r.number());
+    else if (r.is("--seed")) p.seed = uint64_t(r.number());
+    else if (r.is("--apix")) p.pixel_A = r.number();
+    else if (r.is("--particles")) p.particles = int(r.number());
+    else if (r.is("--side-fraction")) p.side_fraction = r.number();
+    else if (r.is("--defocus")) p.defocus_um = r.number();
+    else if (r.is("--dose")) p.dose_e_per_A2 = r.number();
+    else if (r.is("--ice-gradient")) p.ice_gradient = r.number();
+    else if (r.is("--carbon")) p.carbon_probability = r.number();
+    else if (r.is("--debris")) p.debris = int(r.number());
+    else if (r.is("--min-spacing")) p.min_spacing_px = r.number();
+    else if (r.is("-o", "--output")) out = r.value();
+    else r.unknown();
   }
   if (out.empty()) throw Error("-o DIR is required (yolopick simulate --help)");
   if (n < 1 || n > 100000) throw Error("--n must be in [1, 100000]");

@@ -2,10 +2,10 @@
 // `yolopick train labels` - turn particle coordinates or disk masks into YOLO label files (train/import_labels.h).
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "apps/args.h"
 #include "apps/commands.h"
 #include "imgproc/image_io.h"
 #include "train/dataset.h"
@@ -56,20 +56,6 @@ namespace {
 volatile bool g_interrupted = false;
 void on_sigint(int) { g_interrupted = true; }
 
-double number_arg(const Args& a, size_t& i) {
-  if (i + 1 >= a.size()) throw Error(a[i] + " needs a value");
-  const std::string& v = a[++i];
-  char* end = nullptr;
-  const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end) throw Error(a[i - 1] + ": bad number '" + v + "'");
-  return d;
-}
-
-std::string text_arg(const Args& a, size_t& i) {
-  if (i + 1 >= a.size()) throw Error(a[i] + " needs a value");
-  return a[++i];
-}
-
 int cmd_train_labels(const Args& args) {
   std::vector<std::string> images;
   std::string coords, masks, out;
@@ -77,17 +63,20 @@ int cmd_train_labels(const Args& args) {
   opt.single_class = 0;
   opt.force_box_size = true;
   double radius = 0;
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--images") images.push_back(text_arg(args, i));
-    else if (a == "--coords") coords = text_arg(args, i);
-    else if (a == "--masks") masks = text_arg(args, i);
-    else if (a == "--out") out = text_arg(args, i);
-    else if (a == "--box") opt.box_size = number_arg(args, i);
-    else if (a == "--radius") radius = number_arg(args, i);
-    else if (a == "--flip-y") opt.rows = picker::ImageRows::FlippedY;
-    else if (a == "--keep-classes") opt.single_class = -1;
-    else throw Error("unknown option '" + a + "' (yolopick train --help)");
+  ArgReader r(args, "train", 1);
+  while (r.next()) {
+    if (r.help()) {
+      std::printf("%s", kTrainUsage);
+      return 0;
+    } else if (r.is("--images")) images.push_back(r.value());
+    else if (r.is("--coords")) coords = r.value();
+    else if (r.is("--masks")) masks = r.value();
+    else if (r.is("--out")) out = r.value();
+    else if (r.is("--box")) opt.box_size = r.number();
+    else if (r.is("--radius")) radius = r.number();
+    else if (r.is("--flip-y")) opt.rows = picker::ImageRows::FlippedY;
+    else if (r.is("--keep-classes")) opt.single_class = -1;
+    else r.unknown();
   }
   if (images.empty() || out.empty() || opt.box_size <= 0 || coords.empty() == masks.empty())
     throw Error("train labels needs --images, --out, --box and one of --coords / --masks (yolopick train --help)");
@@ -125,15 +114,18 @@ int cmd_train_val(const Args& args) {
   std::string data, weights, split = "test";
   int imgsz = 0, batch = 4;
   train::ValidationOptions vo;
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--data") data = text_arg(args, i);
-    else if (a == "--weights") weights = text_arg(args, i);
-    else if (a == "--split") split = text_arg(args, i);
-    else if (a == "--imgsz") imgsz = int(number_arg(args, i));
-    else if (a == "--batch") batch = int(number_arg(args, i));
-    else if (a == "--max-det") vo.max_det = int(number_arg(args, i));
-    else throw Error("unknown option '" + a + "' (yolopick train --help)");
+  ArgReader r(args, "train", 1);
+  while (r.next()) {
+    if (r.help()) {
+      std::printf("%s", kTrainUsage);
+      return 0;
+    } else if (r.is("--data")) data = r.value();
+    else if (r.is("--weights")) weights = r.value();
+    else if (r.is("--split")) split = r.value();
+    else if (r.is("--imgsz")) imgsz = int(r.number());
+    else if (r.is("--batch")) batch = int(r.number());
+    else if (r.is("--max-det")) vo.max_det = int(r.number());
+    else r.unknown();
   }
   if (data.empty() || weights.empty()) throw Error("train val needs --data and --weights");
   const train::DatasetSpec spec = train::read_dataset_yaml(data);
@@ -174,42 +166,42 @@ int cmd_train(const Args& args) {
   train::LoaderConfig lc;
   lc.batch_size = 16;
   lc.workers = 2;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
+  ArgReader r(args, "train");
+  while (r.next()) {
+    if (r.help()) {
       std::printf("%s", kTrainUsage);
       return 0;
-    } else if (a == "--data") data = text_arg(args, i);
-    else if (a == "--model") model_name = text_arg(args, i);
-    else if (a == "--device") device = text_arg(args, i);
-    else if (a == "--out") cfg.out_dir = text_arg(args, i);
-    else if (a == "--epochs") cfg.epochs = int(number_arg(args, i));
-    else if (a == "--batch") lc.batch_size = int(number_arg(args, i));
-    else if (a == "--imgsz") lc.image_size = int(number_arg(args, i));
-    else if (a == "--resume") cfg.resume = true;
-    else if (a == "--patience") cfg.patience = int(number_arg(args, i));
-    else if (a == "--seed") cfg.seed = lc.seed = uint64_t(number_arg(args, i));
-    else if (a == "--workers") lc.workers = int(number_arg(args, i));
-    else if (a == "--optimizer") {
-      const std::string o = text_arg(args, i);
+    } else if (r.is("--data")) data = r.value();
+    else if (r.is("--model")) model_name = r.value();
+    else if (r.is("--device")) device = r.value();
+    else if (r.is("--out")) cfg.out_dir = r.value();
+    else if (r.is("--epochs")) cfg.epochs = int(r.number());
+    else if (r.is("--batch")) lc.batch_size = int(r.number());
+    else if (r.is("--imgsz")) lc.image_size = int(r.number());
+    else if (r.is("--resume")) cfg.resume = true;
+    else if (r.is("--patience")) cfg.patience = int(r.number());
+    else if (r.is("--seed")) cfg.seed = lc.seed = uint64_t(r.number());
+    else if (r.is("--workers")) lc.workers = int(r.number());
+    else if (r.is("--optimizer")) {
+      const std::string o = r.value();
       if (o == "SGD") cfg.optimizer = train::OptimizerKind::SGD;
       else if (o == "AdamW") cfg.optimizer = train::OptimizerKind::AdamW;
       else throw Error("--optimizer must be SGD or AdamW");
-    } else if (a == "--lr0") cfg.schedule.lr0 = number_arg(args, i);
-    else if (a == "--lrf") cfg.schedule.lrf = number_arg(args, i);
-    else if (a == "--cos-lr") cfg.schedule.cosine = true;
-    else if (a == "--nominal-batch") cfg.schedule.nominal_batch = int(number_arg(args, i));
-    else if (a == "--max-det") cfg.val.max_det = int(number_arg(args, i));
-    else if (a == "--weight-decay") cfg.weight_decay = number_arg(args, i);
-    else if (a == "--freeze") cfg.freeze = int(number_arg(args, i));
-    else if (a == "--mosaic") lc.augment_config.mosaic = number_arg(args, i);
-    else if (a == "--scale") lc.augment_config.scale = number_arg(args, i);
-    else if (a == "--translate") lc.augment_config.translate = number_arg(args, i);
-    else if (a == "--fliplr") lc.augment_config.fliplr = number_arg(args, i);
-    else if (a == "--flipud") lc.augment_config.flipud = number_arg(args, i);
-    else if (a == "--rot90") lc.augment_config.rot90 = number_arg(args, i);
-    else if (a == "--chain") chain_steps = text_arg(args, i);
-    else throw Error("unknown option '" + a + "' (yolopick train --help)");
+    } else if (r.is("--lr0")) cfg.schedule.lr0 = r.number();
+    else if (r.is("--lrf")) cfg.schedule.lrf = r.number();
+    else if (r.is("--cos-lr")) cfg.schedule.cosine = true;
+    else if (r.is("--nominal-batch")) cfg.schedule.nominal_batch = int(r.number());
+    else if (r.is("--max-det")) cfg.val.max_det = int(r.number());
+    else if (r.is("--weight-decay")) cfg.weight_decay = r.number();
+    else if (r.is("--freeze")) cfg.freeze = int(r.number());
+    else if (r.is("--mosaic")) lc.augment_config.mosaic = r.number();
+    else if (r.is("--scale")) lc.augment_config.scale = r.number();
+    else if (r.is("--translate")) lc.augment_config.translate = r.number();
+    else if (r.is("--fliplr")) lc.augment_config.fliplr = r.number();
+    else if (r.is("--flipud")) lc.augment_config.flipud = r.number();
+    else if (r.is("--rot90")) lc.augment_config.rot90 = r.number();
+    else if (r.is("--chain")) chain_steps = r.value();
+    else r.unknown();
   }
   if (data.empty() || model_name.empty()) throw Error("--data and --model are required (yolopick train --help)");
   if (device != "cpu") throw Error("--device " + device + ": training runs on the CPU in this build");
