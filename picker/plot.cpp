@@ -1,31 +1,26 @@
-// plot.cpp: canvas primitives, the PR chart and annotated micrographs (plot.h).
+// plot.cpp: the chart canvas on imgproc's RGB image, the PR chart and grey PNGs (plot.h).
 #include "picker/plot.h"
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#include <stb_easy_font.h>
-#pragma GCC diagnostic pop
-#include <stb_image_write.h>
-
+#include "imgproc/image_io.h"
 #include "tensor/tensor.h"  // yp::Error
 
 namespace yp::picker {
 
-Canvas::Canvas(int w, int h, Rgb fill) : width(w), height(h), rgb(static_cast<size_t>(w) * h * 3) {
-  for (size_t i = 0; i < rgb.size(); i += 3) {
-    rgb[i] = fill.r;
-    rgb[i + 1] = fill.g;
-    rgb[i + 2] = fill.b;
-  }
+Canvas::Canvas(int w, int h, Rgb fill) : imgproc::RgbImage(w, h, fill) {}
+
+Canvas Canvas::from_grey(int w, int h, const std::vector<uint8_t>& grey) {
+  if (grey.size() != static_cast<size_t>(w) * h) throw Error("grey image buffer does not match its size");
+  Canvas c(w, h, {0, 0, 0});
+  for (size_t i = 0; i < grey.size(); ++i) c.pixels[3 * i] = c.pixels[3 * i + 1] = c.pixels[3 * i + 2] = grey[i];
+  return c;
 }
 
 void Canvas::set(int x, int y, Rgb c) {
   if (x < 0 || y < 0 || x >= width || y >= height) return;
-  uint8_t* p = &rgb[(static_cast<size_t>(y) * width + x) * 3];
+  uint8_t* p = &pixels[(static_cast<size_t>(y) * width + x) * 3];
   p[0] = c.r;
   p[1] = c.g;
   p[2] = c.b;
@@ -51,39 +46,17 @@ void Canvas::rect(double x0, double y0, double x1, double y1, Rgb c, int thickne
 }
 
 void Canvas::text(double x, double y, const std::string& s, Rgb c, int scale) {
-  // stb_easy_font emits axis-aligned quads (4 vertices of 16 bytes: x, y, z floats + RGBA) in a 1-px font grid.
-  static char buffer[60000];
-  std::string copy = s;
-  const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buffer, sizeof buffer);
-  for (int q = 0; q < quads; ++q) {
-    const float* v0 = reinterpret_cast<const float*>(buffer + q * 64);
-    const float* v2 = reinterpret_cast<const float*>(buffer + q * 64 + 32);
-    for (int yy = static_cast<int>(v0[1] * scale); yy < static_cast<int>(v2[1] * scale); ++yy)
-      for (int xx = static_cast<int>(v0[0] * scale); xx < static_cast<int>(v2[0] * scale); ++xx)
-        set(static_cast<int>(x) + xx, static_cast<int>(y) + yy, c);
-  }
+  imgproc::draw_text(*this, static_cast<int>(x), static_cast<int>(y), s, c, scale);
 }
 
-static void save_png_atomic(const std::string& path, int w, int h, int comp, const uint8_t* data) {
-  const std::string tmp = path + ".tmp";
-  if (!stbi_write_png(tmp.c_str(), w, h, comp, data, w * comp)) throw Error(path + ": cannot write PNG");
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(path + ": cannot rename temporary file: " + ec.message());
-}
-
-void Canvas::save_png(const std::string& path) const { save_png_atomic(path, width, height, 3, rgb.data()); }
+void Canvas::save_png(const std::string& path) const { imgproc::write_png(path, pixels.data(), width, height, 3); }
 
 void write_grey_png(const std::string& path, int width, int height, const std::vector<uint8_t>& grey) {
   if (grey.size() != static_cast<size_t>(width) * height) throw Error(path + ": image buffer does not match its size");
-  save_png_atomic(path, width, height, 1, grey.data());
+  imgproc::write_png(path, grey.data(), width, height, 1);
 }
 
-Rgb class_colour(int cls) {
-  static const Rgb palette[] = {{230, 60, 40}, {40, 120, 230}, {30, 170, 60}, {200, 140, 0}, {150, 60, 200}};
-  if (cls < 0) return {20, 20, 20};
-  return palette[cls % 5];
-}
+Rgb class_colour(int cls) { return cls < 0 ? Rgb{20, 20, 20} : imgproc::class_colour(cls); }
 
 void write_pr_curve_png(const std::string& path, const std::vector<CurveSeries>& series, const std::string& title) {
   const int W = 640, H = 560, left = 70, right = 20, top = 40, bottom = 60;
@@ -116,20 +89,6 @@ void write_pr_curve_png(const std::string& path, const std::vector<CurveSeries>&
     c.line(px(0.05), legend_y + 4, px(0.12), legend_y + 4, s.colour, 3);
     c.text(px(0.14), legend_y - 2, s.label, axis, 1);
     legend_y += 20;
-  }
-  c.save_png(path);
-}
-
-void write_annotated_png(const std::string& path, int width, int height, const std::vector<uint8_t>& grey,
-                         const MicrographPicks& mic, double threshold) {
-  if (grey.size() != static_cast<size_t>(width) * height) throw Error(path + ": image buffer does not match its size");
-  Canvas c(width, height, {0, 0, 0});
-  for (size_t i = 0; i < grey.size(); ++i) c.rgb[3 * i] = c.rgb[3 * i + 1] = c.rgb[3 * i + 2] = grey[i];
-  const int thick = std::max(1, width / 700);
-  for (const Pick& p : mic.picks) {
-    if (p.confidence < threshold) continue;
-    const double y = mic.image_rows == ImageRows::FlippedY ? flip_row(p.y, height) : p.y;
-    c.rect(p.x - p.w / 2, y - p.h / 2, p.x + p.w / 2, y + p.h / 2, class_colour(p.cls), thick);
   }
   c.save_png(path);
 }

@@ -130,8 +130,7 @@ namespace {
 // stored: MRC rows, no flip) and a legend of class names.
 void write_pick_png(const std::string& path, int width, int height, const std::vector<uint8_t>& grey,
                     const std::vector<Pick>& picks, const std::vector<std::string>& names) {
-  Canvas c(width, height, {0, 0, 0});
-  for (size_t i = 0; i < grey.size(); ++i) c.rgb[3 * i] = c.rgb[3 * i + 1] = c.rgb[3 * i + 2] = grey[i];
+  Canvas c = Canvas::from_grey(width, height, grey);
   const int thick = std::max(1, width / 700), scale = std::max(1, width / 600);
   for (const Pick& p : picks) {
     const Rgb col = class_colour(p.cls);
