@@ -38,7 +38,7 @@ Conv::Conv(int c1_, int c2_, int k_, int s_, Rng* rng, int padding_)
 
 Tensor Conv::forward(const Tensor& x) {
   const Conv2dParams p{s, padding};
-  if (!training() && folded()) return silu(conv2d(x, folded_.weight, folded_.bias, p));
+  if (!training() && folded()) return conv2d_silu(x, folded_.weight, folded_.bias, p);
   Tensor y = conv2d(x, weight, Tensor(), p);
   y = batchnorm2d(y, bn_weight, bn_bias, running_mean, running_var, {training(), kBnMomentum, kBnEps});
   if (training() && num_batches_tracked.device() == Device::CPU)

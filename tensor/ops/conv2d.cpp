@@ -20,12 +20,14 @@
 #include <omp.h>
 
 #include <Eigen/Core>
+#include <type_traits>
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "tensor/autograd.h"
 #include "tensor/ops/dispatch.h"
+#include "tensor/ops/elementwise.h"
 #include "tensor/parallel.h"
 
 namespace yp {
@@ -166,12 +168,26 @@ std::vector<Band> split_into_bands(const ConvGeometry& g, int threads) {
   return bands;
 }
 
+// y = y / (1 + exp(-y)) over the K rows of one band (width columns each, rows pq apart); float32 through
+// Eigen's vectorised exp, as silu() does.
+template <typename T> void silu_band(T* yb, const ConvGeometry& g, int64_t width) {
+  for (int64_t k = 0; k < g.K; ++k) {
+    T* row = yb + k * g.pq();
+    if constexpr (std::is_same_v<T, float>) {
+      Eigen::Map<Eigen::ArrayXf> a(row, width);
+      a = a / (1.0f + (-a).exp());
+    } else {
+      for (int64_t j = 0; j < width; ++j) row[j] = row[j] / (T(1) + std::exp(-row[j]));
+    }
+  }
+}
+
 // Bands run in parallel, each on one thread from im2col to GEMM (Eigen's GEMM called inside an
 // OpenMP region stays on the calling thread). So a band's col buffer is written and read by the same
 // core while it is in that core's cache, and the whole conv crosses one barrier instead of two per
 // band, which matters when another process takes a core away (see docs/perf.md).
 template <typename T>
-void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
+void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g, bool fuse_silu = false) {
   if (g.N == 0) return;
   const auto Wm = view(w, g.K, g.crs(), g.crs());
   const std::vector<Band> bands = split_into_bands(g, cpu_threads());
@@ -196,6 +212,7 @@ void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvG
           T* row = yb + k * g.pq();
           for (int64_t j = 0; j < width; ++j) row[j] += bias[k];
         }
+      if (fuse_silu) silu_band(yb, g, width);
     }
   }
 }
@@ -374,6 +391,19 @@ int64_t conv2d_output_size(int64_t in, int64_t kernel, int stride, int padding) 
 
 void set_cuda_conv_config(const CudaConvConfig& config) { g_cuda_conv_config = config; }
 CudaConvConfig cuda_conv_config() { return g_cuda_conv_config; }
+
+Tensor conv2d_silu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& params) {
+  if (needs_grad({&x, &weight, &bias}) || x.is_cuda()) return silu(conv2d(x, weight, bias, params));
+  const ConvGeometry g = check_and_measure(x, weight, bias, params);
+  Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q}, x.dtype(), x.device());
+  if (x.dtype() == DType::F64)
+    conv2d_forward_cpu<double>(x.data<double>(), weight.data<double>(), data_or_null<double>(bias),
+                               y.data<double>(), g, true);
+  else
+    conv2d_forward_cpu<float>(x.data<float>(), weight.data<float>(), data_or_null<float>(bias), y.data<float>(), g,
+                              true);
+  return y;
+}
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& params) {
   const ConvGeometry g = check_and_measure(x, weight, bias, params);

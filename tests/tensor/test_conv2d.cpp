@@ -3,7 +3,10 @@
 // the real channel counts, forward and backward, including images big enough to be cut into bands.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tensor/ops/conv2d.h"
+#include "tensor/ops/elementwise.h"
 #include "tests/support/gradcheck.h"
 
 using namespace yp;
@@ -180,4 +183,35 @@ TEST(Conv2d, BadShapesAreClearErrors) {
   // An empty batch is not an error: it gives an empty output.
   EXPECT_EQ(conv2d(Tensor::zeros({0, 3, 8, 8}), Tensor::zeros({4, 3, 3, 3}), Tensor(), {1, 1}).shape(),
             (Shape{0, 4, 8, 8}));
+}
+
+// conv2d_silu's fused epilogue against the naive loop followed by the definition of SiLU, in float32 (the
+// vectorised exp) and double, on the layer kinds and on an image cut into bands (each band applies its own
+// SiLU). With an input that requires grad it records, and its gradient equals silu(conv2d(...))'s.
+TEST(Conv2dSilu, FusedEpilogueMatchesNaiveConvThenSilu) {
+  const std::vector<ConvCase> cases = {{2, 3, 34, 33, 16, 6, 2, 2}, {1, 32, 17, 16, 64, 3, 2, 1},
+                                       {2, 64, 9, 10, 32, 1, 1, 0}, {1, 64, 160, 160, 4, 3, 1, 1}};
+  uint64_t seed = 41;
+  for (const ConvCase& k : cases)
+    for (DType dtype : {DType::F32, DType::F64}) {
+      Rng rng(seed++);
+      const Tensor x = randn({k.N, k.C, k.H, k.W}, rng, dtype);
+      const Tensor w = randn({k.K, k.C, k.R, k.R}, rng, dtype);
+      const Tensor b = randn({k.K}, rng, dtype);
+      const Tensor y = conv2d_silu(x, w, b, {k.stride, k.pad});
+      ASSERT_EQ(y.shape(), out_shape(k));
+      std::vector<double> want = naive_conv2d(x, w, b, k.stride, k.pad);
+      for (double& v : want) v = v / (1 + std::exp(-v));
+      EXPECT_TRUE(all_close(to_doubles(y), want, 1e-4, 1e-4)) << k.C << "x" << k.H << " " << dtype_name(dtype);
+    }
+  Rng rng(49);
+  Tensor x = randn({1, 3, 6, 5}, rng, DType::F64);
+  const Tensor w = randn({4, 3, 3, 3}, rng, DType::F64), b = randn({4}, rng, DType::F64);
+  x.set_requires_grad(true);
+  const Tensor dy = randn({1, 4, 6, 5}, rng, DType::F64);
+  conv2d_silu(x, w, b, {1, 1}).backward(dy);
+  const std::vector<double> fused = to_doubles(x.grad());
+  x.zero_grad();
+  silu(conv2d(x, w, b, {1, 1})).backward(dy);
+  EXPECT_EQ(fused, to_doubles(x.grad()));
 }
