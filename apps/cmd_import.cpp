@@ -1,8 +1,10 @@
 // cmd_import.cpp: `yolopick import yolov5n.pt -o yolov5n.safetensors` - an official YOLOv5
 // checkpoint into our self-describing model file (yolo/model_file.h), with the load report.
+// A model file as input is re-written (e.g. `--fp16` to ship a trained picker at half the size).
 // --gray folds the stem's RGB weights into one input channel (micrographs); --nc N transfers to N
 // classes (everything but the Detect outputs is kept; those get YOLOv5's bias priors).
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "apps/args.h"
@@ -17,8 +19,9 @@ namespace {
 
 void usage() {
   std::printf(
-      "usage: yolopick import CHECKPOINT.pt -o MODEL.safetensors [options]\n"
+      "usage: yolopick import CHECKPOINT.pt|MODEL.safetensors -o MODEL.safetensors [options]\n"
       "  -o PATH            output model file (required)\n"
+      "  (a model file as input: re-written with --fp16 and/or --gray; the other options are for .pt files)\n"
       "  --gray             one input channel: the stem's RGB weights are summed\n"
       "  --nc N             transfer to N classes (new Detect outputs with YOLOv5's bias priors)\n"
       "  --names a,b,...    class names (with --nc; default 0, 1, ...)\n"
@@ -27,12 +30,39 @@ void usage() {
       "  --fp16             store float16 (half the size)\n");
 }
 
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+bool is_zip_file(const std::string& path) {
+  char magic[4] = {};
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw Error(path + ": cannot open");
+  const size_t got = std::fread(magic, 1, 4, f);
+  std::fclose(f);
+  return got == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
+// A model file keeps its classes, input size and pre-processing; only the storage type (and, with --gray,
+// the stem) changes.
+int rewrite_model_file(const std::string& input, const std::string& output, bool gray, bool fp16) {
+  yolo::LoadedModel loaded = yolo::load_model(input, gray ? 1 : 0);
+  loaded.model->eval();
+  yolo::save_model(output, *loaded.model, loaded.info, fp16 ? DType::F16 : DType::F32);
+  std::printf("wrote %s: %d classes (%s), input %d px, %lld parameters, %s\n", output.c_str(), loaded.model->nc(),
+              join_names(loaded.info.names).c_str(), loaded.info.input_size,
+              (long long)loaded.model->num_parameters(), fp16 ? "float16" : "float32");
+  return 0;
+}
+
 }  // namespace
 
 int cmd_import(const Args& args) {
   std::string input, output, preprocessing, names;
   int nc = 0, input_size = 640;
-  bool gray = false, fp16 = false;
+  bool gray = false, fp16 = false, input_size_given = false;
   ArgReader r(args, "import");
   while (r.next()) {
     if (r.help()) {
@@ -42,7 +72,7 @@ int cmd_import(const Args& args) {
     else if (r.is("--gray")) gray = true;
     else if (r.is("--nc")) nc = r.integer(1, 100000);
     else if (r.is("--names")) names = r.value();
-    else if (r.is("--input-size")) input_size = r.integer(32, 65536);
+    else if (r.is("--input-size")) input_size = r.integer(32, 65536), input_size_given = true;
     else if (r.is("--preprocessing")) preprocessing = r.value();
     else if (r.is("--fp16")) fp16 = true;
     else if (!r.positional()) r.unknown();
@@ -54,6 +84,11 @@ int cmd_import(const Args& args) {
     return 2;
   }
 
+  if (!is_zip_file(input)) {
+    if (nc > 0 || !names.empty() || !preprocessing.empty() || input_size_given)
+      throw Error(input + ": a model file keeps its classes, input size and pre-processing; only --gray and --fp16 apply");
+    return rewrite_model_file(input, output, gray, fp16);
+  }
   const io::PtCheckpoint ck = io::load_pt_checkpoint(input);
   if (ck.yaml_text.empty()) throw Error(input + ": the checkpoint embeds no model yaml; cannot rebuild the network");
   yolo::ModelOptions options;

@@ -24,6 +24,8 @@ static const char* kPickUsage =
     "  --conf T            confidence threshold of every output but the .cbox (default 0.25)\n"
     "  --floor T           the .cbox keeps every pick >= T, to re-threshold later (default 0.01)\n"
     "  --iou T             NMS IoU threshold, also across tiles (default 0.45)\n"
+    "  --per-class-nms     classes do not suppress each other (YOLOv5 detect.py); default: one pick per\n"
+    "                      particle, the best class of overlapping boxes\n"
     "  --classes LIST      indices to keep (0,1) or the class names the model must have (top,side)\n"
     "  --min-distance PX   minimum distance between picked centres, original pixels (default 0: off)\n"
     "  --edge-margin PX    drop centres closer than PX to the micrograph border (default 0)\n"
@@ -33,6 +35,7 @@ static const char* kPickUsage =
     "  --shard I/N         this task's share of the inputs (0 <= I < N), for cluster job arrays\n"
     "  --project DIR       autopick.star paths are relative to DIR (the RELION project; default .)\n"
     "  --no-png            skip the annotated PNG\n"
+    "  --png-size PX       shrink the annotated PNG so its longer side is PX (default: the micrograph's size)\n"
     "  --redo              pick micrographs again even when their outputs exist\n"
     "  --quiet             no progress line\n"
     "Exit code 1 when a micrograph could not be picked (each is named; the others are done).\n";
@@ -53,6 +56,7 @@ int cmd_pick(const Args& args) {
     else if (r.is("--conf")) run.pick.conf = r.number();
     else if (r.is("--floor")) run.pick.floor = r.number();
     else if (r.is("--iou")) run.pick.iou = r.number();
+    else if (r.is("--per-class-nms")) run.pick.agnostic = false;
     else if (r.is("--classes")) classes = picker::split_char(r.value(), ',');
     else if (r.is("--min-distance")) run.pick.min_distance = r.number();
     else if (r.is("--edge-margin")) run.pick.edge_margin = r.number();
@@ -62,6 +66,7 @@ int cmd_pick(const Args& args) {
     else if (r.is("--shard")) std::tie(run.shard_index, run.shard_count) = picker::parse_shard(r.value());
     else if (r.is("--project")) run.project_dir = r.value();
     else if (r.is("--no-png")) run.write_png = false;
+    else if (r.is("--png-size")) run.png_max_side = r.integer(64, 65536);
     else if (r.is("--redo")) run.skip_done = false;
     else if (r.is("--quiet")) run.progress = false;
     else r.unknown();

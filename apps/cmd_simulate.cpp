@@ -20,6 +20,7 @@ static const char* kSimulateUsage =
     "  --side-fraction F   share of side views (default 0.5)\n"
     "  --defocus UM        underfocus in micrometres (default 2.5)\n"
     "  --dose E            effective electrons per A^2 (default 2)\n"
+    "  --phase RAD         peak projected phase of a particle wall: the contrast (default 0.22)\n"
     "  --ice-gradient G    relative intensity change across the image (default 0.25)\n"
     "  --carbon P          probability of a carbon edge (default 0.5)\n"
     "  --debris K          free debris blobs (default 20)\n"
@@ -43,6 +44,7 @@ int cmd_simulate(const Args& args) {
     else if (r.is("--side-fraction")) p.side_fraction = r.number();
     else if (r.is("--defocus")) p.defocus_um = r.number();
     else if (r.is("--dose")) p.dose_e_per_A2 = r.number();
+    else if (r.is("--phase")) p.particle_phase = r.number();
     else if (r.is("--ice-gradient")) p.ice_gradient = r.number();
     else if (r.is("--carbon")) p.carbon_probability = r.number();
     else if (r.is("--debris")) p.debris = int(r.number());

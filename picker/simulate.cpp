@@ -130,7 +130,8 @@ void blur_detector_psf(std::vector<float>& img, int n, double sigma) {
 
 SimulatedMicrograph simulate_micrograph(const SimulationParams& P, int index) {
   if (P.size < 64 || P.size > 16384) throw Error("simulate: --size must be in [64, 16384]");
-  if (P.pixel_A <= 0 || P.dose_e_per_A2 <= 0) throw Error("simulate: pixel size and dose must be positive");
+  if (P.pixel_A <= 0 || P.dose_e_per_A2 <= 0 || P.particle_phase <= 0)
+    throw Error("simulate: pixel size, dose and phase must be positive");
   const int N = P.size;
   const KlhGeometry g = KlhGeometry::from_pixel_size(P.pixel_A);
   // Hash seed and index separately: splitmix64 steps its state by a constant, so a plain "seed + index * step"

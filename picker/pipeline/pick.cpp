@@ -163,6 +163,7 @@ std::vector<Pick> detect_prepared(const PreparedMicrograph& p, const PickModel& 
   yolo::NmsOptions nms;
   nms.conf_thres = static_cast<float>(o.floor);
   nms.iou_thres = o.iou;
+  nms.agnostic = o.agnostic;
   nms.max_det = o.max_det;
   nms.classes = o.keep_classes;
   std::vector<Pick> picks;
@@ -197,7 +198,7 @@ std::vector<Pick> detect_prepared(const PreparedMicrograph& p, const PickModel& 
     for (const Pick& c : picks) {
       bool suppressed = false;
       for (const Pick& k : kept)
-        if (k.cls == c.cls && box_iou(k, c) > o.iou) { suppressed = true; break; }
+        if ((o.agnostic || k.cls == c.cls) && box_iou(k, c) > o.iou) { suppressed = true; break; }
       if (!suppressed) kept.push_back(c);
     }
     picks.swap(kept);

@@ -61,6 +61,9 @@ struct PickOptions {
   double conf = 0.25;          // threshold of STAR/.box/CSV/txt/PNG
   double floor = 0.01;         // every pick >= floor goes to the .cbox
   double iou = 0.45;           // NMS IoU threshold (per tile and across tiles)
+  // A particle is one thing: a top view or a side view, not both. Class-agnostic NMS keeps the best class of
+  // overlapping boxes; false = YOLOv5's detect.py default, classes never suppress each other.
+  bool agnostic = true;
   std::vector<int> keep_classes;  // empty = all
   double min_distance = 0;     // px of the original micrograph between kept centres; 0 = off
   double edge_margin = 0;      // px: centres closer than this to the micrograph border are dropped

@@ -13,6 +13,8 @@
 #include <set>
 #include <sstream>
 
+#include "imgproc/normalize.h"
+#include "imgproc/resize.h"
 #include "picker/formats_box.h"
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
@@ -127,15 +129,19 @@ bool outputs_done(const MicrographOutputs& o, bool with_png) {
 namespace {
 
 // The micrograph in grey with each pick's box and confidence in its class colour (row 0 at the top, as
-// stored: MRC rows, no flip) and a legend of class names.
-void write_pick_png(const std::string& path, int width, int height, const std::vector<uint8_t>& grey,
+// stored: MRC rows, no flip) and a legend of class names. Picks are in micrograph pixels (centres at integers,
+// coords.h); a shrunk picture maps edges by s = picture / micrograph, so a centre x lands at (x + 0.5) s - 0.5.
+void write_pick_png(const std::string& path, const PickPicture& pic, int mic_width, int mic_height,
                     const std::vector<Pick>& picks, const std::vector<std::string>& names) {
-  Canvas c = Canvas::from_grey(width, height, grey);
-  const int thick = std::max(1, width / 700), scale = std::max(1, width / 600);
+  Canvas c = Canvas::from_grey(pic.width, pic.height, pic.grey);
+  const double sx = double(pic.width) / mic_width, sy = double(pic.height) / mic_height;
+  const int thick = std::max(1, pic.width / 700), scale = std::max(1, pic.width / 600);
   for (const Pick& p : picks) {
     const Rgb col = class_colour(p.cls);
-    c.rect(p.x - p.w / 2, p.y - p.h / 2, p.x + p.w / 2, p.y + p.h / 2, col, thick);
-    c.text(p.x - p.w / 2 + thick + 1, p.y - p.h / 2 + thick + 1, fmt(p.confidence, 2), col, scale);
+    const double x1 = (p.x + 0.5 - p.w / 2) * sx - 0.5, x2 = (p.x + 0.5 + p.w / 2) * sx - 0.5;
+    const double y1 = (p.y + 0.5 - p.h / 2) * sy - 0.5, y2 = (p.y + 0.5 + p.h / 2) * sy - 0.5;
+    c.rect(x1, y1, x2, y2, col, thick);
+    c.text(x1 + thick + 1, y1 + thick + 1, fmt(p.confidence, 2), col, scale);
   }
   for (size_t k = 0; k < names.size(); ++k)
     c.text(4 * scale, 4 * scale + (double)k * 10 * scale, std::to_string(k) + " " + names[k], class_colour((int)k), scale);
@@ -144,13 +150,29 @@ void write_pick_png(const std::string& path, int width, int height, const std::v
 
 }  // namespace
 
+PickPicture make_pick_picture(const imgproc::Image& micrograph, int max_side) {
+  PickPicture pic;
+  const int longer = std::max(micrograph.width, micrograph.height);
+  if (max_side > 0 && longer > max_side) {
+    const double s = double(max_side) / longer;
+    pic.width = std::max(1, (int)std::lround(micrograph.width * s));
+    pic.height = std::max(1, (int)std::lround(micrograph.height * s));
+    pic.grey = imgproc::to_uint8(imgproc::normalize(imgproc::resize_bicubic(micrograph, pic.width, pic.height), 0.5, 99.5));
+  } else {
+    pic.width = micrograph.width;
+    pic.height = micrograph.height;
+    pic.grey = imgproc::to_uint8(imgproc::normalize(micrograph, 0.5, 99.5));
+  }
+  return pic;
+}
+
 void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all, double conf,
-                              const std::vector<std::string>& names, const std::vector<uint8_t>& grey) {
+                              const std::vector<std::string>& names, const PickPicture& picture) {
   MicrographPicks kept = all;
   kept.picks.clear();
   for (const Pick& p : all.picks)
     if (p.confidence >= conf) kept.picks.push_back(p);
-  if (!grey.empty()) write_pick_png(out.png, all.width, all.height, grey, kept.picks, names);
+  if (!picture.grey.empty()) write_pick_png(out.png, picture, all.width, all.height, kept.picks, names);
   write_yolo_txt(out.txt, kept, true);
   write_picks_csv(out.csv, kept);
   write_eman_box(out.box, kept);

@@ -59,13 +59,13 @@ struct Prepared {
   std::string path;
   std::string error;  // non-empty: reading or pre-processing failed
   PreparedMicrograph micrograph;
-  std::vector<uint8_t> grey;  // the PNG's picture (original size), empty without --png
+  PickPicture picture;  // empty without --png
 };
 
 struct Picked {
   std::string path;
   MicrographPicks picks;
-  std::vector<uint8_t> grey;
+  PickPicture picture;
 };
 
 std::string duration_text(double s) {
@@ -136,7 +136,7 @@ PickRunSummary run_pick(const PickModel& model, const PickRunOptions& o, std::FI
       try {
         const imgproc::LoadedImage img = imgproc::read_image(path);
         p.micrograph = prepare_micrograph(img.image, model, o.pick);
-        if (o.write_png) p.grey = imgproc::to_uint8(imgproc::normalize(img.image, 0.5, 99.5));
+        if (o.write_png) p.picture = make_pick_picture(img.image, o.png_max_side);
       } catch (const std::exception& e) {
         p.error = e.what();
       }
@@ -147,7 +147,7 @@ PickRunSummary run_pick(const PickModel& model, const PickRunOptions& o, std::FI
   std::thread writer([&] {
     while (std::optional<Picked> item = picked.pop()) {
       try {
-        write_micrograph_outputs(outputs_for(o.out_dir, item->path), item->picks, o.pick.conf, model.names, item->grey);
+        write_micrograph_outputs(outputs_for(o.out_dir, item->path), item->picks, o.pick.conf, model.names, item->picture);
         std::lock_guard<std::mutex> lock(summary_mutex);
         int n = 0;
         for (const Pick& k : item->picks.picks)
@@ -183,7 +183,7 @@ PickRunSummary run_pick(const PickModel& model, const PickRunOptions& o, std::FI
       s.failures.push_back(item->path + ": " + e.what());
       continue;
     }
-    out.grey = std::move(item->grey);
+    out.picture = std::move(item->picture);
     picked.push(std::move(out));
   }
   picked.close();

@@ -42,9 +42,17 @@ MicrographOutputs outputs_for(const std::string& out_dir, const std::string& mic
 // True when every output exists (the STAR, written last, and the rest): the micrograph needs no work.
 bool outputs_done(const MicrographOutputs& out, bool with_png);
 
-// Writes the outputs of one micrograph; `grey` (width x height, 8-bit) is the picture for the PNG (empty: none).
+// The annotated PNG's picture: the micrograph in 8-bit grey (0.5/99.5 % contrast), at full size or shrunk so
+// its longer side is `max_side` px (0 = full size); the boxes are drawn at the picture's scale.
+struct PickPicture {
+  int width = 0, height = 0;
+  std::vector<uint8_t> grey;  // empty: no PNG
+};
+PickPicture make_pick_picture(const imgproc::Image& micrograph, int max_side);
+
+// Writes the outputs of one micrograph (the PNG when `picture` has pixels).
 void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all_picks, double conf,
-                              const std::vector<std::string>& names, const std::vector<uint8_t>& grey);
+                              const std::vector<std::string>& names, const PickPicture& picture);
 
 struct PickRunOptions {
   std::vector<std::string> inputs;  // as expand_micrograph_inputs returns them (all tasks of the job)
@@ -53,6 +61,7 @@ struct PickRunOptions {
   int shard_index = 0, shard_count = 1;
   bool skip_done = true;
   bool write_png = true;
+  int png_max_side = 0;  // 0: the annotated PNG at the micrograph's size
   std::string project_dir = ".";  // the index's paths are relative to this (the RELION project)
   bool progress = true;
 };

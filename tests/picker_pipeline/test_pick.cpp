@@ -141,6 +141,24 @@ TEST(PickGeometry, TileStartsCoverTheAxisWithTheOverlap) {
   EXPECT_THROW(tile_starts(1000, 256, 256), Error);
 }
 
+// One particle seen as a top view (0.8) and as a side view (0.6) is one pick, the top view, unless the user
+// asks for YOLOv5's per-class NMS; a box of another class beside it (IoU 0.33) stays either way.
+TEST(PickFilters, OneParticleOnePickAcrossClasses) {
+  const std::vector<InputBox> boxes = {{100, 100, 40, 40, 0, 0.8}, {102, 101, 40, 38, 1, 0.6},
+                                       {120, 100, 40, 40, 1, 0.7}};
+  PickModel m = test::stand_in_model([&](const Tensor&) { return test::decoded_rows(boxes, 2); }, 2, 256);
+  const imgproc::Image mic(256, 256, 0.f);
+  PickOptions o;
+  std::vector<Pick> got = pick_micrograph(mic, m, o);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].cls, 0);
+  EXPECT_NEAR(got[0].confidence, 0.8, 1e-6);
+  EXPECT_EQ(got[1].cls, 1);
+  EXPECT_NEAR(got[1].confidence, 0.7, 1e-6);
+  o.agnostic = false;
+  EXPECT_EQ(pick_micrograph(mic, m, o).size(), 3u);
+}
+
 TEST(PickFilters, MinDistanceEdgeMarginAndFloor) {
   const std::vector<InputBox> boxes = {{100, 100, 20, 20, 0, 0.9}, {108, 100, 20, 20, 1, 0.5},  // 8 px apart
                                        {200, 200, 20, 20, 0, 0.3}, {3, 150, 20, 20, 0, 0.95},   // near the left edge
@@ -148,7 +166,7 @@ TEST(PickFilters, MinDistanceEdgeMarginAndFloor) {
   PickModel m = test::stand_in_model([&](const Tensor&) { return test::decoded_rows(boxes, 2); }, 2, 256);
   const imgproc::Image mic(256, 256, 0.f);
   PickOptions o;
-  EXPECT_EQ(pick_micrograph(mic, m, o).size(), 4u);  // floor 0.01 drops one; different classes never suppress
+  EXPECT_EQ(pick_micrograph(mic, m, o).size(), 4u);  // floor 0.01 drops one; IoU 0.43 < 0.45 suppresses none
   o.min_distance = 10;
   EXPECT_EQ(pick_micrograph(mic, m, o).size(), 3u);
   o.edge_margin = 10;

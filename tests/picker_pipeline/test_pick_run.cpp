@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "imgproc/image_io.h"
 #include "imgproc/mrc.h"
 #include "picker/formats_box.h"
 #include "picker/formats_star.h"
@@ -124,6 +125,33 @@ TEST(PickRun, OutputsRoundTripCorruptIsSkippedAndASecondRunResumes) {
   EXPECT_EQ(s.index_entries, 3);
   for (const auto& e : fs::directory_iterator(d / "out"))
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+  fs::remove_all(d);
+}
+
+// --png-size: a 600 x 400 micrograph drawn at 300 x 200; a 100-px box centred on pixel (299.5, 199.5) has its
+// left edge at micrograph edge coordinate 250, picture edge 125, so its outline shows at column 124-125 of row
+// 100 and not at column 60, at the centre or where the unscaled box would be.
+TEST(PickOutputs, ShrunkPictureDrawsBoxesAtItsScale) {
+  const fs::path d = fresh_dir("png");
+  const imgproc::Image mic(600, 400, 0.f);
+  const PickPicture pic = make_pick_picture(mic, 300);
+  ASSERT_EQ(pic.width, 300);
+  ASSERT_EQ(pic.height, 200);
+  MicrographPicks picks;
+  picks.micrograph = "m.mrc";
+  picks.width = 600;
+  picks.height = 400;
+  picks.picks = {Pick{299.5, 199.5, 100, 100, 0, 0.9}};
+  const MicrographOutputs out = outputs_for(d.string(), "m.mrc");
+  write_micrograph_outputs(out, picks, 0.25, {"top"}, pic);
+  const imgproc::Image png = imgproc::read_image(out.png).image;
+  ASSERT_EQ(png.width, 300);
+  ASSERT_EQ(png.height, 200);
+  const float background = png.at(60, 100);  // a constant micrograph is drawn mid-grey
+  EXPECT_TRUE(png.at(124, 100) != background || png.at(125, 100) != background);
+  EXPECT_EQ(png.at(150, 100), background);
+  EXPECT_EQ(png.at(249, 199), background);  // where the unscaled box's edge would be
+  EXPECT_EQ(make_pick_picture(mic, 0).width, 600);  // 0: full size
   fs::remove_all(d);
 }
 
