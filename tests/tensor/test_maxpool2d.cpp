@@ -88,6 +88,24 @@ TEST(MaxPool2d, ForwardMatchesNaiveLoopInFloat32) {
   }
 }
 
+// Stride 1 takes the separable path (row maxima, then column maxima): SPPF's shape at a size with many
+// border windows, in float32 and double, and a NaN anywhere in a window comes out as NaN (as the k x k scan
+// and PyTorch give) while the windows that do not hold it are unaffected.
+TEST(MaxPool2d, SeparableStride1MatchesNaiveLoopAndKeepsNaN) {
+  Rng rng(3);
+  for (DType dtype : {DType::F32, DType::F64}) {
+    const PoolCase c{{2, 3, 13, 11}, 5, 1, 2};
+    const Tensor x = randn(c.x, rng, dtype);
+    EXPECT_TRUE(all_close(to_doubles(maxpool2d(x, c.kernel, c.stride, c.padding)), naive_maxpool(x, c, Tensor()).y, 0, 0));
+  }
+  Tensor x = randn({1, 1, 9, 9}, rng);
+  x.data<float>()[4 * 9 + 4] = std::numeric_limits<float>::quiet_NaN();  // centre pixel (4, 4)
+  const Tensor y = maxpool2d(x, 5, 1, 2);
+  for (int p = 0; p < 9; ++p)
+    for (int q = 0; q < 9; ++q)
+      EXPECT_EQ(std::isnan(y.data<float>()[p * 9 + q]), std::abs(p - 4) <= 2 && std::abs(q - 4) <= 2) << p << "," << q;
+}
+
 TEST(MaxPool2d, BackwardRoutesTiesToTheFirstMaximumLikeTheNaiveLoop) {
   Rng rng(2);
   for (const PoolCase& c : kCases) {
