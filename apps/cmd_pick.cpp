@@ -35,7 +35,7 @@ static const char* kPickUsage =
     "  --shard I/N         this task's share of the inputs (0 <= I < N), for cluster job arrays\n"
     "  --project DIR       autopick.star paths are relative to DIR (the RELION project; default .)\n"
     "  --no-png            skip the annotated PNG\n"
-    "  --png-size PX       shrink the annotated PNG so its longer side is PX (default: the micrograph's size)\n"
+    "  --png-size PX       longer side of the annotated PNG (default 1024; 0 = the micrograph's size)\n"
     "  --redo              pick micrographs again even when their outputs exist\n"
     "  --quiet             no progress line\n"
     "Exit code 1 when a micrograph could not be picked (each is named; the others are done).\n";
@@ -66,7 +66,7 @@ int cmd_pick(const Args& args) {
     else if (r.is("--shard")) std::tie(run.shard_index, run.shard_count) = picker::parse_shard(r.value());
     else if (r.is("--project")) run.project_dir = r.value();
     else if (r.is("--no-png")) run.write_png = false;
-    else if (r.is("--png-size")) run.png_max_side = r.integer(64, 65536);
+    else if (r.is("--png-size")) run.png_max_side = r.integer(0, 65536);
     else if (r.is("--redo")) run.skip_done = false;
     else if (r.is("--quiet")) run.progress = false;
     else r.unknown();

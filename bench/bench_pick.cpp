@@ -6,12 +6,13 @@
 //   OMP_NUM_THREADS sets the compute threads (default: every core).
 // Micrographs: 8 simulated KLH micrographs (picker/simulate.h, seed 7) written once as 8-bit PNG to a
 // temporary folder. Rows:
-//   BM_PickRun     yolopick pick's whole run (picker/pipeline/pick_run.h): reader thread (read + pre-process),
+//   BM_PickRun/S   yolopick pick's whole run (picker/pipeline/pick_run.h): reader thread (read + pre-process),
 //                  network, writer thread (STAR, box, cbox, CSV, txt, annotated PNG); counter mic/s.
 //   BM_Read        PNG decode of one micrograph                     (reader thread)
-//   BM_Prepare     the model's pre-processing chain + network input (reader thread)
+//   BM_Prepare     the model's pre-processing chain + network input + the PNG's picture (reader thread)
 //   BM_Detect      forward + NMS + mapping back                     (main thread)
-//   BM_Write       every output file of one micrograph, PNG included (writer thread)
+//   BM_Write/S     every output file of one micrograph, PNG included (writer thread)
+// S = the annotated PNG's longer side: 1024 (the default preview) or 0 (full size).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -62,9 +63,11 @@ Fixture& fixture() {
   return f;
 }
 
+// state.range(0): the annotated PNG's longer side (1024 = the default preview, 0 = full size).
 void BM_PickRun(benchmark::State& state) {
   Fixture& f = fixture();
   picker::PickRunOptions o;
+  o.png_max_side = (int)state.range(0);
   o.inputs = f.micrographs;
   o.out_dir = (f.dir / "out").string();
   o.skip_done = false;
@@ -85,7 +88,7 @@ void BM_Prepare(benchmark::State& state) {
   const imgproc::Image raw = imgproc::read_image(f.micrographs[0]).image;
   for (auto _ : state) {
     benchmark::DoNotOptimize(picker::prepare_micrograph(raw, f.model, {}).inputs.size());
-    benchmark::DoNotOptimize(picker::make_pick_picture(raw, 0).grey.size());  // the PNG's picture
+    benchmark::DoNotOptimize(picker::make_pick_picture(raw, 1024).grey.size());  // the PNG's picture
   }
 }
 
@@ -104,18 +107,18 @@ void BM_Write(benchmark::State& state) {
   picks.width = raw.width;
   picks.height = raw.height;
   picks.picks = picker::pick_micrograph(raw, f.model, {});
-  const picker::PickPicture picture = picker::make_pick_picture(raw, 0);
+  const picker::PickPicture picture = picker::make_pick_picture(raw, (int)state.range(0));
   const picker::MicrographOutputs out = picker::outputs_for((f.dir / "write").string(), f.micrographs[0]);
   fs::create_directories(f.dir / "write");
   for (auto _ : state) picker::write_micrograph_outputs(out, picks, 0.25, f.model.names, picture);
   state.counters["picks"] = (double)picks.picks.size();
 }
 
-BENCHMARK(BM_PickRun)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
+BENCHMARK(BM_PickRun)->Arg(1024)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
 BENCHMARK(BM_Read)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Prepare)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Detect)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Write)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Write)->Arg(1024)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

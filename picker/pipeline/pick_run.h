@@ -61,7 +61,10 @@ struct PickRunOptions {
   int shard_index = 0, shard_count = 1;
   bool skip_done = true;
   bool write_png = true;
-  int png_max_side = 0;  // 0: the annotated PNG at the micrograph's size
+  // The annotated PNG is a preview: its longer side is at most this (0 = the micrograph's size). A 2048^2
+  // micrograph at full size is an 8 MB PNG that takes 0.35 s to encode, longer than reading, pre-processing
+  // and detecting it together (docs/perf.md).
+  int png_max_side = 1024;
   std::string project_dir = ".";  // the index's paths are relative to this (the RELION project)
   bool progress = true;
 };
