@@ -95,11 +95,15 @@ void render_side_view(std::vector<float>& phi, int size, const SimObject& o, con
     if (std::fabs(u) > ro + 3 || std::fabs(v) > half_len + 4) return;
     const double chord = 2.0 * (std::sqrt(std::max(0.0, ro * ro - u * u)) - std::sqrt(std::max(0.0, ri * ri - u * u))) / peak;
     const double bands = 0.40 + 0.60 * std::pow(0.5 + 0.5 * std::cos(2 * M_PI * (v + half_len) / tier), 1.5);
-    const double lattice = 0.80 + 0.20 * std::cos(2 * M_PI * u / 26.0);
+    const double lattice = 0.70 + 0.30 * std::cos(2 * M_PI * u / 32.0);
     const double ends = sigmoid((half_len - std::fabs(v)) / soft) * sigmoid((ro + 0.5 - std::fabs(u)) / soft);
     const double vc = v - (half_len - 0.12 * g.length_px);  // collar inside the "top" end
     const double collar = 0.35 * std::exp(-0.5 * std::pow(vc / (0.05 * g.length_px), 2)) * sigmoid((ri * 0.85 - std::fabs(u)) / soft);
-    double d = (std::min(1.0, chord) * bands * lattice + collar) * ends;
+    // The outermost tier of each decamer is denser (the real side views read as a box with dark ends), and the
+    // front and back walls keep the tier pattern visible between the two side walls.
+    const double cap = 0.45 * std::exp(-0.5 * std::pow((half_len - std::fabs(v) - 0.05 * g.length_px) / (0.035 * g.length_px), 2));
+    const double wall = 0.35 + 0.65 * std::min(1.0, chord);
+    double d = (wall * bands * lattice + cap + collar) * ends;
     if (damage_cut >= 0) d *= sigmoid((0.35 * ro - (u * std::cos(damage_cut) + v * std::sin(damage_cut))) / 1.5);
     phi[size_t(y) * size + x] += float(scale * d);
   });
