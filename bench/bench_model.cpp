@@ -3,11 +3,13 @@
 //
 //   ./bench/bench_model --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 //   OMP_NUM_THREADS=2 sets the threads (default: every core).
+//   YP_LAYER_TABLE=1 also prints, per row, the mean ms of every layer index (model.N) to stderr.
 // Counters per row: GFLOP/s (the model's analytic FLOPs, yolo/model.h, over the wall time) and
 // ms per layer type (Conv, C3, SPPF, nn.Upsample, Concat, Detect, decode) per forward.
 // The PyTorch eager peer is bench/compare/model_torch.py (same network, same weights, same threads).
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 
@@ -27,9 +29,14 @@ void run(benchmark::State& state, Model& model, int size) {
   yp::Rng rng(2);
   const yp::Tensor x = yp::rand_uniform({1, channels, size, size}, 0, 1, rng);
   std::map<std::string, double> per_type;
+  std::map<int, std::pair<std::string, double>> per_layer;
   yp::NoGradGuard no_grad;
   model.forward(x);  // warm-up (allocator, OpenMP pool)
-  model.layer_timer = [&](int, const char* type, double s) { per_type[type] += s; };
+  model.layer_timer = [&](int index, const char* type, double s) {
+    per_type[type] += s;
+    per_layer[index].first = type;
+    per_layer[index].second += s;
+  };
   per_type.clear();
   for (auto _ : state) benchmark::DoNotOptimize(model.forward(x).decoded);
   const double iters = (double)state.iterations();
@@ -38,6 +45,9 @@ void run(benchmark::State& state, Model& model, int size) {
       benchmark::Counter((double)model.flops(size, size), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["threads"] = yp::cpu_threads();
   model.layer_timer = nullptr;
+  if (std::getenv("YP_LAYER_TABLE"))
+    for (const auto& [index, entry] : per_layer)
+      std::fprintf(stderr, "  model.%-3d %-12s %8.3f ms\n", index, entry.first.c_str(), entry.second / iters * 1e3);
 }
 
 void BM_Model(benchmark::State& state, const char* name, int size, int channels) {

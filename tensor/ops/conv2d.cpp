@@ -104,6 +104,8 @@ void im2col_rows(const T* x, const ConvGeometry& g, int64_t p0, int64_t p1, int6
       std::fill(out, out + v.lo, T(0));
       if (g.stride == 1) {
         std::memcpy(out + v.lo, xrow + v.lo, sizeof(T) * (v.hi - v.lo));
+      } else if (g.stride == 2) {  // a constant stride lets the compiler vectorise (loads + even-lane shuffles)
+        for (int64_t q = v.lo; q < v.hi; ++q) out[q] = xrow[q * 2];
       } else {
         for (int64_t q = v.lo; q < v.hi; ++q) out[q] = xrow[q * g.stride];
       }
