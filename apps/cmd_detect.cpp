@@ -148,6 +148,13 @@ int cmd_detect(const Args& args) {
   const std::vector<std::string>& names = det.names;
   opt.stride = det.model->max_stride();
   const yolo::ForwardFn forward = det.forward();
+  // detect is detect.py: pictures go in as they are. A picker trained on pre-processed micrographs would see
+  // something else than in training, so say so instead of silently detecting on the wrong input.
+  if (!det.preprocessing.empty())
+    std::fprintf(stderr,
+                 "note: %s was trained on pre-processed micrographs (its chain is stored in the file); detect feeds "
+                 "pictures as they are - use `yolopick pick` for micrographs, which applies the chain\n",
+                 model_path.c_str());
 
   for (const int c : opt.nms.classes)
     if (c >= static_cast<int>(names.size()))

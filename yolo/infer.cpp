@@ -46,6 +46,7 @@ Detector load_detector(const std::string& path) {
   Detector d;
   d.model = std::move(loaded.model);
   d.names = std::move(loaded.info.names);
+  d.preprocessing = std::move(loaded.info.preprocessing);
   d.model->fuse();
   return d;
 }

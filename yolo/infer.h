@@ -51,6 +51,7 @@ std::vector<Detection> postprocess(const Tensor& decoded, const LetterboxGeometr
 struct Detector {
   std::unique_ptr<Model> model;
   std::vector<std::string> names;  // one per class ("classK" where the file names none)
+  std::string preprocessing;       // the model file's stored micrograph pre-processing ("" = none)
   ForwardFn forward() const;       // model->predict
 };
 
