@@ -2,8 +2,6 @@
 // (parameter counts, state-dict names and shapes, GFLOPs, strides) of yolov5n/s/m/l/x at nc = 80.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "tests/support/shared_data.h"
 #include "yolo/model.h"
@@ -11,13 +9,6 @@
 
 namespace yp::yolo {
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 std::unique_ptr<Model> counting_model(const std::string& name, int nc = 0) {
   ModelOptions o;
