@@ -13,6 +13,7 @@
 #include "train/import_labels.h"
 #include "train/trainer.h"
 #include "train/yolo_detector.h"
+#include "yolo/io/model_file.h"
 #include "yolo/model_file.h"
 
 namespace fs = std::filesystem;
@@ -208,6 +209,18 @@ int cmd_train(const Args& args) {
   if (lc.image_size % 32 != 0 || lc.image_size < 64) throw Error("--imgsz must be a multiple of 32, at least 64");
 
   const train::DatasetSpec spec = train::read_dataset_yaml(data);
+  // A picker trained on pre-processed micrographs keeps its chain when it is fine-tuned (unless --chain says
+  // otherwise): the images must look like the ones it learned from, and the new model files must carry the
+  // chain for `pick`.
+  if (chain_steps.empty() && std::filesystem::path(model_name).extension() == ".safetensors") {
+    const std::string stored = io::load_model_file(model_name).info.preprocessing;
+    if (!stored.empty()) {
+      lc.chain = imgproc::chain_config_from_text(stored);
+      chain_steps = imgproc::steps_text(lc.chain);
+      std::printf("%s stores its pre-processing (%s): used for these images too (--chain off to train without)\n",
+                  model_name.c_str(), chain_steps.c_str());
+    }
+  }
   if (!chain_steps.empty() && chain_steps != "off") {
     lc.use_chain = true;
     if (chain_steps != "default") imgproc::set_steps(lc.chain, chain_steps);
