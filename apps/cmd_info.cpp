@@ -68,7 +68,12 @@ int describe_model(const std::string& path, bool show_yaml) {
     names += (i ? ", " : "") + loaded.info.names[i];
   }
   std::printf("classes:         %d: %s\n", model.nc(), names.c_str());
-  if (!loaded.info.preprocessing.empty()) std::printf("preprocessing:   %s\n", loaded.info.preprocessing.c_str());
+  if (!loaded.info.preprocessing.empty()) {  // "key = value" lines, one per setting, aligned under the first
+    std::string text = loaded.info.preprocessing;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1)) text.insert(at + 1, 17, ' ');
+    std::printf("preprocessing:   %s\n", text.c_str());
+  }
   for (const auto& [key, value] : loaded.metadata) {
     if (key == "yaml" || key == "names" || key == "anchors" || key == "strides" || key == "preprocessing") continue;
     std::printf("metadata %-7s %s\n", (key + ":").c_str(), value.c_str());
