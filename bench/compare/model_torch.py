@@ -166,15 +166,19 @@ class Model(nn.Module):
             self.froms.append(f)
             chs.append(c2)
         self.model = nn.Sequential(*layers)
+        self.layer_times = None  # {index: [seconds]} when --layers asks for the per-layer split
 
     def forward(self, x):
         outs = []
-        for f, layer in zip(self.froms, self.model):
+        for i, (f, layer) in enumerate(zip(self.froms, self.model)):
             if isinstance(f, list):
                 x = [x if j == -1 else outs[j] for j in f]
             elif f != -1:
                 x = outs[f]
+            t0 = time.perf_counter() if self.layer_times is not None else 0
             x = layer(x)
+            if self.layer_times is not None:
+                self.layer_times.setdefault(i, []).append(time.perf_counter() - t0)
             outs.append(x)
         return x
 
@@ -220,6 +224,7 @@ def main():
     ap.add_argument("--gray", action="store_true")
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--golden", default=None)
+    ap.add_argument("--layers", action="store_true", help="also print the median ms of every layer (model.N)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, ch = load(a.model, a.gray)
@@ -239,6 +244,14 @@ def main():
                 times.append(time.perf_counter() - t0)
         print(f"{a.model} {'gray' if ch == 1 else 'rgb'} {size}: median {np.median(times) * 1e3:.1f} ms, "
               f"min {np.min(times) * 1e3:.1f} ms over {a.repeats}")
+        if a.layers:  # separate runs, so that the timing calls do not touch the numbers above
+            model.layer_times = {}
+            with torch.inference_mode():
+                for _ in range(a.repeats):
+                    model(x)
+            for i, t in sorted(model.layer_times.items()):
+                print(f"  model.{i:<3d} {type(model.model[i]).__name__:<12s} {np.median(t) * 1e3:8.3f} ms")
+            model.layer_times = None
 
 
 if __name__ == "__main__":
