@@ -20,7 +20,6 @@
 #include <omp.h>
 
 #include <Eigen/Core>
-#include <type_traits>
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -170,18 +169,9 @@ std::vector<Band> split_into_bands(const ConvGeometry& g, int threads) {
   return bands;
 }
 
-// y = y / (1 + exp(-y)) over the K rows of one band (width columns each, rows pq apart); float32 through
-// Eigen's vectorised exp, as silu() does.
+// SiLU in place over the K rows of one band (width columns each, rows pq apart), with silu()'s own loop.
 template <typename T> void silu_band(T* yb, const ConvGeometry& g, int64_t width) {
-  for (int64_t k = 0; k < g.K; ++k) {
-    T* row = yb + k * g.pq();
-    if constexpr (std::is_same_v<T, float>) {
-      Eigen::Map<Eigen::ArrayXf> a(row, width);
-      a = a / (1.0f + (-a).exp());
-    } else {
-      for (int64_t j = 0; j < width; ++j) row[j] = row[j] / (T(1) + std::exp(-row[j]));
-    }
-  }
+  for (int64_t k = 0; k < g.K; ++k) silu_span(yb + k * g.pq(), yb + k * g.pq(), width);
 }
 
 // Bands run in parallel, each on one thread from im2col to GEMM (Eigen's GEMM called inside an

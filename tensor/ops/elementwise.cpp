@@ -71,10 +71,7 @@ void for_chunks(int64_t n, F f) {
 }
 
 void silu_forward_f32(const float* x, float* y, int64_t n) {
-  for_chunks(n, [&](int64_t b, int64_t len) {
-    const ConstArrayMap xs(x + b, len);
-    ArrayMap(y + b, len) = xs / (1.0f + (-xs).exp());
-  });
+  for_chunks(n, [&](int64_t b, int64_t len) { silu_span(x + b, y + b, len); });
 }
 
 void silu_backward_f32(const float* x, const float* g, float* dx, int64_t n) {
@@ -134,6 +131,15 @@ template <typename T> T silu_derivative(T x) {
 }
 
 }  // namespace
+
+void silu_span(const float* x, float* y, int64_t n) {
+  const ConstArrayMap xs(x, n);
+  ArrayMap(y, n) = xs / (1.0f + (-xs).exp());
+}
+
+void silu_span(const double* x, double* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = silu_forward(x[i]);
+}
 
 Tensor silu(const Tensor& x) {
   check_float("silu", x);

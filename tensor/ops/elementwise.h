@@ -16,6 +16,11 @@ Tensor scale(const Tensor& a, double s);
 Tensor silu(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 
+// y = silu(x) over n raw values on the calling thread, no autograd (y may be x): the loop silu() runs per
+// chunk, exposed for fused epilogues (conv2d_silu applies it to each output band while it is in cache).
+void silu_span(const float* x, float* y, int64_t n);
+void silu_span(const double* x, double* y, int64_t n);
+
 // acc += g, in place and outside autograd (gradient accumulation, optimizer updates).
 void add_inplace(Tensor& acc, const Tensor& g);
 // acc = alpha * acc + beta * g, in place and outside autograd (EMA, momentum buffers).
