@@ -4,7 +4,6 @@
 // --gray folds the stem's RGB weights into one input channel (micrographs); --nc N transfers to N
 // classes (everything but the Detect outputs is kept; those get YOLOv5's bias priors).
 #include <cstdio>
-#include <cstring>
 #include <string>
 
 #include "apps/args.h"
@@ -34,15 +33,6 @@ std::string join_names(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ",") + n;
   return out;
-}
-
-bool is_zip_file(const std::string& path) {
-  char magic[4] = {};
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw Error(path + ": cannot open");
-  const size_t got = std::fread(magic, 1, 4, f);
-  std::fclose(f);
-  return got == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
 }
 
 // A model file keeps its classes, input size and pre-processing; only the storage type (and, with --gray,
@@ -84,7 +74,7 @@ int cmd_import(const Args& args) {
     return 2;
   }
 
-  if (!is_zip_file(input)) {
+  if (!yolo::is_pt_checkpoint(input)) {
     if (nc > 0 || !names.empty() || !preprocessing.empty() || input_size_given)
       throw Error(input + ": a model file keeps its classes, input size and pre-processing; only --gray and --fp16 apply");
     return rewrite_model_file(input, output, gray, fp16);

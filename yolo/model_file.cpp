@@ -70,14 +70,16 @@ void save_model(const std::string& path, Model& model, const ModelFileInfo& info
   io::save_model_file(path, model_state(model), m, store);
 }
 
-LoadedModel load_model(const std::string& path, int input_channels) {
+bool is_pt_checkpoint(const std::string& path) {
   char magic[4] = {};
-  {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw Error(path + ": cannot open");
-    f.read(magic, 4);
-  }
-  if (std::memcmp(magic, "PK\x03\x04", 4) == 0) return load_pt(path, input_channels);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(path + ": cannot open");
+  f.read(magic, 4);
+  return f.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
+LoadedModel load_model(const std::string& path, int input_channels) {
+  if (is_pt_checkpoint(path)) return load_pt(path, input_channels);
 
   const io::ModelFile file = io::load_model_file(path);
   LoadedModel out;

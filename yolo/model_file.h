@@ -44,4 +44,8 @@ struct LoadedModel {
 // options.input_channels = 1 turns an RGB model into a gray one while loading (stem folded).
 LoadedModel load_model(const std::string& path, int input_channels = 0);
 
+// True when PATH starts with the zip signature of a PyTorch .pt checkpoint (else: our safetensors model file).
+// Throws yp::Error when the file cannot be opened.
+bool is_pt_checkpoint(const std::string& path);
+
 }  // namespace yp::yolo
