@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tensor/tensor.h"  // yp::Error
+#include "yolo/yaml_config.h"
 
 namespace fs = std::filesystem;
 
@@ -20,31 +21,8 @@ namespace {
   throw Error(file + ":" + std::to_string(line) + ": " + msg);
 }
 
-std::string trim(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t\r\n");
-  if (a == std::string::npos) return "";
-  const size_t b = s.find_last_not_of(" \t\r\n");
-  return s.substr(a, b - a + 1);
-}
-
-// Drops a trailing "# comment" that is not inside quotes.
-std::string strip_comment(const std::string& s) {
-  char quote = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (quote) {
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
-      return s.substr(0, i);
-    }
-  }
-  return s;
-}
-
 std::string unquote(const std::string& s) {
-  const std::string t = trim(s);
+  const std::string t = yolo::yaml_trim(s);
   if (t.size() >= 2 && (t[0] == '\'' || t[0] == '"') && t.back() == t[0]) return t.substr(1, t.size() - 2);
   return t;
 }
@@ -70,7 +48,7 @@ std::vector<std::string> parse_flow_list(const std::string& v, const std::string
       cur += c;
     }
   }
-  if (!trim(cur).empty()) out.push_back(unquote(cur));
+  if (!yolo::yaml_trim(cur).empty()) out.push_back(unquote(cur));
   return out;
 }
 
@@ -110,10 +88,10 @@ DatasetSpec read_dataset_yaml(const std::string& path) {
   int line_no = 0;
   while (std::getline(in, raw)) {
     ++line_no;
-    const std::string line = strip_comment(raw);
-    if (trim(line).empty()) continue;
+    const std::string line = yolo::yaml_strip_comment(raw);
+    if (yolo::yaml_trim(line).empty()) continue;
     const bool indented = line[0] == ' ' || line[0] == '\t';
-    const std::string t = trim(line);
+    const std::string t = yolo::yaml_trim(line);
     if (indented) {
       if (entries.empty()) fail(path, line_no, "indented line before any key");
       YamlValue& v = entries.back().second;
@@ -123,7 +101,7 @@ DatasetSpec read_dataset_yaml(const std::string& path) {
       } else {
         const size_t colon = t.find(':');
         if (colon == std::string::npos) fail(path, line_no, "expected '- item' or 'index: name', got '" + t + "'");
-        const std::string key = trim(t.substr(0, colon));
+        const std::string key = yolo::yaml_trim(t.substr(0, colon));
         char* end = nullptr;
         const long k = std::strtol(key.c_str(), &end, 10);
         if (key.empty() || *end) fail(path, line_no, "map keys under '" + entries.back().first + "' must be class indices");
@@ -136,7 +114,7 @@ DatasetSpec read_dataset_yaml(const std::string& path) {
     if (colon == std::string::npos) fail(path, line_no, "expected 'key: value', got '" + t + "'");
     YamlValue v;
     v.line = line_no;
-    const std::string value = trim(t.substr(colon + 1));
+    const std::string value = yolo::yaml_trim(t.substr(colon + 1));
     if (!value.empty() && value[0] == '[') {
       v.is_list = true;
       v.list = parse_flow_list(value, path, line_no);
@@ -145,7 +123,7 @@ DatasetSpec read_dataset_yaml(const std::string& path) {
     } else {
       v.scalar = unquote(value);
     }
-    entries.emplace_back(trim(t.substr(0, colon)), v);
+    entries.emplace_back(yolo::yaml_trim(t.substr(0, colon)), v);
   }
 
   DatasetSpec spec;
@@ -239,7 +217,7 @@ std::vector<std::string> list_images(const std::vector<std::string>& entries, co
       int n = 0;
       while (std::getline(in, line)) {
         ++n;
-        const std::string t = trim(line);
+        const std::string t = yolo::yaml_trim(line);
         if (t.empty() || t[0] == '#') continue;
         const fs::path img = fs::path(t).is_absolute() ? fs::path(t) : p.parent_path() / t;
         if (!fs::exists(img)) fail(p.string(), n, "no such image '" + img.string() + "'");
@@ -271,7 +249,7 @@ std::vector<YoloLabel> read_yolo_labels(const std::string& path, int nc) {
   int n = 0;
   while (std::getline(in, line)) {
     ++n;
-    const std::string t = trim(line);
+    const std::string t = yolo::yaml_trim(line);
     if (t.empty()) continue;
     std::istringstream ss(t);
     std::vector<std::string> tok;

@@ -10,18 +10,8 @@
 #include "tensor/tensor.h"
 
 namespace yp::yolo {
-namespace {
 
-constexpr size_t kMaxConfigBytes = 1 << 20;  // configs are ~2 KB
-constexpr int kMaxDepth = 16;
-constexpr int kMaxLayers = 1000;
-
-[[noreturn]] void fail(const std::string& label, int line, const std::string& msg) {
-  throw Error(label + ":" + std::to_string(line) + ": " + msg);
-}
-
-// Cuts a '#' comment that is not inside quotes.
-std::string strip_comment(const std::string& s) {
+std::string yaml_strip_comment(const std::string& s) {
   char quote = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
@@ -36,16 +26,26 @@ std::string strip_comment(const std::string& s) {
   return s;
 }
 
-std::string trim(const std::string& s) {
+std::string yaml_trim(const std::string& s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace((unsigned char)s[b])) ++b;
   while (e > b && std::isspace((unsigned char)s[e - 1])) --e;
   return s.substr(b, e - b);
 }
 
+namespace {
+
+constexpr size_t kMaxConfigBytes = 1 << 20;  // configs are ~2 KB
+constexpr int kMaxDepth = 16;
+constexpr int kMaxLayers = 1000;
+
+[[noreturn]] void fail(const std::string& label, int line, const std::string& msg) {
+  throw Error(label + ":" + std::to_string(line) + ": " + msg);
+}
+
 YamlValue scalar(const std::string& raw, const std::string& label, int line) {
   YamlValue v;
-  const std::string s = trim(raw);
+  const std::string s = yaml_trim(raw);
   if (s.empty() || s == "None" || s == "null" || s == "Null" || s == "NULL" || s == "~") return v;
   if (s == "True" || s == "true") {
     v.kind = YamlValue::Kind::Bool;
@@ -124,7 +124,7 @@ YamlValue flow(const std::string& s, size_t& pos, int depth, const std::string& 
 YamlValue whole_flow(const std::string& s, const std::string& label, int line) {
   size_t pos = 0;
   YamlValue v = flow(s, pos, 0, label, line);
-  if (!trim(s.substr(pos)).empty()) fail(label, line, "unexpected text after the value: " + trim(s.substr(pos)));
+  if (!yaml_trim(s.substr(pos)).empty()) fail(label, line, "unexpected text after the value: " + yaml_trim(s.substr(pos)));
   return v;
 }
 
@@ -184,17 +184,17 @@ YamlDocument parse_yaml(const std::string& text, const std::string& label) {
   YamlValue* block = nullptr;  // the list that "- item" lines append to
   while (std::getline(in, raw)) {
     ++line;
-    std::string s = strip_comment(raw);
-    if (trim(s).empty()) continue;
+    std::string s = yaml_strip_comment(raw);
+    if (yaml_trim(s).empty()) continue;
     if (s.find('\t') != std::string::npos) fail(label, line, "tabs are not allowed in YAML indentation");
     const int start_line = line;
     // A flow list may continue over several lines: read until the brackets balance.
     while (bracket_balance(s) > 0 && std::getline(in, raw)) {
       ++line;
-      s += " " + strip_comment(raw);
+      s += " " + yaml_strip_comment(raw);
     }
     if (bracket_balance(s) != 0) fail(label, start_line, "unbalanced brackets");
-    const std::string t = trim(s);
+    const std::string t = yaml_trim(s);
     const bool indented = std::isspace((unsigned char)s[0]);
     if (t[0] == '-' && (t.size() == 1 || t[1] == ' ')) {
       if (!block) fail(label, start_line, "a list item outside a key");
@@ -210,8 +210,8 @@ YamlDocument parse_yaml(const std::string& text, const std::string& label) {
     if (indented) fail(label, start_line, "nested mappings are not supported in a model config");
     const size_t colon = t.find(':');
     if (colon == std::string::npos) fail(label, start_line, "expected 'key: value', got " + t);
-    const std::string key = trim(t.substr(0, colon));
-    const std::string rest = trim(t.substr(colon + 1));
+    const std::string key = yaml_trim(t.substr(0, colon));
+    const std::string rest = yaml_trim(t.substr(colon + 1));
     for (const auto& kv : doc)
       if (kv.first == key) fail(label, start_line, "duplicate key '" + key + "'");
     if (rest.empty()) {
