@@ -13,7 +13,6 @@
 #include "train/import_labels.h"
 #include "train/trainer.h"
 #include "train/yolo_detector.h"
-#include "yolo/io/model_file.h"
 #include "yolo/model_file.h"
 
 namespace fs = std::filesystem;
@@ -209,17 +208,20 @@ int cmd_train(const Args& args) {
   if (lc.image_size % 32 != 0 || lc.image_size < 64) throw Error("--imgsz must be a multiple of 32, at least 64");
 
   const train::DatasetSpec spec = train::read_dataset_yaml(data);
+  cfg.names = spec.names;
+  cfg.schedule.batch_size = lc.batch_size;
+  // Micrographs are gray: the stem takes one channel (the RGB stem of COCO weights summed into it, which is
+  // exactly the RGB network on the gray value replicated), and the loaders make one-channel batches.
+  train::YoloDetectorBuild built = train::make_yolo_detector(model_name, spec.nc, 1, cfg.seed);
+  std::printf("%s\n", built.report.c_str());
   // A picker trained on pre-processed micrographs keeps its chain when it is fine-tuned (unless --chain says
   // otherwise): the images must look like the ones it learned from, and the new model files must carry the
   // chain for `pick`.
-  if (chain_steps.empty() && std::filesystem::path(model_name).extension() == ".safetensors") {
-    const std::string stored = io::load_model_file(model_name).info.preprocessing;
-    if (!stored.empty()) {
-      lc.chain = imgproc::chain_config_from_text(stored);
-      chain_steps = imgproc::steps_text(lc.chain);
-      std::printf("%s stores its pre-processing (%s): used for these images too (--chain off to train without)\n",
-                  model_name.c_str(), chain_steps.c_str());
-    }
+  if (chain_steps.empty() && !built.preprocessing.empty()) {
+    lc.chain = imgproc::chain_config_from_text(built.preprocessing);
+    chain_steps = imgproc::steps_text(lc.chain);
+    std::printf("%s stores its pre-processing (%s): used for these images too (--chain off to train without)\n",
+                model_name.c_str(), chain_steps.c_str());
   }
   if (!chain_steps.empty() && chain_steps != "off") {
     lc.use_chain = true;
@@ -228,12 +230,6 @@ int cmd_train(const Args& args) {
     cfg.model_meta.emplace_back("chain", imgproc::steps_text(lc.chain));
     cfg.preprocessing = imgproc::to_text(lc.chain);
   }
-  cfg.names = spec.names;
-  cfg.schedule.batch_size = lc.batch_size;
-  // Micrographs are gray: the stem takes one channel (the RGB stem of COCO weights summed into it, which is
-  // exactly the RGB network on the gray value replicated), and the loaders make one-channel batches.
-  train::YoloDetectorBuild built = train::make_yolo_detector(model_name, spec.nc, 1, cfg.seed);
-  std::printf("%s\n", built.report.c_str());
   lc.channels = built.detector->input_channels();
   train::LoaderConfig vc = lc;
   vc.augment = vc.shuffle = false;

@@ -105,6 +105,7 @@ YoloDetectorBuild make_yolo_detector(const std::string& spec, int nc, int input_
     auto model = std::make_unique<yolo::Model>(yolo::parse_yolo_config(yaml->second, spec + " (embedded yaml)"), o);
     b.report = transfer(*model, f.tensors, std::atoi(file_nc->second.c_str()), spec);
     b.detector = std::make_unique<YoloDetector>(std::move(model));
+    if (const auto pre = f.metadata.find("preprocessing"); pre != f.metadata.end()) b.preprocessing = pre->second;
   } else {
     throw Error("--model " + spec + ": expected a .pt checkpoint, a .safetensors model file, a .yaml config or a "
                 "built-in name (yolov5n .. yolov5x)");

@@ -50,6 +50,7 @@ class YoloDetector : public TrainableDetector {
 struct YoloDetectorBuild {
   std::unique_ptr<YoloDetector> detector;
   std::string report;  // what was loaded / transferred / initialised, for the command's log
+  std::string preprocessing;  // the chain a .safetensors model file stores ("" for other sources)
 };
 
 YoloDetectorBuild make_yolo_detector(const std::string& spec, int nc, int input_channels, uint64_t seed);
