@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
 
 #include "picker/evaluate.h"
 #include "picker/pipeline/pick.h"
 #include "picker/simulate.h"
+#include "tests/support/run_command.h"
 #include "yolo/model_file.h"
 
 namespace yp::picker {
@@ -59,10 +59,7 @@ TEST(BundledModel, PicksUnseenSimulatedMicrographs) {
 }
 
 #ifdef YOLOPICK_EXE
-int run_command(const std::string& cmd) {
-  const int rc = std::system((cmd + " > /dev/null 2>&1").c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using test::run_command;
 
 // Fine-tuning the bundled picker keeps its pre-processing: the images go through the stored chain and the new
 // model files carry it (a model file without it would make `pick` feed raw micrographs to a picker that

@@ -17,6 +17,7 @@
 #include "picker/formats_text.h"
 #include "picker/pipeline/pick_run.h"
 #include "stand_in.h"
+#include "tests/support/run_command.h"
 #include "tests/support/shared_data.h"
 
 namespace yp::picker {
@@ -182,10 +183,7 @@ TEST(PickRun, ShardedTasksTogetherPickEverything) {
 }
 
 #ifdef YOLOPICK_EXE
-int run_command(const std::string& cmd) {
-  const int rc = std::system((cmd + " > /dev/null 2>&1").c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using test::run_command;
 
 TEST(PickCommand, EndToEndWithAnImportedYolov5n) {
   YP_REQUIRE_SHARED(weights, "weights/yolov5n.pt");
