@@ -68,7 +68,7 @@ Tensor decode_detections(const std::vector<Tensor>& raw, const Tensor& anchors_g
       // The buffer's alignment is fixed (64-byte boundary + 4 bytes), because it decides how Eigen splits each
       // plane between scalar std::exp and its vectorised exp, whose last bits differ: an address that changed
       // from one forward to the next would change the results. Measured on the machine of record (yolov5n
-      // gray 1024, nc 80): + 4 bytes 3.3 ms, + 16 bytes 3.4 ms, exactly 64-aligned 5.0-5.6 ms for the decode.
+      // gray 1024, nc 80): + 4 bytes 3.3-3.4 ms, + 16 bytes 3.4-4.0 ms, exactly 64-aligned 4.9-5.6 ms for the decode.
       std::vector<float> sig_storage(static_cast<size_t>(no * kBlock + 16));
       float* sig = sig_storage.data() + ((64 - reinterpret_cast<uintptr_t>(sig_storage.data()) % 64) % 64) / sizeof(float) + 1;
 #pragma omp for collapse(3) schedule(static)
