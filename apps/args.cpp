@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "tensor/tensor.h"  // yp::Error
+#include "util/error.h"
 
 namespace yp::app {
 

@@ -17,7 +17,8 @@
 #include "imgproc/annotate.h"
 #include "imgproc/image_io.h"
 #include "picker/coords.h"
-#include "tensor/tensor.h"
+#include "util/error.h"
+#include "util/text.h"
 #include "yolo/infer.h"
 
 namespace yp::app {
@@ -42,8 +43,7 @@ static const char* kDetectUsage =
 namespace {
 
 bool is_picture(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = lower_extension(p.string());
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
 }
 
@@ -131,7 +131,7 @@ int cmd_detect(const Args& args) {
     else if (r.is("--multi-label")) opt.nms.multi_label = true;
     else if (r.is("--square")) opt.square = true;
     else if (r.is("--classes")) {
-      for (const std::string& item : picker::split_char(r.value(), ','))
+      for (const std::string& item : split_char(r.value(), ','))
         opt.nms.classes.push_back(parse_integer("--classes", item, 0, 100000));
     } else r.unknown();
   }
@@ -182,7 +182,7 @@ int cmd_detect(const Args& args) {
     }
     const fs::path stem = fs::path(out) / pictures[k].stem();
     imgproc::write_png(stem.string() + ".png", canvas.pixels.data(), canvas.width, canvas.height, 3);
-    picker::write_text_file_atomic(stem.string() + ".txt", yolo_txt(dets, pic.width, pic.height));
+    write_text_file_atomic(stem.string() + ".txt", yolo_txt(dets, pic.width, pic.height));
     std::printf("image %zu/%zu %s: %dx%d %s, %.1f ms\n", k + 1, pictures.size(), path.c_str(),
                 in.geometry.output_height, in.geometry.output_width, summary(dets, names).c_str(), ms);
   }

@@ -9,7 +9,8 @@
 #include "picker/evaluate.h"
 #include "picker/pick_io.h"
 #include "picker/plot.h"
-#include "tensor/tensor.h"
+#include "util/error.h"
+#include "util/text.h"
 
 namespace yp::app {
 
@@ -78,10 +79,10 @@ int cmd_evaluate(const Args& args) {
 
   std::filesystem::create_directories(out);
   const std::filesystem::path o(out);
-  picker::write_text_file_atomic((o / "summary.csv").string(), picker::report_summary_csv(r));
-  picker::write_text_file_atomic((o / "micrographs.csv").string(), picker::report_micrographs_csv(r));
-  picker::write_text_file_atomic((o / "pr_curve.csv").string(), picker::report_curve_csv(r));
-  picker::write_text_file_atomic((o / "metrics.json").string(), picker::report_json(r));
+  write_text_file_atomic((o / "summary.csv").string(), picker::report_summary_csv(r));
+  write_text_file_atomic((o / "micrographs.csv").string(), picker::report_micrographs_csv(r));
+  write_text_file_atomic((o / "pr_curve.csv").string(), picker::report_curve_csv(r));
+  write_text_file_atomic((o / "metrics.json").string(), picker::report_json(r));
   std::vector<picker::CurveSeries> series;
   auto add = [&](const picker::ClassMetrics& m) {
     picker::CurveSeries s{m.cls < 0 ? "all" : "class " + std::to_string(m.cls), picker::class_colour(m.cls), {}};

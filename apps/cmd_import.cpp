@@ -9,7 +9,8 @@
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "picker/coords.h"
-#include "tensor/tensor.h"
+#include "util/error.h"
+#include "util/text.h"
 #include "yolo/io/pt_checkpoint.h"
 #include "yolo/model_file.h"
 
@@ -100,7 +101,7 @@ int cmd_import(const Args& args) {
   yolo::ModelFileInfo info;
   info.input_size = input_size;
   info.preprocessing = preprocessing;
-  if (!names.empty()) info.names = picker::split_char(names, ',');
+  if (!names.empty()) info.names = split_char(names, ',');
   else if (!transfer) info.names = ck.names;
   model.eval();
   yolo::save_model(output, model, info, fp16 ? DType::F16 : DType::F32);

@@ -10,7 +10,8 @@
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "picker/pipeline/pick_run.h"
-#include "tensor/tensor.h"
+#include "util/error.h"
+#include "util/text.h"
 
 namespace yp::app {
 
@@ -57,7 +58,7 @@ int cmd_pick(const Args& args) {
     else if (r.is("--floor")) run.pick.floor = r.number();
     else if (r.is("--iou")) run.pick.iou = r.number();
     else if (r.is("--per-class-nms")) run.pick.agnostic = false;
-    else if (r.is("--classes")) classes = picker::split_char(r.value(), ',');
+    else if (r.is("--classes")) classes = split_char(r.value(), ',');
     else if (r.is("--min-distance")) run.pick.min_distance = r.number();
     else if (r.is("--edge-margin")) run.pick.edge_margin = r.number();
     else if (r.is("--tile")) run.pick.mode = picker::PickMode::Tile;

@@ -117,7 +117,7 @@ int cmd_preprocess(const Args& args) {
     else if (r.is("--levels")) config.wavelet_levels = r.integer(0, 1000000);
     else if (r.is("--wavelet")) {
       const std::string v = r.value();
-      if (v != "zero" && v != "soft") throw ImageError("--wavelet is zero or soft");
+      if (v != "zero" && v != "soft") throw Error("--wavelet is zero or soft");
       config.wavelet_action = v == "zero" ? DetailAction::Zero : DetailAction::SoftThreshold;
     } else if (r.is("--suppress")) {
       config = chain_config_from_text(to_text(config) + "wavelet.suppress = " + r.value() + "\n");
@@ -132,13 +132,13 @@ int cmd_preprocess(const Args& args) {
     else if (r.is("--percentiles")) {
       const std::string v = r.value();
       const size_t comma = v.find(',');
-      if (comma == std::string::npos) throw ImageError("--percentiles wants LO,HI");
+      if (comma == std::string::npos) throw Error("--percentiles wants LO,HI");
       config.low_percentile = parse_number("--percentiles", v.substr(0, comma));
       config.high_percentile = parse_number("--percentiles", v.substr(comma + 1));
     } else if (r.is("--config")) {
       const std::string path = r.value();
       std::ifstream in(path);
-      if (!in) throw ImageError(path + ": cannot open");
+      if (!in) throw Error(path + ": cannot open");
       std::stringstream ss;
       ss << in.rdbuf();
       config = chain_config_from_text(ss.str());
@@ -155,8 +155,8 @@ int cmd_preprocess(const Args& args) {
   // per step, and the page faults cost as much as the filters (docs/perf.md); keep them on the heap.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  if (out_dir.empty()) throw ImageError("-o DIR is required (yolopick preprocess --help)");
-  if (inputs.empty()) throw ImageError("no input files (yolopick preprocess --help)");
+  if (out_dir.empty()) throw Error("-o DIR is required (yolopick preprocess --help)");
+  if (inputs.empty()) throw Error("no input files (yolopick preprocess --help)");
   std::filesystem::create_directories(out_dir);
   if (!save_config.empty()) {
     std::ofstream(save_config) << to_text(config);

@@ -6,7 +6,7 @@
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "picker/simulate.h"
-#include "tensor/tensor.h"
+#include "util/error.h"
 
 namespace yp::app {
 

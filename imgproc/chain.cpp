@@ -11,17 +11,13 @@
 #include "imgproc/normalize.h"
 #include "imgproc/resize.h"
 #include "imgproc/wiener.h"
+#include "util/text.h"
 
 namespace yp::imgproc {
 namespace {
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::string trim(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
 
 }  // namespace
@@ -70,7 +66,7 @@ void set_steps(ChainConfig& c, const std::string& list) {
     else if (step == "clahe") c.clahe = true;
     else if (step == "normalize") c.normalize = true;
     else if (step == "none" || step.empty()) continue;
-    else throw ImageError("unknown step '" + step + "' (resize, wavelet, wiener, clahe, normalize, none)");
+    else throw Error("unknown step '" + step + "' (resize, wavelet, wiener, clahe, normalize, none)");
   }
 }
 
@@ -121,17 +117,17 @@ ChainConfig chain_config_from_text(const std::string& text) {
     if (line.empty() || line[0] == '#') continue;
     const size_t eq = line.find('=');
     const std::string where = "chain config line " + std::to_string(line_no) + ": ";
-    if (eq == std::string::npos) throw ImageError(where + "expected 'key = value', got '" + line + "'");
+    if (eq == std::string::npos) throw Error(where + "expected 'key = value', got '" + line + "'");
     const std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
     const auto number = [&]() {
       char* end = nullptr;
       const double v = std::strtod(value.c_str(), &end);
-      if (value.empty() || *end != '\0' || !std::isfinite(v)) throw ImageError(where + "bad number '" + value + "'");
+      if (value.empty() || *end != '\0' || !std::isfinite(v)) throw Error(where + "bad number '" + value + "'");
       return v;
     };
     const auto integer = [&]() {
       const double v = number();
-      if (v != std::floor(v) || std::fabs(v) > 1e9) throw ImageError(where + "bad integer '" + value + "'");
+      if (v != std::floor(v) || std::fabs(v) > 1e9) throw Error(where + "bad integer '" + value + "'");
       return (int)v;
     };
     if (key == "steps") set_steps(c, value);
@@ -141,7 +137,7 @@ ChainConfig chain_config_from_text(const std::string& text) {
     else if (key == "resize.antialias") c.antialias = integer() != 0;
     else if (key == "wavelet.levels") c.wavelet_levels = integer();
     else if (key == "wavelet.action") {
-      if (value != "zero" && value != "soft") throw ImageError(where + "wavelet.action is zero or soft");
+      if (value != "zero" && value != "soft") throw Error(where + "wavelet.action is zero or soft");
       c.wavelet_action = value == "zero" ? DetailAction::Zero : DetailAction::SoftThreshold;
     } else if (key == "wavelet.suppress") {
       c.wavelet_suppress_levels.clear();
@@ -152,7 +148,7 @@ ChainConfig chain_config_from_text(const std::string& text) {
           const std::string token = trim(item);  // strtol's end pointer must point into a live string
           char* end = nullptr;
           const long l = std::strtol(token.c_str(), &end, 10);
-          if (*end != '\0' || l < 1 || l > 16) throw ImageError(where + "bad level '" + item + "'");
+          if (*end != '\0' || l < 1 || l > 16) throw Error(where + "bad level '" + item + "'");
           c.wavelet_suppress_levels.push_back((int)l);
         }
       }
@@ -167,7 +163,7 @@ ChainConfig chain_config_from_text(const std::string& text) {
     else if (key == "clahe.alpha") c.clahe_options.alpha = number();
     else if (key == "normalize.low") c.low_percentile = number();
     else if (key == "normalize.high") c.high_percentile = number();
-    else throw ImageError(where + "unknown key '" + key + "'");
+    else throw Error(where + "unknown key '" + key + "'");
   }
   return c;
 }

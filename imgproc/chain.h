@@ -50,7 +50,7 @@ void set_steps(ChainConfig& config, const std::string& comma_list);
 std::string steps_text(const ChainConfig& config);
 
 // Serialisation: one "key = value" per line, every field, in a fixed order. Parsing accepts any subset
-// (missing keys keep their defaults) and throws ImageError naming the line for unknown keys or bad values.
+// (missing keys keep their defaults) and throws Error naming the line for unknown keys or bad values.
 std::string to_text(const ChainConfig& config);
 ChainConfig chain_config_from_text(const std::string& text);
 

@@ -105,19 +105,19 @@ ClaheDistribution parse_distribution(const std::string& name) {
   if (name == "uniform") return ClaheDistribution::Uniform;
   if (name == "rayleigh") return ClaheDistribution::Rayleigh;
   if (name == "exponential") return ClaheDistribution::Exponential;
-  throw ImageError("clahe: unknown distribution '" + name + "' (uniform, rayleigh, exponential)");
+  throw Error("clahe: unknown distribution '" + name + "' (uniform, rayleigh, exponential)");
 }
 
 Image clahe(const Image& in, const ClaheOptions& o) {
-  if (in.empty()) throw ImageError("clahe: empty image");
-  if (o.tiles_x < 2 || o.tiles_y < 2) throw ImageError("clahe: at least 2x2 tiles (adapthisteq's rule)");
-  if (o.bins < 2) throw ImageError("clahe: at least 2 bins");
-  if (!(o.clip_limit >= 0 && o.clip_limit <= 1)) throw ImageError("clahe: clip limit must lie in [0, 1]");
-  if (o.distribution != ClaheDistribution::Uniform && !(o.alpha > 0)) throw ImageError("clahe: alpha must be > 0");
+  if (in.empty()) throw Error("clahe: empty image");
+  if (o.tiles_x < 2 || o.tiles_y < 2) throw Error("clahe: at least 2x2 tiles (adapthisteq's rule)");
+  if (o.bins < 2) throw Error("clahe: at least 2 bins");
+  if (!(o.clip_limit >= 0 && o.clip_limit <= 1)) throw Error("clahe: clip limit must lie in [0, 1]");
+  if (o.distribution != ClaheDistribution::Uniform && !(o.alpha > 0)) throw Error("clahe: alpha must be > 0");
   const int pad_y = pad_amount(in.height, o.tiles_y), pad_x = pad_amount(in.width, o.tiles_x);
   const int pre_y = pad_y / 2, pre_x = pad_x / 2;
   const int H = in.height + pad_y, W = in.width + pad_x;
-  if (H / o.tiles_y < 2 || W / o.tiles_x < 2) throw ImageError("clahe: image too small for the tiles");
+  if (H / o.tiles_y < 2 || W / o.tiles_x < 2) throw Error("clahe: image too small for the tiles");
   // Bin index of every (padded) pixel: the histogram and the mapping lookup use the same quantisation.
   std::vector<uint16_t> bin((size_t)H * W);
 #pragma omp parallel for schedule(static)

@@ -32,6 +32,6 @@ struct ClaheOptions {
 Image clahe(const Image& image01, const ClaheOptions& options = {});
 
 const char* distribution_name(ClaheDistribution d);
-ClaheDistribution parse_distribution(const std::string& name);  // throws ImageError on an unknown name
+ClaheDistribution parse_distribution(const std::string& name);  // throws Error on an unknown name
 
 }  // namespace yp::imgproc

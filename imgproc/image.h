@@ -1,4 +1,4 @@
-// image.h: the one image type of imgproc and its error type.
+// image.h: the one image type of imgproc. Problems with inputs are reported as yp::Error (util/error.h).
 // An Image is a single-channel float picture stored row-major: pixel (x, y) is data[y * width + x],
 // x = column (fast axis), y = row. For MRC files row 0 is the first row stored after the header
 // (MRC y = 0); for PNG/JPEG row 0 is the top row of the picture. imgproc never flips: the reader
@@ -7,17 +7,12 @@
 #pragma once
 
 #include <cstddef>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace yp::imgproc {
+#include "util/error.h"
 
-// Every problem imgproc reports about its inputs: one line naming the file (or step) and the problem.
-// Derives from std::runtime_error like yp::Error, so callers that catch std::exception see it.
-struct ImageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+namespace yp::imgproc {
 
 struct Image {
   int width = 0;

@@ -11,15 +11,10 @@
 #include <memory>
 
 #include "imgproc/normalize.h"
+#include "util/text.h"
 
 namespace yp::imgproc {
 namespace {
-
-std::string lower_extension(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
-  return ext;
-}
 
 bool is_tiff(const uint8_t* b, size_t n) {
   return n >= 4 && ((b[0] == 'I' && b[1] == 'I' && b[2] == 42 && b[3] == 0) ||
@@ -28,16 +23,16 @@ bool is_tiff(const uint8_t* b, size_t n) {
 
 std::vector<uint8_t> read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ImageError(path + ": cannot open");
+  if (!in) throw Error(path + ": cannot open");
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
-  if (size < 0) throw ImageError(path + ": cannot determine the file size");
+  if (size < 0) throw Error(path + ": cannot determine the file size");
   // A compressed picture of kMaxPixels 16-bit pixels never needs more bytes than the raw pixels.
-  if (size > kMaxPixels * 8) throw ImageError(path + ": file too large for a picture (" + std::to_string(size) + " bytes)");
+  if (size > kMaxPixels * 8) throw Error(path + ": file too large for a picture (" + std::to_string(size) + " bytes)");
   std::vector<uint8_t> bytes((size_t)size);
   in.seekg(0);
   in.read((char*)bytes.data(), size);
-  if (!in) throw ImageError(path + ": read error");
+  if (!in) throw Error(path + ": read error");
   return bytes;
 }
 
@@ -52,25 +47,25 @@ const char* stb_format_name(const uint8_t* b, size_t n) {
 }  // namespace
 
 Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name) {
-  if (size > (size_t)INT32_MAX) throw ImageError(name + ": file too large");
+  if (size > (size_t)INT32_MAX) throw Error(name + ": file too large");
   int w = 0, h = 0, channels = 0;
   if (!stbi_info_from_memory(bytes, (int)size, &w, &h, &channels))
-    throw ImageError(name + ": not a readable PNG/JPEG/BMP/TGA/PNM picture (" + stbi_failure_reason() + ")");
+    throw Error(name + ": not a readable PNG/JPEG/BMP/TGA/PNM picture (" + stbi_failure_reason() + ")");
   if (w <= 0 || h <= 0 || (int64_t)w * h > kMaxPixels)
-    throw ImageError(name + ": picture size " + std::to_string(w) + "x" + std::to_string(h) + " is out of range");
+    throw Error(name + ": picture size " + std::to_string(w) + "x" + std::to_string(h) + " is out of range");
   // Decoded with the file's own channel count (req_comp 0) and converted to gray here: stb 2.27's
   // conversion of 16-bit PNM data runs its 8-bit converter and returns half the buffer it promises
   // (found by tests/fuzz/fuzz_picture). Its 16-bit PNM samples also come out byte-swapped, so 16-bit
   // PGM/PPM is refused rather than read wrong.
   const bool sixteen = stbi_is_16_bit_from_memory(bytes, (int)size);
   if (sixteen && size >= 2 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '6')
-    throw ImageError(name + ": 16-bit PGM/PPM is not supported (stb 2.27 misreads it); use 16-bit PNG or MRC");
+    throw Error(name + ": 16-bit PGM/PPM is not supported (stb 2.27 misreads it); use 16-bit PNG or MRC");
   int rw = 0, rh = 0, rc = 0;
   void* raw = sixteen ? (void*)stbi_load_16_from_memory(bytes, (int)size, &rw, &rh, &rc, 0)
                       : (void*)stbi_load_from_memory(bytes, (int)size, &rw, &rh, &rc, 0);
   std::unique_ptr<void, void (*)(void*)> owner(raw, stbi_image_free);
-  if (!raw) throw ImageError(name + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
-  if (rw != w || rh != h || rc < 1 || rc > 4) throw ImageError(name + ": decoder returned an unexpected shape");
+  if (!raw) throw Error(name + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
+  if (rw != w || rh != h || rc < 1 || rc > 4) throw Error(name + ": decoder returned an unexpected shape");
   Image img(rw, rh);
   const auto gray = [&](auto* px) {
     for (size_t i = 0; i < img.size(); ++i) {
@@ -86,8 +81,8 @@ Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name)
 }
 
 LoadedImage read_image(const std::string& path, const ReadOptions& options) {
-  if (!std::filesystem::exists(path)) throw ImageError(path + ": no such file");
-  if (!std::filesystem::is_regular_file(path)) throw ImageError(path + ": not a regular file");
+  if (!std::filesystem::exists(path)) throw Error(path + ": no such file");
+  if (!std::filesystem::is_regular_file(path)) throw Error(path + ": not a regular file");
   const std::string ext = lower_extension(path);
   LoadedImage out;
   const bool mrc_ext = ext == ".mrc" || ext == ".mrcs" || ext == ".map" || ext == ".st" || ext == ".ali" || ext == ".rec";
@@ -95,7 +90,7 @@ LoadedImage read_image(const std::string& path, const ReadOptions& options) {
   size_t head_size = 0;
   {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ImageError(path + ": cannot open");
+    if (!in) throw Error(path + ": cannot open");
     in.read((char*)head, sizeof head);
     head_size = (size_t)in.gcount();
   }
@@ -108,7 +103,7 @@ LoadedImage read_image(const std::string& path, const ReadOptions& options) {
     return out;
   }
   if (is_tiff(head, head_size) || ext == ".tif" || ext == ".tiff")
-    throw ImageError(path + ": TIFF is not supported (no libtiff in this build); convert it to MRC or PNG, "
+    throw Error(path + ": TIFF is not supported (no libtiff in this build); convert it to MRC or PNG, "
                             "e.g. with IMOD's tif2mrc or EMAN2's e2proc2d.py");
   const std::vector<uint8_t> bytes = read_all(path);
   out.image = decode_picture(bytes.data(), bytes.size(), path);
@@ -119,10 +114,10 @@ LoadedImage read_image(const std::string& path, const ReadOptions& options) {
 void write_png(const std::string& path, const uint8_t* pixels, int width, int height, int channels) {
   const std::string tmp = path + ".tmp";
   if (!stbi_write_png(tmp.c_str(), width, height, channels, pixels, width * channels))
-    throw ImageError(path + ": cannot write PNG (" + tmp + ")");
+    throw Error(path + ": cannot write PNG (" + tmp + ")");
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) throw ImageError(path + ": cannot rename " + tmp + ": " + ec.message());
+  if (ec) throw Error(path + ": cannot rename " + tmp + ": " + ec.message());
 }
 
 void write_png(const std::string& path, const Image& image01) {

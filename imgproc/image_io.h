@@ -32,7 +32,7 @@ struct LoadedImage {
   std::vector<std::string> warnings;
 };
 
-// Reads PATH; throws ImageError("PATH: problem") for missing, unsupported, truncated or absurd files.
+// Reads PATH; throws Error("PATH: problem") for missing, unsupported, truncated or absurd files.
 LoadedImage read_image(const std::string& path, const ReadOptions& options = {});
 
 // Decodes a PNG/JPEG/BMP/TGA/PNM held in memory (stb_image), after checking its header's size

@@ -85,7 +85,7 @@ struct Layout {
   bool int8_unsigned = false;
 };
 
-[[noreturn]] void fail(const std::string& name, const std::string& what) { throw ImageError(name + ": " + what); }
+[[noreturn]] void fail(const std::string& name, const std::string& what) { throw Error(name + ": " + what); }
 
 Layout parse_header(const uint8_t* h, uint64_t file_size, const std::string& name, const MrcReadOptions& opt) {
   if (file_size < kHeaderBytes)
@@ -246,8 +246,8 @@ MrcImage read_mrc(const std::string& path, const MrcReadOptions& options) {
 }
 
 void write_mrc(const std::string& path, const Image& image, double pixel_size, int mode) {
-  if (mode != 2 && mode != 12) throw ImageError(path + ": can only write MRC mode 2 (float32) or 12 (float16)");
-  if (image.empty()) throw ImageError(path + ": refusing to write an empty image");
+  if (mode != 2 && mode != 12) throw Error(path + ": can only write MRC mode 2 (float32) or 12 (float16)");
+  if (image.empty()) throw Error(path + ": refusing to write an empty image");
   uint8_t h[kHeaderBytes] = {};
   const auto put_i32 = [&](size_t off, int32_t v) { std::memcpy(h + off, &v, 4); };  // x86-64: little-endian
   const auto put_f32 = [&](size_t off, float v) { std::memcpy(h + off, &v, 4); };
@@ -272,7 +272,7 @@ void write_mrc(const std::string& path, const Image& image, double pixel_size, i
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw ImageError(path + ": cannot open " + tmp + " for writing");
+    if (!out) throw Error(path + ": cannot open " + tmp + " for writing");
     out.write((const char*)h, kHeaderBytes);
     if (mode == 2) {
       out.write((const char*)image.data.data(), (std::streamsize)(image.size() * 4));
@@ -281,11 +281,11 @@ void write_mrc(const std::string& path, const Image& image, double pixel_size, i
       for (size_t i = 0; i < image.size(); ++i) halves[i] = float_to_half(image.data[i]);
       out.write((const char*)halves.data(), (std::streamsize)(halves.size() * 2));
     }
-    if (!out) throw ImageError(path + ": write failed (disk full?)");
+    if (!out) throw Error(path + ": write failed (disk full?)");
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) throw ImageError(path + ": cannot rename " + tmp + ": " + ec.message());
+  if (ec) throw Error(path + ": cannot rename " + tmp + ": " + ec.message());
 }
 
 }  // namespace yp::imgproc

@@ -4,7 +4,7 @@
 // section as an Image in file units (no scaling). Row 0 of the Image is MRC y = 0, the first row stored
 // after the header; nothing is flipped.
 // Every header value is checked against the file size before any allocation, so a truncated file, an
-// absurd NX (2^31) or a negative NSYMBT ends in one ImageError line naming the file.
+// absurd NX (2^31) or a negative NSYMBT ends in one Error line naming the file.
 #pragma once
 
 #include <cstddef>
@@ -35,7 +35,7 @@ struct MrcImage {
   MrcInfo info;
 };
 
-// Reads one section of PATH. Throws ImageError("PATH: problem") on anything it cannot read faithfully.
+// Reads one section of PATH. Throws Error("PATH: problem") on anything it cannot read faithfully.
 MrcImage read_mrc(const std::string& path, const MrcReadOptions& options = {});
 
 // The same from bytes in memory (the whole file); `name` is used in messages. The fuzz target's entry.

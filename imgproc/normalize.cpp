@@ -66,15 +66,15 @@ std::pair<double, double> percentile_pair(const Image& image, double p_lo, doubl
 }  // namespace
 
 double percentile(const Image& image, double p) {
-  if (image.empty()) throw ImageError("percentile of an empty image");
-  if (!(p >= 0 && p <= 100)) throw ImageError("percentile must lie in [0, 100]");
+  if (image.empty()) throw Error("percentile of an empty image");
+  if (!(p >= 0 && p <= 100)) throw Error("percentile must lie in [0, 100]");
   return percentile_pair(image, p, p).first;
 }
 
 Image normalize(const Image& image, double low_percentile, double high_percentile) {
-  if (image.empty()) throw ImageError("normalize: empty image");
+  if (image.empty()) throw Error("normalize: empty image");
   if (!(low_percentile >= 0 && low_percentile < high_percentile && high_percentile <= 100))
-    throw ImageError("normalize: need 0 <= low percentile < high percentile <= 100");
+    throw Error("normalize: need 0 <= low percentile < high percentile <= 100");
   const auto [lo, hi] = percentile_pair(image, low_percentile, high_percentile);
   Image out(image.width, image.height);
   if (!(hi > lo)) {

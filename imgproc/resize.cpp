@@ -67,9 +67,9 @@ ResizeTaps bicubic_taps(int in_length, int out_length, bool antialias) {
 }
 
 Image resize_bicubic(const Image& in, int out_width, int out_height, bool antialias) {
-  if (in.empty()) throw ImageError("resize: empty image");
+  if (in.empty()) throw Error("resize: empty image");
   if (out_width <= 0 || out_height <= 0)
-    throw ImageError("resize: bad output size " + std::to_string(out_width) + "x" + std::to_string(out_height));
+    throw Error("resize: bad output size " + std::to_string(out_width) + "x" + std::to_string(out_height));
   const double scale_y = (double)out_height / in.height, scale_x = (double)out_width / in.width;
   const auto vertical = [&](const Image& im) {
     return out_height == im.height ? im : resize_rows(im, out_height, bicubic_taps(im.height, out_height, antialias));
@@ -84,9 +84,9 @@ Image resize_bicubic(const Image& in, int out_width, int out_height, bool antial
 }
 
 Image bin(const Image& in, int factor) {
-  if (factor < 1) throw ImageError("bin: factor must be >= 1, got " + std::to_string(factor));
+  if (factor < 1) throw Error("bin: factor must be >= 1, got " + std::to_string(factor));
   const int w = in.width / factor, h = in.height / factor;
-  if (w == 0 || h == 0) throw ImageError("bin: image smaller than the binning factor " + std::to_string(factor));
+  if (w == 0 || h == 0) throw Error("bin: image smaller than the binning factor " + std::to_string(factor));
   Image out(w, h);
   const float norm = 1.f / ((float)factor * factor);
 #pragma omp parallel for schedule(static)

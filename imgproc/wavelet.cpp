@@ -109,8 +109,8 @@ Image synthesise_columns(const Image& lo, const Image& hi, int out_n) {
 }  // namespace
 
 WaveletDecomposition wavedec2(const Image& image, int levels, bool keep_details) {
-  if (image.empty()) throw ImageError("wavelet: empty image");
-  if (levels < 1 || levels > 16) throw ImageError("wavelet: levels must be 1..16, got " + std::to_string(levels));
+  if (image.empty()) throw Error("wavelet: empty image");
+  if (levels < 1 || levels > 16) throw Error("wavelet: levels must be 1..16, got " + std::to_string(levels));
   WaveletDecomposition dec;
   Image current = image;
   for (int level = 0; level < levels; ++level) {
@@ -155,7 +155,7 @@ Image waverec2(const WaveletDecomposition& dec) {
 Image wavelet_suppress(const Image& image, int levels, DetailAction action, const std::vector<int>& suppress_levels) {
   for (int l : suppress_levels)
     if (l < 1 || l > levels)
-      throw ImageError("wavelet: suppress level " + std::to_string(l) + " outside 1.." + std::to_string(levels));
+      throw Error("wavelet: suppress level " + std::to_string(l) + " outside 1.." + std::to_string(levels));
   const auto suppressed = [&](int level) {
     return suppress_levels.empty() ||
            std::find(suppress_levels.begin(), suppress_levels.end(), level) != suppress_levels.end();

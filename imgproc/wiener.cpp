@@ -34,9 +34,9 @@ void add_row_box(const float* g, int w, int left, int right, double sign, std::v
 }  // namespace
 
 WienerResult wiener2(const Image& image, int window_rows, int window_cols, double noise) {
-  if (image.empty()) throw ImageError("wiener: empty image");
+  if (image.empty()) throw Error("wiener: empty image");
   if (window_rows < 1 || window_cols < 1)
-    throw ImageError("wiener: bad window " + std::to_string(window_rows) + "x" + std::to_string(window_cols));
+    throw Error("wiener: bad window " + std::to_string(window_rows) + "x" + std::to_string(window_cols));
   const int w = image.width, h = image.height;
   const int up = window_rows / 2, down = window_rows - 1 - up;  // rows y-up .. y+down (conv2 'same')
   const int left = window_cols / 2, right = window_cols - 1 - left;

@@ -1,4 +1,4 @@
-// coords.h: the one in-memory form of particle picks, and the small text helpers every format shares.
+// coords.h: the one in-memory form of particle picks (the text helpers the formats share are util/text.h).
 //
 // Convention (docs/picking.md, ../shared/picking-facts.md §0): a Pick's (x, y) is the particle CENTRE in
 // "MRC array index" space: x = column, y = row of the micrograph data array as stored (row 0 = first row after
@@ -13,6 +13,8 @@
 
 #include <string>
 #include <vector>
+
+#include "util/box.h"
 
 namespace yp::picker {
 
@@ -37,25 +39,11 @@ struct MicrographPicks {
 // Mirror a y coordinate between MRC rows and a flipped image: y' = H - 1 - y (pixel centres at integers).
 inline double flip_row(double y, int height) { return height - 1 - y; }
 
-// Intersection over union of two axis-aligned boxes given by centre and size.
-double box_iou(const Pick& a, const Pick& b);
+// The pick's box by its corners (centre -/+ half the size), for box_iou (util/box.h).
+inline Box<double> corners(const Pick& p) { return {p.x - p.w / 2, p.y - p.h / 2, p.x + p.w / 2, p.y + p.h / 2}; }
 
 // File stem with known pick-file suffixes removed, so "mic01_autopick.star", "mic01.box" and "mic01.txt" all
 // give "mic01": that is how evaluate pairs predictions with truth.
 std::string micrograph_key(const std::string& path);
-
-// --- text I/O shared by the format readers/writers -------------------------------------------------------
-std::string read_text_file(const std::string& path);
-// Writes `content` to path + ".tmp" and renames it, so a crash never leaves a half-written file.
-void write_text_file_atomic(const std::string& path, const std::string& content);
-std::vector<std::string> split_whitespace(const std::string& line);
-std::vector<std::string> split_char(const std::string& line, char sep);
-std::string trim(const std::string& s);
-// Parses a finite double; otherwise throws yp::Error "FILE:LINE: bad WHAT 'TOKEN'".
-double parse_double(const std::string& token, const std::string& file, int line, const char* what);
-int parse_int(const std::string& token, const std::string& file, int line, const char* what);
-[[noreturn]] void fail_at(const std::string& file, int line, const std::string& msg);
-// "%.3f"-style number formatting without locale surprises.
-std::string fmt(double v, int decimals);
 
 }  // namespace yp::picker

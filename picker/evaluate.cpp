@@ -8,7 +8,7 @@
 #include <numeric>
 #include <set>
 
-#include "tensor/tensor.h"  // yp::Error
+#include "util/error.h"
 
 namespace yp::picker {
 
@@ -103,7 +103,7 @@ static double pair_cost(const Pick& t, const Pick& p, const MatchRule& rule) {
     const double d = std::hypot(t.x - p.x, t.y - p.y);
     return d <= rule.value ? d : -1.0;
   }
-  const double iou = box_iou(t, p);
+  const double iou = box_iou(corners(t), corners(p));
   return iou >= rule.value ? std::max(0.0, 1.0 - iou) : -1.0;  // rounding can make iou a hair above 1
 }
 

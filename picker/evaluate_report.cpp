@@ -3,6 +3,7 @@
 #include <string>
 
 #include "picker/evaluate.h"
+#include "util/text.h"
 
 namespace yp::picker {
 

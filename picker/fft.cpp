@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "tensor/tensor.h"  // yp::Error
+#include "util/error.h"
 
 namespace yp::picker {
 

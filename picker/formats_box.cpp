@@ -5,7 +5,8 @@
 #include <sstream>
 
 #include "picker/formats_star.h"
-#include "tensor/tensor.h"  // yp::Error
+#include "util/error.h"
+#include "util/text.h"
 
 namespace yp::picker {
 

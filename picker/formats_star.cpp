@@ -3,7 +3,8 @@
 
 #include <sstream>
 
-#include "tensor/tensor.h"  // yp::Error
+#include "util/error.h"
+#include "util/text.h"
 
 namespace yp::picker {
 

@@ -11,27 +11,18 @@
 #include "picker/formats_box.h"
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
-#include "tensor/tensor.h"  // yp::Error
+#include "util/error.h"
+#include "util/text.h"
 
 namespace fs = std::filesystem;
 
 namespace yp::picker {
 
-static std::string lower_ext(const std::string& path) {
-  std::string e = fs::path(path).extension().string();
-  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return e;
-}
-
-static bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // Lower number = preferred when a folder holds several files for one micrograph.
 static int format_rank(const std::string& path) {
   const std::string name = fs::path(path).filename().string();
   if (name == "autopick.star" || name == "manualpick.star" || ends_with(name, "_labels.csv")) return -1;
-  const std::string e = lower_ext(path);
+  const std::string e = lower_extension(path);
   if (e == ".cbox") return 0;
   if (e == ".star") return 1;
   if (e == ".csv") return 2;
@@ -43,7 +34,7 @@ static int format_rank(const std::string& path) {
 bool is_pick_file(const std::string& path) { return format_rank(path) >= 0; }
 
 std::pair<int, int> image_size_from_header(const std::string& path) {
-  const std::string e = lower_ext(path);
+  const std::string e = lower_extension(path);
   if (e == ".mrc" || e == ".mrcs") {
     std::ifstream in(path, std::ios::binary);
     int32_t nxy[2] = {0, 0};
@@ -68,7 +59,7 @@ static std::pair<int, int> size_of_sibling_image(const std::string& txt_path) {
 }
 
 MicrographPicks read_picks(const std::string& path, const ReadOptions& opt) {
-  const std::string e = lower_ext(path);
+  const std::string e = lower_extension(path);
   if (e == ".star") return read_star_coordinates(path, opt.box_size);
   if (e == ".box") return read_eman_box(path);
   if (e == ".cbox") return read_cbox(path);
@@ -88,7 +79,7 @@ std::map<std::string, MicrographPicks> read_pick_folder(const std::string& dir, 
     if (!entry.is_regular_file()) continue;
     const std::string path = entry.path().string();
     const int rank = format_rank(path);
-    if (rank < 0 || (!opt.only_ext.empty() && lower_ext(path) != opt.only_ext)) continue;
+    if (rank < 0 || (!opt.only_ext.empty() && lower_extension(path) != opt.only_ext)) continue;
     const std::string key = micrograph_key(path);
     auto it = best.find(key);
     if (it == best.end() || rank < it->second.first) best[key] = {rank, path};

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "imgproc/image_io.h"
-#include "tensor/tensor.h"  // yp::Error
+#include "util/error.h"
 
 namespace yp::picker {
 

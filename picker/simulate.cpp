@@ -11,7 +11,8 @@
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
 #include "picker/plot.h"
-#include "tensor/tensor.h"  // yp::Error
+#include "util/error.h"
+#include "util/text.h"
 
 namespace yp::picker {
 

@@ -10,14 +10,6 @@
 
 namespace yp {
 
-namespace detail {
-void fail(const char* file, int line, const std::string& msg) {
-  (void)file;
-  (void)line;
-  throw Error(msg);
-}
-}  // namespace detail
-
 const char* device_name(Device d) { return d == Device::CPU ? "cpu" : "cuda"; }
 
 const char* dtype_name(DType t) {

@@ -19,9 +19,10 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "util/error.h"
 
 namespace yp {
 
@@ -35,21 +36,6 @@ size_t dtype_size(DType t);
 using Shape = std::vector<int64_t>;
 std::string shape_str(const Shape& s);
 int64_t shape_numel(const Shape& s);
-
-// Every error the engine reports about its inputs. The message is one line and names the problem.
-struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Throws yp::Error with a formatted message when `cond` is false.
-#define YP_CHECK(cond, ...)                                           \
-  do {                                                                \
-    if (!(cond)) ::yp::detail::fail(__FILE__, __LINE__, __VA_ARGS__); \
-  } while (0)
-
-namespace detail {
-[[noreturn]] void fail(const char* file, int line, const std::string& msg);
-}
 
 // A block of memory on one device. Freed (or returned to the CUDA cache) with the last owner.
 struct Storage {

@@ -8,7 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "tensor/tensor.h"  // yp::Error
+#include "util/error.h"
+#include "util/text.h"
 #include "yolo/yaml_config.h"
 
 namespace fs = std::filesystem;
@@ -17,19 +18,15 @@ namespace yp::train {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& file, int line, const std::string& msg) {
-  throw Error(file + ":" + std::to_string(line) + ": " + msg);
-}
-
 std::string unquote(const std::string& s) {
-  const std::string t = yolo::yaml_trim(s);
+  const std::string t = trim(s);
   if (t.size() >= 2 && (t[0] == '\'' || t[0] == '"') && t.back() == t[0]) return t.substr(1, t.size() - 2);
   return t;
 }
 
 // "[a, 'b', c]" -> {a, b, c}
 std::vector<std::string> parse_flow_list(const std::string& v, const std::string& file, int line) {
-  if (v.size() < 2 || v.front() != '[' || v.back() != ']') fail(file, line, "expected a [list], got '" + v + "'");
+  if (v.size() < 2 || v.front() != '[' || v.back() != ']') fail_at(file, line, "expected a [list], got '" + v + "'");
   std::vector<std::string> out;
   std::string cur;
   char quote = 0;
@@ -48,7 +45,7 @@ std::vector<std::string> parse_flow_list(const std::string& v, const std::string
       cur += c;
     }
   }
-  if (!yolo::yaml_trim(cur).empty()) out.push_back(unquote(cur));
+  if (!trim(cur).empty()) out.push_back(unquote(cur));
   return out;
 }
 
@@ -73,11 +70,6 @@ std::vector<std::string> value_as_list(const YamlValue& v) {
 
 bool is_absolute(const std::string& p) { return !p.empty() && fs::path(p).is_absolute(); }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 }  // namespace
 
 DatasetSpec read_dataset_yaml(const std::string& path) {
@@ -89,41 +81,41 @@ DatasetSpec read_dataset_yaml(const std::string& path) {
   while (std::getline(in, raw)) {
     ++line_no;
     const std::string line = yolo::yaml_strip_comment(raw);
-    if (yolo::yaml_trim(line).empty()) continue;
+    if (trim(line).empty()) continue;
     const bool indented = line[0] == ' ' || line[0] == '\t';
-    const std::string t = yolo::yaml_trim(line);
+    const std::string t = trim(line);
     if (indented) {
-      if (entries.empty()) fail(path, line_no, "indented line before any key");
+      if (entries.empty()) fail_at(path, line_no, "indented line before any key");
       YamlValue& v = entries.back().second;
       if (t.rfind("- ", 0) == 0 || t == "-") {
         v.is_list = true;
         v.list.push_back(unquote(t.substr(1)));
       } else {
         const size_t colon = t.find(':');
-        if (colon == std::string::npos) fail(path, line_no, "expected '- item' or 'index: name', got '" + t + "'");
-        const std::string key = yolo::yaml_trim(t.substr(0, colon));
+        if (colon == std::string::npos) fail_at(path, line_no, "expected '- item' or 'index: name', got '" + t + "'");
+        const std::string key = trim(t.substr(0, colon));
         char* end = nullptr;
         const long k = std::strtol(key.c_str(), &end, 10);
-        if (key.empty() || *end) fail(path, line_no, "map keys under '" + entries.back().first + "' must be class indices");
+        if (key.empty() || *end) fail_at(path, line_no, "map keys under '" + entries.back().first + "' must be class indices");
         v.is_map = true;
         v.map.emplace_back(static_cast<int>(k), unquote(t.substr(colon + 1)));
       }
       continue;
     }
     const size_t colon = t.find(':');
-    if (colon == std::string::npos) fail(path, line_no, "expected 'key: value', got '" + t + "'");
+    if (colon == std::string::npos) fail_at(path, line_no, "expected 'key: value', got '" + t + "'");
     YamlValue v;
     v.line = line_no;
-    const std::string value = yolo::yaml_trim(t.substr(colon + 1));
+    const std::string value = trim(t.substr(colon + 1));
     if (!value.empty() && value[0] == '[') {
       v.is_list = true;
       v.list = parse_flow_list(value, path, line_no);
     } else if (!value.empty() && value[0] == '{') {
-      fail(path, line_no, "flow maps {..} are not supported; write names as a list");
+      fail_at(path, line_no, "flow maps {..} are not supported; write names as a list");
     } else {
       v.scalar = unquote(value);
     }
-    entries.emplace_back(yolo::yaml_trim(t.substr(0, colon)), v);
+    entries.emplace_back(trim(t.substr(0, colon)), v);
   }
 
   DatasetSpec spec;
@@ -142,7 +134,7 @@ DatasetSpec read_dataset_yaml(const std::string& path) {
     } else if (key == "nc") {
       char* end = nullptr;
       const long n = std::strtol(v.scalar.c_str(), &end, 10);
-      if (v.scalar.empty() || *end || n < 1 || n > 100000) fail(path, v.line, "nc must be a positive integer, got '" + v.scalar + "'");
+      if (v.scalar.empty() || *end || n < 1 || n > 100000) fail_at(path, v.line, "nc must be a positive integer, got '" + v.scalar + "'");
       spec.nc = static_cast<int>(n);
       nc_line = v.line;
     } else if (key == "names") {
@@ -150,7 +142,7 @@ DatasetSpec read_dataset_yaml(const std::string& path) {
         auto m = v.map;
         std::sort(m.begin(), m.end());
         for (size_t i = 0; i < m.size(); ++i)
-          if (m[i].first != static_cast<int>(i)) fail(path, v.line, "names must be indexed 0, 1, 2, ... without gaps");
+          if (m[i].first != static_cast<int>(i)) fail_at(path, v.line, "names must be indexed 0, 1, 2, ... without gaps");
       }
       spec.names = value_as_list(v);
     }
@@ -162,7 +154,7 @@ DatasetSpec read_dataset_yaml(const std::string& path) {
   if (spec.names.empty())
     for (int i = 0; i < spec.nc; ++i) spec.names.push_back("class" + std::to_string(i));
   if (static_cast<int>(spec.names.size()) != spec.nc)
-    fail(path, nc_line, "nc = " + std::to_string(spec.nc) + " but " + std::to_string(spec.names.size()) + " names are given");
+    fail_at(path, nc_line, "nc = " + std::to_string(spec.nc) + " but " + std::to_string(spec.names.size()) + " names are given");
   return spec;
 }
 
@@ -196,7 +188,7 @@ void write_dataset_yaml(const std::string& path, const DatasetSpec& spec) {
 
 bool is_image_file(const std::string& path) {
   static const std::set<std::string> ext = {".png", ".jpg", ".jpeg", ".bmp", ".tga", ".pgm", ".ppm", ".pnm", ".mrc"};
-  return ext.count(lower(fs::path(path).extension().string())) > 0;
+  return ext.count(lower_extension(path)) > 0;
 }
 
 std::vector<std::string> list_images(const std::vector<std::string>& entries, const std::string& root) {
@@ -210,17 +202,17 @@ std::vector<std::string> list_images(const std::vector<std::string>& entries, co
       std::sort(found.begin(), found.end());
       if (found.empty()) throw Error(p.string() + ": folder holds no images");
       out.insert(out.end(), found.begin(), found.end());
-    } else if (lower(p.extension().string()) == ".txt") {
+    } else if (lower_extension(p.string()) == ".txt") {
       std::ifstream in(p);
       if (!in) throw Error(p.string() + ": cannot open the image list");
       std::string line;
       int n = 0;
       while (std::getline(in, line)) {
         ++n;
-        const std::string t = yolo::yaml_trim(line);
+        const std::string t = trim(line);
         if (t.empty() || t[0] == '#') continue;
         const fs::path img = fs::path(t).is_absolute() ? fs::path(t) : p.parent_path() / t;
-        if (!fs::exists(img)) fail(p.string(), n, "no such image '" + img.string() + "'");
+        if (!fs::exists(img)) fail_at(p.string(), n, "no such image '" + img.string() + "'");
         out.push_back(img.lexically_normal().string());
       }
     } else if (fs::is_regular_file(p) && is_image_file(p.string())) {
@@ -249,24 +241,22 @@ std::vector<YoloLabel> read_yolo_labels(const std::string& path, int nc) {
   int n = 0;
   while (std::getline(in, line)) {
     ++n;
-    const std::string t = yolo::yaml_trim(line);
+    const std::string t = trim(line);
     if (t.empty()) continue;
-    std::istringstream ss(t);
-    std::vector<std::string> tok;
-    for (std::string w; ss >> w;) tok.push_back(w);
+    const std::vector<std::string> tok = split_whitespace(t);
     if (tok.size() != 5)
-      fail(path, n, "expected 5 columns 'class cx cy w h', found " + std::to_string(tok.size()) +
+      fail_at(path, n, "expected 5 columns 'class cx cy w h', found " + std::to_string(tok.size()) +
                         (tok.size() > 5 ? " (segments are not supported)" : ""));
     double v[5];
     for (int i = 0; i < 5; ++i) {
       char* end = nullptr;
       v[i] = std::strtod(tok[i].c_str(), &end);
-      if (end == tok[i].c_str() || *end || !std::isfinite(v[i])) fail(path, n, "not a number: '" + tok[i] + "'");
+      if (end == tok[i].c_str() || *end || !std::isfinite(v[i])) fail_at(path, n, "not a number: '" + tok[i] + "'");
     }
     if (v[0] != std::floor(v[0]) || v[0] < 0 || v[0] >= nc)
-      fail(path, n, "class '" + tok[0] + "' outside 0.." + std::to_string(nc - 1));
+      fail_at(path, n, "class '" + tok[0] + "' outside 0.." + std::to_string(nc - 1));
     for (int i = 1; i < 5; ++i)
-      if (v[i] < 0 || v[i] > 1) fail(path, n, "coordinate '" + tok[i] + "' is not normalised to [0, 1]");
+      if (v[i] < 0 || v[i] > 1) fail_at(path, n, "coordinate '" + tok[i] + "' is not normalised to [0, 1]");
     if (!seen.insert(t).second) continue;  // duplicate row
     out.push_back({static_cast<int>(v[0]), v[1], v[2], v[3], v[4]});
   }

@@ -2,14 +2,9 @@
 #include "train/detector.h"
 
 #include "tensor/ops/permute.h"
+#include "util/text.h"
 
 namespace yp::train {
-
-namespace {
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-}  // namespace
 
 std::vector<ParamGroup> build_param_groups(const NamedTensors& params, double lr0, double momentum, double weight_decay) {
   ParamGroup bias{"bias", {}, lr0, momentum, 0.0, lr0};

@@ -11,7 +11,8 @@
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
 #include "picker/pick_io.h"
-#include "tensor/tensor.h"
+#include "util/error.h"
+#include "util/text.h"
 
 namespace fs = std::filesystem;
 
@@ -19,25 +20,20 @@ namespace yp::train {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 // CSV with x, y and optionally a diameter (CryoPPP: "X-Coordinate,Y-Coordinate,Diameter") or w/h and class.
 picker::MicrographPicks read_generic_csv(const std::string& path) {
-  std::istringstream in(picker::read_text_file(path));
+  std::istringstream in(read_text_file(path));
   std::string line;
   int line_no = 0;
   std::vector<std::string> header;
   while (header.empty() && std::getline(in, line)) {
     ++line_no;
-    if (!picker::trim(line).empty()) header = picker::split_char(picker::trim(line), ',');
+    if (!trim(line).empty()) header = split_char(trim(line), ',');
   }
   if (header.empty()) throw Error(path + ": empty CSV");
   int cx = -1, cy = -1, cd = -1, cw = -1, ch = -1, cc = -1;
   for (size_t i = 0; i < header.size(); ++i) {
-    const std::string h = lower(picker::trim(header[i]));
+    const std::string h = to_lower(trim(header[i]));
     const int k = static_cast<int>(i);
     if (h == "x" || h.rfind("x-", 0) == 0 || h.rfind("x_", 0) == 0 || h == "xcoord" || h == "_rlncoordinatex") cx = k;
     else if (h == "y" || h.rfind("y-", 0) == 0 || h.rfind("y_", 0) == 0 || h == "ycoord" || h == "_rlncoordinatey") cy = k;
@@ -47,22 +43,22 @@ picker::MicrographPicks read_generic_csv(const std::string& path) {
     else if (h == "class" || h == "cls") cc = k;
   }
   if (cx < 0 || cy < 0)
-    picker::fail_at(path, line_no, "CSV header needs x and y columns (e.g. 'x,y,diameter' or 'X-Coordinate,Y-Coordinate')");
+    fail_at(path, line_no, "CSV header needs x and y columns (e.g. 'x,y,diameter' or 'X-Coordinate,Y-Coordinate')");
   picker::MicrographPicks mic;
   mic.micrograph = picker::micrograph_key(path);
   while (std::getline(in, line)) {
     ++line_no;
-    if (picker::trim(line).empty()) continue;
-    const auto tok = picker::split_char(picker::trim(line), ',');
+    if (trim(line).empty()) continue;
+    const auto tok = split_char(trim(line), ',');
     if (tok.size() != header.size())
-      picker::fail_at(path, line_no, "expected " + std::to_string(header.size()) + " columns, found " + std::to_string(tok.size()));
+      fail_at(path, line_no, "expected " + std::to_string(header.size()) + " columns, found " + std::to_string(tok.size()));
     picker::Pick p;
-    p.x = picker::parse_double(tok[cx], path, line_no, "x");
-    p.y = picker::parse_double(tok[cy], path, line_no, "y");
-    if (cd >= 0) p.w = p.h = picker::parse_double(tok[cd], path, line_no, "diameter");
-    if (cw >= 0) p.w = picker::parse_double(tok[cw], path, line_no, "w");
-    if (ch >= 0) p.h = picker::parse_double(tok[ch], path, line_no, "h");
-    if (cc >= 0) p.cls = picker::parse_int(tok[cc], path, line_no, "class");
+    p.x = parse_double(tok[cx], path, line_no, "x");
+    p.y = parse_double(tok[cy], path, line_no, "y");
+    if (cd >= 0) p.w = p.h = parse_double(tok[cd], path, line_no, "diameter");
+    if (cw >= 0) p.w = parse_double(tok[cw], path, line_no, "w");
+    if (ch >= 0) p.h = parse_double(tok[ch], path, line_no, "h");
+    if (cc >= 0) p.cls = parse_int(tok[cc], path, line_no, "class");
     mic.picks.push_back(p);
   }
   return mic;
@@ -71,7 +67,7 @@ picker::MicrographPicks read_generic_csv(const std::string& path) {
 }  // namespace
 
 picker::MicrographPicks read_particle_coordinates(const std::string& path) {
-  const std::string ext = lower(fs::path(path).extension().string());
+  const std::string ext = lower_extension(path);
   if (ext == ".star") return picker::read_star_coordinates(path, 0.0);  // class: the reader maps _rlnClassNumber
   if (ext == ".box") return picker::read_eman_box(path);
   if (ext == ".cbox") return picker::read_cbox(path);
@@ -127,7 +123,7 @@ ImportReport import_folder(const std::vector<std::string>& images, const std::st
   std::map<std::string, std::string> coords;  // micrograph key -> file
   if (!fs::is_directory(coords_dir)) throw Error(coords_dir + ": not a folder");
   for (const auto& f : fs::directory_iterator(coords_dir)) {
-    const std::string ext = lower(f.path().extension().string());
+    const std::string ext = lower_extension(f.path().string());
     if (ext == ".star" || ext == ".box" || ext == ".cbox" || ext == ".csv")
       coords.emplace(picker::micrograph_key(f.path().string()), f.path().string());
   }

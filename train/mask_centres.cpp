@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "tensor/tensor.h"
+#include "util/error.h"
 
 namespace yp::train {
 

@@ -59,20 +59,12 @@ const std::array<double, kNumIouThresholds>& iou_thresholds() {
   return t;
 }
 
-double box_iou(const Box& a, const Box& b) {
-  const double iw = std::max(0.0, std::min(a.x2, b.x2) - std::max(a.x1, b.x1));
-  const double ih = std::max(0.0, std::min(a.y2, b.y2) - std::max(a.y1, b.y1));
-  const double inter = iw * ih;
-  const double area_a = (a.x2 - a.x1) * (a.y2 - a.y1), area_b = (b.x2 - b.x1) * (b.y2 - b.y1);
-  return inter / (area_a + area_b - inter + 1e-7);
-}
-
 std::vector<IouFlags> match_detections(const std::vector<Detection>& dets, const std::vector<LabelBox>& labels) {
   std::vector<IouFlags> correct(dets.size(), IouFlags{});
   if (dets.empty() || labels.empty()) return correct;
   std::vector<double> iou(labels.size() * dets.size());
   for (size_t l = 0; l < labels.size(); ++l)
-    for (size_t d = 0; d < dets.size(); ++d) iou[l * dets.size() + d] = box_iou(labels[l].box, dets[d].box);
+    for (size_t d = 0; d < dets.size(); ++d) iou[l * dets.size() + d] = box_iou(labels[l].box, dets[d].box, kMetricIouEps);
 
   struct Pair {
     int label, det;

@@ -20,6 +20,8 @@
 #include <array>
 #include <vector>
 
+#include "util/box.h"
+
 namespace yp::train {
 
 constexpr int kNumIouThresholds = 10;
@@ -28,9 +30,7 @@ using IouFlags = std::array<bool, kNumIouThresholds>;
 // linspace(0.5, 0.95, 10) as numpy computes it (start + i * step, the last one exactly 0.95).
 const std::array<double, kNumIouThresholds>& iou_thresholds();
 
-struct Box {
-  double x1 = 0, y1 = 0, x2 = 0, y2 = 0;
-};
+using Box = yp::Box<double>;
 struct Detection {
   Box box;
   double conf = 0;
@@ -41,8 +41,8 @@ struct LabelBox {
   int cls = 0;
 };
 
-// YOLOv5 box_iou: inter / (area_a + area_b - inter + 1e-7).
-double box_iou(const Box& a, const Box& b);
+// YOLOv5's box_iou adds eps = 1e-7 to the union (util/box.h).
+constexpr double kMetricIouEps = 1e-7;
 
 // process_batch: for every detection, whether it is a true positive at each IoU threshold.
 std::vector<IouFlags> match_detections(const std::vector<Detection>& dets, const std::vector<LabelBox>& labels);

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "picker/plot.h"
+#include "util/text.h"
 
 namespace fs = std::filesystem;
 
@@ -28,8 +29,8 @@ void panel(Canvas& c, int x0, int y0, int w, int h, const std::string& title, co
   double lo = *std::min_element(ys.begin(), ys.end()), hi = *std::max_element(ys.begin(), ys.end());
   if (hi - lo < 1e-12) hi = lo + 1e-6;
   const double xmax = std::max(1.0, xs.back());
-  c.text(x0 + 2, t, picker::fmt(hi, 3), axis);
-  c.text(x0 + 2, b - 8, picker::fmt(lo, 3), axis);
+  c.text(x0 + 2, t, fmt(hi, 3), axis);
+  c.text(x0 + 2, b - 8, fmt(lo, 3), axis);
   auto px = [&](double x) { return l + (r - l) * x / xmax; };
   auto py = [&](double y) { return b - (b - t) * (y - lo) / (hi - lo); };
   for (size_t i = 1; i < ys.size(); ++i) c.line(px(xs[i - 1]), py(ys[i - 1]), px(xs[i]), py(ys[i]), line, 2);
@@ -69,14 +70,14 @@ void write_training_plots(const std::string& out_dir, const std::vector<EpochRec
   for (const ClassMetrics& cm : best.metrics.per_class) {
     picker::CurveSeries s;
     const std::string name = cm.cls < static_cast<int>(names.size()) ? names[cm.cls] : "class " + std::to_string(cm.cls);
-    s.label = name + " AP50 " + picker::fmt(cm.ap50, 3);
+    s.label = name + " AP50 " + fmt(cm.ap50, 3);
     s.colour = picker::class_colour(cm.cls);
     for (size_t i = 0; i < cm.pr_curve.size(); ++i)
       s.recall_precision.emplace_back(double(i) / (cm.pr_curve.size() - 1), cm.pr_curve[i]);
     curves.push_back(s);
   }
   picker::write_pr_curve_png((fs::path(out_dir) / "PR_curve.png").string(), curves,
-                             "PR at IoU 0.5, mAP50 " + picker::fmt(best.metrics.map50, 3));
+                             "PR at IoU 0.5, mAP50 " + fmt(best.metrics.map50, 3));
 
   if (best.detections.empty()) return;
   const Batch b = val_data.make_batch(0, 0, val_data.epoch_order(0));
@@ -98,7 +99,7 @@ void write_training_plots(const std::string& out_dir, const std::vector<EpochRec
     for (const auto& d : best.detections[k]) {
       if (d.conf < 0.25f) continue;
       c.rect(ox + d.x1, oy + d.y1, ox + d.x2, oy + d.y2, picker::class_colour(d.cls + 1));
-      c.text(ox + d.x1 + 2, oy + d.y1 + 2, picker::fmt(d.conf, 2), picker::class_colour(d.cls + 1));
+      c.text(ox + d.x1 + 2, oy + d.y1 + 2, fmt(d.conf, 2), picker::class_colour(d.cls + 1));
     }
   }
   c.save_png((fs::path(out_dir) / "val_pred.png").string());

@@ -7,20 +7,11 @@
 #include "yolo/io/safetensors.h"
 #include "yolo/model_file.h"
 #include "yolo/model_weights.h"
+#include "util/text.h"
 
 namespace yp::train {
 
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string lower_extension(const std::string& path) {
-  std::string e = std::filesystem::path(path).extension().string();
-  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return e;
-}
 
 // Copies what fits and checks that only a class-count transfer left anything behind.
 std::string transfer(yolo::Model& model, const io::NamedTensors& state, int file_nc, const std::string& path) {

@@ -7,23 +7,15 @@
 
 namespace yp::yolo {
 
-float box_iou(const float* a, const float* b) {
-  const float area_a = (a[2] - a[0]) * (a[3] - a[1]), area_b = (b[2] - b[0]) * (b[3] - b[1]);
-  const float w = std::max(0.f, std::min(a[2], b[2]) - std::max(a[0], b[0]));
-  const float h = std::max(0.f, std::min(a[3], b[3]) - std::max(a[1], b[1]));
-  const float inter = w * h;
-  return inter / (area_a + area_b - inter);
-}
-
-std::vector<int64_t> greedy_nms(const std::vector<float>& boxes, double iou_thres) {
-  const int64_t n = static_cast<int64_t>(boxes.size() / 4);
+std::vector<int64_t> greedy_nms(const std::vector<Box<float>>& boxes, double iou_thres) {
+  const int64_t n = static_cast<int64_t>(boxes.size());
   std::vector<char> suppressed(static_cast<size_t>(n), 0);
   std::vector<int64_t> keep;
   for (int64_t i = 0; i < n; ++i) {
     if (suppressed[static_cast<size_t>(i)]) continue;
     keep.push_back(i);
     for (int64_t j = i + 1; j < n; ++j)
-      if (!suppressed[static_cast<size_t>(j)] && box_iou(&boxes[4 * i], &boxes[4 * j]) > iou_thres)
+      if (!suppressed[static_cast<size_t>(j)] && box_iou(boxes[static_cast<size_t>(i)], boxes[static_cast<size_t>(j)]) > iou_thres)
         suppressed[static_cast<size_t>(j)] = 1;
   }
   return keep;
@@ -76,13 +68,10 @@ std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, in
   std::stable_sort(cand.begin(), cand.end(), [](const Detection& a, const Detection& b) { return a.conf > b.conf; });
   if (static_cast<int64_t>(cand.size()) > o.max_nms) cand.resize(static_cast<size_t>(o.max_nms));
   // Step 7: offset each class into its own region of the plane.
-  std::vector<float> offset_boxes(cand.size() * 4);
+  std::vector<Box<float>> offset_boxes(cand.size());
   for (size_t i = 0; i < cand.size(); ++i) {
     const float off = o.agnostic ? 0.f : static_cast<float>(cand[i].cls) * o.max_wh;
-    offset_boxes[4 * i] = cand[i].x1 + off;
-    offset_boxes[4 * i + 1] = cand[i].y1 + off;
-    offset_boxes[4 * i + 2] = cand[i].x2 + off;
-    offset_boxes[4 * i + 3] = cand[i].y2 + off;
+    offset_boxes[i] = {cand[i].x1 + off, cand[i].y1 + off, cand[i].x2 + off, cand[i].y2 + off};
   }
   std::vector<Detection> out;
   for (int64_t i : greedy_nms(offset_boxes, o.iou_thres)) {

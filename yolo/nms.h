@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "tensor/tensor.h"
+#include "util/box.h"
 #include "yolo/detection.h"
 
 namespace yp::yolo {
@@ -44,12 +45,10 @@ std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, in
 // A batch: pred (N, n_pred, 5 + nc), any device or float dtype; one list per image.
 std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, const NmsOptions& options);
 
-// Greedy suppression (torchvision.ops.nms): `boxes` are x1,y1,x2,y2 rows already sorted by descending
-// score. Returns the kept indices in order. IoU = inter / (area_a + area_b - inter), no +1 on sizes.
-std::vector<int64_t> greedy_nms(const std::vector<float>& boxes, double iou_thres);
-
-// IoU of two xyxy boxes, in float32 as greedy_nms computes it.
-float box_iou(const float* a, const float* b);
+// Greedy suppression (torchvision.ops.nms): `boxes` are already sorted by descending score. Returns the kept
+// indices in order: each box is kept unless a kept box before it overlaps it with IoU > iou_thres
+// (util/box.h: inter / (area_a + area_b - inter) in float32, no +1 on sizes).
+std::vector<int64_t> greedy_nms(const std::vector<Box<float>>& boxes, double iou_thres);
 
 // Maps boxes from the letterboxed input (input_width x input_height) to the original image
 // (image_width x image_height): gain = min(input/image) over both axes, pad = (input - image * gain) / 2,

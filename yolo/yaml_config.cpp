@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tensor/tensor.h"
+#include "util/text.h"
 
 namespace yp::yolo {
 
@@ -26,26 +27,15 @@ std::string yaml_strip_comment(const std::string& s) {
   return s;
 }
 
-std::string yaml_trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace((unsigned char)s[b])) ++b;
-  while (e > b && std::isspace((unsigned char)s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
-
 namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;  // configs are ~2 KB
 constexpr int kMaxDepth = 16;
 constexpr int kMaxLayers = 1000;
 
-[[noreturn]] void fail(const std::string& label, int line, const std::string& msg) {
-  throw Error(label + ":" + std::to_string(line) + ": " + msg);
-}
-
 YamlValue scalar(const std::string& raw, const std::string& label, int line) {
   YamlValue v;
-  const std::string s = yaml_trim(raw);
+  const std::string s = trim(raw);
   if (s.empty() || s == "None" || s == "null" || s == "Null" || s == "NULL" || s == "~") return v;
   if (s == "True" || s == "true") {
     v.kind = YamlValue::Kind::Bool;
@@ -57,7 +47,7 @@ YamlValue scalar(const std::string& raw, const std::string& label, int line) {
     return v;
   }
   if (s.size() >= 2 && (s[0] == '\'' || s[0] == '"')) {
-    if (s.back() != s[0]) fail(label, line, "unterminated string " + s);
+    if (s.back() != s[0]) fail_at(label, line, "unterminated string " + s);
     v.kind = YamlValue::Kind::String;
     v.text = s.substr(1, s.size() - 2);
     return v;
@@ -74,7 +64,7 @@ YamlValue scalar(const std::string& raw, const std::string& label, int line) {
   }
   for (const char c : s)
     if (c == '[' || c == ']' || c == '{' || c == '}' || c == ',' || c == ':')
-      fail(label, line, "unexpected '" + std::string(1, c) + "' in value " + s);
+      fail_at(label, line, "unexpected '" + std::string(1, c) + "' in value " + s);
   v.kind = YamlValue::Kind::String;
   v.text = s;
   return v;
@@ -82,16 +72,16 @@ YamlValue scalar(const std::string& raw, const std::string& label, int line) {
 
 // A flow value starting at s[pos]: a [list] or a scalar ending at ',' or ']'.
 YamlValue flow(const std::string& s, size_t& pos, int depth, const std::string& label, int line) {
-  if (depth > kMaxDepth) fail(label, line, "lists nested deeper than " + std::to_string(kMaxDepth));
+  if (depth > kMaxDepth) fail_at(label, line, "lists nested deeper than " + std::to_string(kMaxDepth));
   while (pos < s.size() && std::isspace((unsigned char)s[pos])) ++pos;
-  if (pos < s.size() && s[pos] == '{') fail(label, line, "flow mappings {...} are not supported in a model config");
+  if (pos < s.size() && s[pos] == '{') fail_at(label, line, "flow mappings {...} are not supported in a model config");
   if (pos < s.size() && s[pos] == '[') {
     YamlValue list;
     list.kind = YamlValue::Kind::List;
     ++pos;
     while (true) {
       while (pos < s.size() && std::isspace((unsigned char)s[pos])) ++pos;
-      if (pos >= s.size()) fail(label, line, "unclosed '['");
+      if (pos >= s.size()) fail_at(label, line, "unclosed '['");
       if (s[pos] == ']') {
         ++pos;
         return list;
@@ -101,7 +91,7 @@ YamlValue flow(const std::string& s, size_t& pos, int depth, const std::string& 
       if (pos < s.size() && s[pos] == ',') {
         ++pos;
       } else if (pos >= s.size() || s[pos] != ']') {
-        fail(label, line, "expected ',' or ']' in a list");
+        fail_at(label, line, "expected ',' or ']' in a list");
       }
     }
   }
@@ -124,7 +114,7 @@ YamlValue flow(const std::string& s, size_t& pos, int depth, const std::string& 
 YamlValue whole_flow(const std::string& s, const std::string& label, int line) {
   size_t pos = 0;
   YamlValue v = flow(s, pos, 0, label, line);
-  if (!yaml_trim(s.substr(pos)).empty()) fail(label, line, "unexpected text after the value: " + yaml_trim(s.substr(pos)));
+  if (!trim(s.substr(pos)).empty()) fail_at(label, line, "unexpected text after the value: " + trim(s.substr(pos)));
   return v;
 }
 
@@ -185,19 +175,19 @@ YamlDocument parse_yaml(const std::string& text, const std::string& label) {
   while (std::getline(in, raw)) {
     ++line;
     std::string s = yaml_strip_comment(raw);
-    if (yaml_trim(s).empty()) continue;
-    if (s.find('\t') != std::string::npos) fail(label, line, "tabs are not allowed in YAML indentation");
+    if (trim(s).empty()) continue;
+    if (s.find('\t') != std::string::npos) fail_at(label, line, "tabs are not allowed in YAML indentation");
     const int start_line = line;
     // A flow list may continue over several lines: read until the brackets balance.
     while (bracket_balance(s) > 0 && std::getline(in, raw)) {
       ++line;
       s += " " + yaml_strip_comment(raw);
     }
-    if (bracket_balance(s) != 0) fail(label, start_line, "unbalanced brackets");
-    const std::string t = yaml_trim(s);
+    if (bracket_balance(s) != 0) fail_at(label, start_line, "unbalanced brackets");
+    const std::string t = trim(s);
     const bool indented = std::isspace((unsigned char)s[0]);
     if (t[0] == '-' && (t.size() == 1 || t[1] == ' ')) {
-      if (!block) fail(label, start_line, "a list item outside a key");
+      if (!block) fail_at(label, start_line, "a list item outside a key");
       block->items.push_back(whole_flow(t.substr(1), label, start_line));
       continue;
     }
@@ -207,13 +197,13 @@ YamlDocument parse_yaml(const std::string& text, const std::string& label) {
       block = nullptr;
       continue;
     }
-    if (indented) fail(label, start_line, "nested mappings are not supported in a model config");
+    if (indented) fail_at(label, start_line, "nested mappings are not supported in a model config");
     const size_t colon = t.find(':');
-    if (colon == std::string::npos) fail(label, start_line, "expected 'key: value', got " + t);
-    const std::string key = yaml_trim(t.substr(0, colon));
-    const std::string rest = yaml_trim(t.substr(colon + 1));
+    if (colon == std::string::npos) fail_at(label, start_line, "expected 'key: value', got " + t);
+    const std::string key = trim(t.substr(0, colon));
+    const std::string rest = trim(t.substr(colon + 1));
     for (const auto& kv : doc)
-      if (kv.first == key) fail(label, start_line, "duplicate key '" + key + "'");
+      if (kv.first == key) fail_at(label, start_line, "duplicate key '" + key + "'");
     if (rest.empty()) {
       YamlValue list;
       list.kind = YamlValue::Kind::List;

@@ -38,9 +38,9 @@ struct YamlValue {
   std::string str() const;  // back to flow text, e.g. [64, 6, 2, 2]
 };
 
-// Line helpers of this YAML subset, also used for data.yaml (train/dataset.cpp).
-std::string yaml_strip_comment(const std::string& line);  // cuts a '#' comment that is not inside quotes
-std::string yaml_trim(const std::string& s);              // drops leading and trailing whitespace
+// The comment rule of this YAML subset, also used for data.yaml (train/dataset.cpp): cuts a '#' comment that is
+// not inside quotes.
+std::string yaml_strip_comment(const std::string& line);
 
 // Top-level keys in file order.
 using YamlDocument = std::vector<std::pair<std::string, YamlValue>>;

@@ -198,7 +198,7 @@ std::vector<Pick> detect_prepared(const PreparedMicrograph& p, const PickModel& 
     for (const Pick& c : picks) {
       bool suppressed = false;
       for (const Pick& k : kept)
-        if ((o.agnostic || k.cls == c.cls) && box_iou(k, c) > o.iou) { suppressed = true; break; }
+        if ((o.agnostic || k.cls == c.cls) && box_iou(corners(k), corners(c)) > o.iou) { suppressed = true; break; }
       if (!suppressed) kept.push_back(c);
     }
     picks.swap(kept);

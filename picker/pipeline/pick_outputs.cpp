@@ -20,6 +20,7 @@
 #include "picker/formats_text.h"
 #include "picker/pipeline/pick_run.h"
 #include "picker/plot.h"
+#include "util/text.h"
 
 namespace yp::picker {
 
@@ -27,14 +28,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower_ext(const std::string& path) {
-  std::string e = fs::path(path).extension().string();
-  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
-  return e;
-}
-
 bool is_list_file(const std::string& path) {
-  const std::string e = lower_ext(path);
+  const std::string e = lower_extension(path);
   return e == ".txt" || e == ".lst" || e == ".list";
 }
 
@@ -58,7 +53,7 @@ void add_list_file(const std::string& list, std::vector<std::string>& out) {
 
 bool is_micrograph_file(const std::string& path) {
   static const std::set<std::string> exts{".mrc", ".mrcs", ".png", ".jpg", ".jpeg", ".tif", ".tiff"};
-  return exts.count(lower_ext(path)) > 0;
+  return exts.count(lower_extension(path)) > 0;
 }
 
 std::vector<std::string> expand_micrograph_inputs(const std::vector<std::string>& specs) {

@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const ChainConfig c = chain_config_from_text(std::string((const char*)data, size));
     const std::string text = to_text(c);
     if (to_text(chain_config_from_text(text)) != text) __builtin_trap();
-  } catch (const ImageError&) {
+  } catch (const yp::Error&) {
   }
   return 0;
 }

@@ -1,5 +1,5 @@
 // fuzz_mrc.cpp: libFuzzer target for the MRC2014 parser (imgproc/mrc.h). Any byte string must end in
-// a decoded image or an ImageError, never a crash, a sanitizer report or an allocation the file
+// a decoded image or an yp::Error, never a crash, a sanitizer report or an allocation the file
 // cannot back. Each input is parsed strictly, permissively, and as a stack's second section.
 // fuzz-libs: yp_imgproc
 #include <cstddef>
@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
       const MrcImage m = parse_mrc(data, size, "fuzz.mrc", o);
       if (m.image.size() != (size_t)m.info.nx * (size_t)m.info.ny) __builtin_trap();
-    } catch (const ImageError&) {
+    } catch (const yp::Error&) {
     }
   }
   return 0;

@@ -89,7 +89,7 @@ TEST(Chain, NoStepsIsIdentity) {
   set_steps(c, "none");
   const Image in = yp::test::random_image(9, 7, 2);
   EXPECT_TRUE(yp::test::images_close(run_chain(in, c), in, 0));
-  EXPECT_THROW(set_steps(c, "resize,sharpen"), ImageError);
+  EXPECT_THROW(set_steps(c, "resize,sharpen"), yp::Error);
 }
 
 TEST(Chain, ConfigTextRoundTrip) {
@@ -107,6 +107,6 @@ TEST(Chain, ConfigTextRoundTrip) {
   EXPECT_EQ(to_text(d), text);
   EXPECT_FALSE(d.wavelet);
   EXPECT_EQ(d.wavelet_suppress_levels, std::vector<int>{1});
-  EXPECT_THROW(chain_config_from_text("wiener.rows = nine"), ImageError);
-  EXPECT_THROW(chain_config_from_text("colour = blue"), ImageError);
+  EXPECT_THROW(chain_config_from_text("wiener.rows = nine"), yp::Error);
+  EXPECT_THROW(chain_config_from_text("colour = blue"), yp::Error);
 }

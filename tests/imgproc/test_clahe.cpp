@@ -79,6 +79,6 @@ TEST(Clahe, WithoutClippingIsMonotonicWhenTilesAgree) {
 TEST(Clahe, RejectsBadOptions) {
   ClaheOptions o;
   o.tiles_x = 1;
-  EXPECT_THROW(clahe(Image(32, 32, 0.5f), o), ImageError);
-  EXPECT_THROW(parse_distribution("gaussian"), ImageError);
+  EXPECT_THROW(clahe(Image(32, 32, 0.5f), o), yp::Error);
+  EXPECT_THROW(parse_distribution("gaussian"), yp::Error);
 }

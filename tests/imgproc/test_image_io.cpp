@@ -19,7 +19,7 @@ void write_bytes(const std::string& path, const std::vector<uint8_t>& b) {
 std::string error_of(const std::string& path) {
   try {
     read_image(path);
-  } catch (const ImageError& e) {
+  } catch (const yp::Error& e) {
     return e.what();
   }
   return "";
@@ -75,7 +75,7 @@ TEST(ImageIo, AbsurdPngHeaderIsRefusedBeforeDecoding) {
   try {
     decode_picture(b.data(), b.size(), "absurd.png");
     FAIL() << "no error";
-  } catch (const ImageError& e) {
+  } catch (const yp::Error& e) {
     EXPECT_NE(std::string(e.what()).find("out of range"), std::string::npos) << e.what();
   }
 }
@@ -84,7 +84,7 @@ TEST(ImageIo, SixteenBitPgmIsRefused) {
   // P5, 2 x 1, maxval 1000: stb 2.27 returns these samples byte-swapped and overflows its buffer when
   // converting channels (found by fuzz_picture), so 16-bit PNM is refused with a message.
   std::vector<uint8_t> b = {'P', '5', '\n', '2', ' ', '1', '\n', '1', '0', '0', '0', '\n', 0x03, 0xe8, 0x01, 0x02};
-  EXPECT_THROW(decode_picture(b.data(), b.size(), "a.pgm"), ImageError);
+  EXPECT_THROW(decode_picture(b.data(), b.size(), "a.pgm"), yp::Error);
   b[9] = '0', b[10] = '0', b[8] = '2', b[7] = ' ';  // maxval " 200": 8-bit, read normally
   b.resize(14);
   const Image img = decode_picture(b.data(), b.size(), "b.pgm");

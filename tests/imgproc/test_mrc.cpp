@@ -45,7 +45,7 @@ struct MrcBytes {
 std::string error_of(const MrcBytes& m, const MrcReadOptions& o = {}) {
   try {
     m.parse(o);
-  } catch (const ImageError& e) {
+  } catch (const yp::Error& e) {
     return e.what();
   }
   return "";
@@ -130,7 +130,7 @@ TEST(Mrc, RefusesBadFilesWithOneLine) {
   MrcBytes mode_bad(1, 1, 1, 7);
   EXPECT_NE(error_of(mode_bad).find("unknown data mode 7"), std::string::npos);
   const std::vector<uint8_t> tiny(10, 0);
-  EXPECT_THROW(parse_mrc(tiny.data(), tiny.size(), "tiny.mrc"), ImageError);
+  EXPECT_THROW(parse_mrc(tiny.data(), tiny.size(), "tiny.mrc"), yp::Error);
   for (const std::string& e : {error_of(truncated), error_of(absurd), error_of(mode_bad)}) {
     EXPECT_EQ(e.rfind("test.mrc: ", 0), 0u) << e;
     EXPECT_EQ(e.find('\n'), std::string::npos) << e;

@@ -60,6 +60,6 @@ TEST(Bin, AveragesBlocksAndDropsRemainder) {
   ASSERT_EQ(out.height, 2);
   EXPECT_FLOAT_EQ(out.at(0, 0), (0 + 1 + 10 + 11) / 4.f);
   EXPECT_FLOAT_EQ(out.at(1, 1), (22 + 23 + 32 + 33) / 4.f);
-  EXPECT_THROW(bin(in, 0), ImageError);
-  EXPECT_THROW(bin(in, 6), ImageError);
+  EXPECT_THROW(bin(in, 0), yp::Error);
+  EXPECT_THROW(bin(in, 6), yp::Error);
 }

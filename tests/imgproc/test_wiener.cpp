@@ -51,5 +51,5 @@ TEST(Wiener, CostDoesNotDependOnTheWindowButResultDoes) {
   const Image in = yp::test::random_image(50, 50, 5);
   const Image a = wiener2(in, 3, 3).image, b = wiener2(in, 21, 21).image;
   EXPECT_FALSE(images_close(a, b, 1e-3));
-  EXPECT_THROW(wiener2(in, 0, 3), ImageError);
+  EXPECT_THROW(wiener2(in, 0, 3), yp::Error);
 }

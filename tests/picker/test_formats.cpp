@@ -9,7 +9,8 @@
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
 #include "picker/pick_io.h"
-#include "tensor/tensor.h"
+#include "util/error.h"
+#include "util/text.h"
 
 namespace fs = std::filesystem;
 using namespace yp::picker;
@@ -99,7 +100,7 @@ TEST(PickFormats, EmanBoxStoresLowerLeftCorner) {
   m.picks.push_back({500, 300, 160, 180, 1, 0.7});
   write_eman_box(path, m);
   // corner = centre - size/2, no y flip
-  EXPECT_EQ(yp::picker::read_text_file(path), "420\t210\t160\t180\n");
+  EXPECT_EQ(yp::read_text_file(path), "420\t210\t160\t180\n");
   const MicrographPicks r = read_eman_box(path);
   EXPECT_EQ(r.picks[0].x, 500);
   EXPECT_EQ(r.picks[0].y, 300);
@@ -138,7 +139,7 @@ TEST(PickFormats, CboxKeepsEveryPickWithConfidenceAndClass) {
     EXPECT_EQ(r.picks[i].cls, m.picks[i].cls);
   }
   // _CoordinateX is the corner
-  const auto tables = parse_star_tables(read_text_file(path), path);
+  const auto tables = parse_star_tables(yp::read_text_file(path), path);
   ASSERT_EQ(tables.size(), 1u);
   EXPECT_EQ(tables[0].block, "cryolo");
   EXPECT_NEAR(std::stod(tables[0].rows[0][0]), m.picks[0].x - m.picks[0].w / 2, 1e-3);
@@ -178,10 +179,10 @@ TEST(PickFormats, YoloTxtNormalisationAndYFlip) {
   m.height = 100;
   m.picks.push_back({49.5, 9.5, 20, 10, 1, 0.9});  // pixel-index centre 49.5 -> continuous 50 -> 0.25
   write_yolo_txt(path, m);
-  EXPECT_EQ(read_text_file(path), "1 0.250000 0.100000 0.100000 0.100000 0.900000\n");
+  EXPECT_EQ(yp::read_text_file(path), "1 0.250000 0.100000 0.100000 0.100000 0.900000\n");
   m.image_rows = ImageRows::FlippedY;  // image row = 99 - 9.5 = 89.5 -> 0.9
   write_yolo_txt(path, m, false);
-  EXPECT_EQ(read_text_file(path), "1 0.250000 0.900000 0.100000 0.100000\n");
+  EXPECT_EQ(yp::read_text_file(path), "1 0.250000 0.900000 0.100000 0.100000\n");
   const MicrographPicks r = read_yolo_txt(path, 200, 100, ImageRows::FlippedY);
   EXPECT_NEAR(r.picks[0].y, 9.5, 1e-9);
   EXPECT_EQ(r.picks[0].confidence, 1.0);

@@ -8,7 +8,8 @@
 #include "picker/fft.h"
 #include "picker/formats_text.h"
 #include "picker/simulate.h"
-#include "tensor/tensor.h"
+#include "util/error.h"
+#include "util/text.h"
 
 using namespace yp::picker;
 
@@ -59,7 +60,7 @@ TEST(Simulator, SameSeedSameBytesOtherSeedDiffers) {
   write_simulated(d1, "m", a);
   write_simulated(d2, "m", b);
   for (const char* f : {"m.png", "m.txt", "m.star", "m_labels.csv"})
-    EXPECT_EQ(read_text_file(d1 + "/" + f), read_text_file(d2 + "/" + f)) << f;
+    EXPECT_EQ(yp::read_text_file(d1 + "/" + f), yp::read_text_file(d2 + "/" + f)) << f;
 }
 
 TEST(Simulator, LabelsInsideImageSpacedAndSeparated) {
@@ -114,6 +115,6 @@ TEST(Simulator, WrittenLabelsMatchObjects) {
   const MicrographPicks truth = m.truth("m");
   ASSERT_EQ(txt.picks.size(), truth.picks.size());
   for (size_t i = 0; i < txt.picks.size(); ++i) EXPECT_NEAR(txt.picks[i].x, truth.picks[i].x, 1e-2);
-  const std::string labels = read_text_file(d + "/m_labels.csv");
+  const std::string labels = yp::read_text_file(d + "/m_labels.csv");
   EXPECT_EQ(size_t(std::count(labels.begin(), labels.end(), '\n')), m.objects.size() + 1);
 }

@@ -139,10 +139,10 @@ TEST(Nms, GreedyPropertiesOnRandomBoxes) {
   std::uniform_real_distribution<float> pos(0, 200), size(5, 60);
   const double thr = 0.45;
   for (int trial = 0; trial < 20; ++trial) {
-    std::vector<float> boxes;
+    std::vector<Box<float>> boxes;
     for (int i = 0; i < 150; ++i) {
       const float x = pos(rng), y = pos(rng);
-      boxes.insert(boxes.end(), {x, y, x + size(rng), y + size(rng)});
+      boxes.push_back({x, y, x + size(rng), y + size(rng)});
     }
     const std::vector<int64_t> keep = greedy_nms(boxes, thr);
     std::vector<char> kept(150, 0);
@@ -151,12 +151,12 @@ TEST(Nms, GreedyPropertiesOnRandomBoxes) {
       if (a > 0) {
         ASSERT_LT(keep[a - 1], keep[a]);
       }
-      for (size_t b = a + 1; b < keep.size(); ++b) ASSERT_LE(box_iou(&boxes[4 * keep[a]], &boxes[4 * keep[b]]), thr);
+      for (size_t b = a + 1; b < keep.size(); ++b) ASSERT_LE(box_iou(boxes[keep[a]], boxes[keep[b]]), thr);
     }
     for (int64_t j = 0; j < 150; ++j) {
       if (kept[static_cast<size_t>(j)]) continue;
       bool covered = false;
-      for (int64_t k : keep) covered |= k < j && box_iou(&boxes[4 * k], &boxes[4 * j]) > thr;
+      for (int64_t k : keep) covered |= k < j && box_iou(boxes[k], boxes[j]) > thr;
       ASSERT_TRUE(covered) << "box " << j << " dropped without a kept box above the threshold";
     }
   }

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "tensor/tensor.h"
+#include "util/text.h"
 
 namespace yp::io {
 
@@ -62,7 +63,6 @@ bool storage_dtype_from_name(const std::string& name, StorageDType* out) {
   return false;
 }
 
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 // The allow-list. Returns false for names that must not appear in a checkpoint.
 bool classify_global(const std::string& module, const std::string& name, GlobalRole* role) {

@@ -1,0 +1,79 @@
+// test_util.cpp: the low drawer (util/) - the one IoU in each of its three uses, the text helpers every parser
+// shares, and the atomic text write.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "util/box.h"
+#include "util/error.h"
+#include "util/text.h"
+
+namespace yp {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(BoxIou, HalfOverlapDisjointAndEmpty) {
+  // two 10x10 boxes sharing a 5x10 strip: 50 / (100 + 100 - 50)
+  EXPECT_NEAR(box_iou(Box<double>{0, 0, 10, 10}, Box<double>{5, 0, 15, 10}), 50.0 / 150.0, 1e-15);
+  EXPECT_EQ(box_iou(Box<double>{0, 0, 10, 10}, Box<double>{20, 20, 30, 30}), 0.0);
+  EXPECT_EQ(box_iou(Box<double>{0, 0, 10, 10}, Box<double>{10, 0, 20, 10}), 0.0);  // touching edges
+  EXPECT_EQ(box_iou(Box<double>{3, 3, 3, 3}, Box<double>{3, 3, 3, 3}), 0.0);       // empty union: 0, not NaN
+  EXPECT_EQ(box_iou(Box<double>{0, 0, 10, 10}, Box<double>{0, 0, 10, 10}), 1.0);
+}
+
+// NMS needs torchvision's float32 arithmetic exactly; the metrics need YOLOv5's eps in double.
+TEST(BoxIou, Float32WithoutEpsAndDoubleWithEps) {
+  const Box<float> a{0.1f, 0.2f, 10.3f, 7.7f}, b{3.3f, 1.1f, 12.9f, 9.4f};
+  const float area_a = (a.x2 - a.x1) * (a.y2 - a.y1), area_b = (b.x2 - b.x1) * (b.y2 - b.y1);
+  const float inter = (std::min(a.x2, b.x2) - std::max(a.x1, b.x1)) * (std::min(a.y2, b.y2) - std::max(a.y1, b.y1));
+  EXPECT_EQ(box_iou(a, b), inter / (area_a + area_b - inter));  // bit for bit
+  const Box<double> c{0, 0, 10, 10}, d{5, 0, 15, 10};
+  EXPECT_EQ(box_iou(c, d, 1e-7), 50.0 / (150.0 + 1e-7));
+}
+
+TEST(Text, TrimSplitAndCase) {
+  EXPECT_EQ(trim(" \t a b \r\n"), "a b");
+  EXPECT_EQ(trim(" \v\f "), "");
+  EXPECT_EQ(split_char(" a, b ,,c ", ','), (std::vector<std::string>{"a", "b", "", "c"}));
+  EXPECT_EQ(split_char("", ','), std::vector<std::string>{""});
+  EXPECT_EQ(split_whitespace("  1 2\t3 "), (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(to_lower("MiXeD.PNG"), "mixed.png");
+  EXPECT_EQ(lower_extension("dir.v2/Mic_01.MRC"), ".mrc");
+  EXPECT_EQ(lower_extension("dir.v2/noext"), "");
+  EXPECT_TRUE(ends_with("mic01_autopick", "_autopick"));
+  EXPECT_FALSE(ends_with("pick", "_autopick"));
+  EXPECT_TRUE(starts_with("model.24.m.0", "model.24."));
+  EXPECT_EQ(fmt(0.5, 3), "0.500");
+}
+
+TEST(Text, NumbersNameTheFileAndLine) {
+  EXPECT_EQ(parse_double(" 1.5", "f", 1, "x"), 1.5) << "strtod skips leading blanks";
+  EXPECT_EQ(parse_int("-3", "f", 1, "class"), -3);
+  try {
+    parse_double("1.5x", "picks.star", 7, "x");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "picks.star:7: bad x '1.5x'");
+  }
+  EXPECT_THROW(parse_double("inf", "f", 1, "x"), Error);
+  EXPECT_THROW(parse_int("2.5", "f", 1, "class"), Error);
+}
+
+TEST(Text, AtomicWriteLeavesNoTemporary) {
+  const fs::path dir = fs::temp_directory_path() / ("yp_util_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "a.txt").string();
+  write_text_file_atomic(path, "one\n");
+  write_text_file_atomic(path, "two\n");
+  EXPECT_EQ(read_text_file(path), "two\n");
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_THROW(read_text_file((dir / "missing.txt").string()), Error);
+  EXPECT_THROW(write_text_file_atomic((dir / "no/such/dir/b.txt").string(), "x"), Error);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace yp

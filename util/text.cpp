@@ -1,0 +1,107 @@
+// text.cpp: trimming, splitting, file names, whole-file text I/O and number parsing (text.h).
+#include "util/text.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "util/error.h"
+
+namespace yp {
+
+std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::vector<std::string> split_char(const std::string& line, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t at = line.find(sep); at != std::string::npos; at = line.find(sep, start)) {
+    out.push_back(trim(line.substr(start, at - start)));
+    start = at + 1;
+  }
+  out.push_back(trim(line.substr(start)));
+  return out;
+}
+
+std::vector<std::string> split_whitespace(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream ss(line);
+  for (std::string tok; ss >> tok;) out.push_back(tok);
+  return out;
+}
+
+std::string to_lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string lower_extension(const std::string& path) {
+  return to_lower(std::filesystem::path(path).extension().string());
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open for reading");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_text_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(path + ": cannot open for writing");
+    out << content;
+    out.flush();
+    if (!out) throw Error(path + ": write failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw Error(path + ": cannot rename temporary file: " + ec.message());
+}
+
+void fail_at(const std::string& file, int line, const std::string& msg) {
+  throw Error(file + ":" + std::to_string(line) + ": " + msg);
+}
+
+double parse_double(const std::string& token, const std::string& file, int line, const char* what) {
+  const char* s = token.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s, &end);
+  if (token.empty() || end != s + token.size() || errno == ERANGE || !std::isfinite(v))
+    fail_at(file, line, std::string("bad ") + what + " '" + token + "'");
+  return v;
+}
+
+int parse_int(const std::string& token, const std::string& file, int line, const char* what) {
+  const double v = parse_double(token, file, line, what);
+  if (v != std::floor(v) || std::fabs(v) > 1e9)
+    fail_at(file, line, std::string("bad ") + what + " '" + token + "' (not an integer)");
+  return static_cast<int>(v);
+}
+
+std::string fmt(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+}  // namespace yp
