@@ -95,11 +95,8 @@ int cmd_train_labels(const Args& args) {
     for (const char* ext : {".jpg", ".png", ".jpeg"})
       if (fs::exists(fs::path(masks) / (stem + "_mask" + ext))) mask_path = (fs::path(masks) / (stem + "_mask" + ext)).string();
     if (mask_path.empty()) continue;
-    const imgproc::Image m = imgproc::read_image(mask_path).image;
-    std::vector<uint8_t> bytes(m.data.size());
-    for (size_t k = 0; k < bytes.size(); ++k) bytes[k] = static_cast<uint8_t>(std::clamp(m.data[k], 0.0f, 255.0f));
-    const auto picks = train::mask_to_picks(bytes, m.width, m.height, mp, opt.box_size);
-    const auto labels = train::picks_to_labels(picks, m.width, m.height, opt);
+    const auto picks = train::mask_to_picks(imgproc::read_image(mask_path).image, mp, opt.box_size);
+    const auto labels = train::picks_to_labels(picks, picks.width, picks.height, opt);
     train::write_yolo_labels((fs::path(out) / (stem + ".txt")).string(), labels);
     ++written;
     boxes += static_cast<int>(labels.size());

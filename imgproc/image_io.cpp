@@ -46,7 +46,7 @@ const char* stb_format_name(const uint8_t* b, size_t n) {
 
 }  // namespace
 
-Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name) {
+Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name, std::vector<uint8_t>* rgb) {
   if (size > (size_t)INT32_MAX) throw Error(name + ": file too large");
   int w = 0, h = 0, channels = 0;
   if (!stbi_info_from_memory(bytes, (int)size, &w, &h, &channels))
@@ -77,6 +77,12 @@ Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name)
   };
   if (sixteen) gray((const stbi_us*)raw);
   else gray((const stbi_uc*)raw);
+  if (rgb && !sixteen && rc >= 3) {
+    const stbi_uc* px = (const stbi_uc*)raw;
+    rgb->resize(img.size() * 3);
+    for (size_t i = 0; i < img.size(); ++i)
+      for (int k = 0; k < 3; ++k) (*rgb)[3 * i + k] = px[i * (size_t)rc + k];
+  }
   return img;
 }
 
@@ -106,9 +112,24 @@ LoadedImage read_image(const std::string& path, const ReadOptions& options) {
     throw Error(path + ": TIFF is not supported (no libtiff in this build); convert it to MRC or PNG, "
                             "e.g. with IMOD's tif2mrc or EMAN2's e2proc2d.py");
   const std::vector<uint8_t> bytes = read_all(path);
-  out.image = decode_picture(bytes.data(), bytes.size(), path);
+  out.image = decode_picture(bytes.data(), bytes.size(), path, options.keep_rgb ? &out.rgb : nullptr);
   out.format = stb_format_name(bytes.data(), bytes.size());
   return out;
+}
+
+std::pair<int, int> read_image_size(const std::string& path) {
+  const std::string ext = lower_extension(path);
+  if (ext == ".mrc" || ext == ".mrcs") {
+    MrcReadOptions o;
+    o.section = 0;
+    o.permissive = true;
+    const MrcInfo info = read_mrc_info(path, o);
+    return {info.nx, info.ny};
+  }
+  int w = 0, h = 0, c = 0;
+  if (!stbi_info(path.c_str(), &w, &h, &c))
+    throw Error(path + ": cannot read the image size (" + stbi_failure_reason() + ")");
+  return {w, h};
 }
 
 void write_png(const std::string& path, const uint8_t* pixels, int width, int height, int channels) {

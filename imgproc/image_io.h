@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "imgproc/image.h"
@@ -23,21 +24,28 @@ constexpr int64_t kMaxPixels = int64_t(1) << 27;
 
 struct ReadOptions {
   MrcReadOptions mrc;
+  bool keep_rgb = false;  // also keep an 8-bit colour picture's R, G, B (LoadedImage::rgb)
 };
 
 struct LoadedImage {
-  Image image;
+  Image image;             // gray, in file units
   std::string format;      // "mrc", "png", "jpeg", ...
   double pixel_size = 0;   // Angstrom per pixel when the file says (MRC); 0 = unknown
   std::vector<std::string> warnings;
+  std::vector<uint8_t> rgb;  // with keep_rgb, for an 8-bit colour picture: R, G, B interleaved, row by row
 };
 
 // Reads PATH; throws Error("PATH: problem") for missing, unsupported, truncated or absurd files.
 LoadedImage read_image(const std::string& path, const ReadOptions& options = {});
 
 // Decodes a PNG/JPEG/BMP/TGA/PNM held in memory (stb_image), after checking its header's size
-// against kMaxPixels. `name` is used in messages. The fuzz target's entry.
-Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name);
+// against kMaxPixels. `name` is used in messages. The fuzz target's entry. With `rgb`, an 8-bit colour
+// picture's R, G, B are also kept there (interleaved; left empty for gray and 16-bit pictures).
+Image decode_picture(const uint8_t* bytes, size_t size, const std::string& name, std::vector<uint8_t>* rgb = nullptr);
+
+// Width and height from the file's header alone: NX, NY for MRC (section 0 of a stack; read permissively, as
+// only the size is wanted), the picture header for PNG/JPEG/... Throws yp::Error naming the file otherwise.
+std::pair<int, int> read_image_size(const std::string& path);
 
 // Writes an 8-bit grayscale (channels 1) or RGB (channels 3) PNG via PATH.tmp + rename.
 void write_png(const std::string& path, const uint8_t* pixels, int width, int height, int channels);

@@ -224,8 +224,11 @@ MrcImage parse_mrc(const uint8_t* bytes, size_t size, const std::string& name, c
   return result;
 }
 
-MrcImage read_mrc(const std::string& path, const MrcReadOptions& options) {
-  std::ifstream in(path, std::ios::binary);
+namespace {
+
+// Opens PATH and validates its header against the file size: the layout of the section to read, before any
+// large allocation.
+Layout read_layout(std::ifstream& in, const std::string& path, const MrcReadOptions& options) {
   if (!in) fail(path, "cannot open");
   in.seekg(0, std::ios::end);
   const std::streamoff end = in.tellg();
@@ -234,7 +237,19 @@ MrcImage read_mrc(const std::string& path, const MrcReadOptions& options) {
   uint8_t header[kHeaderBytes] = {};
   in.seekg(0);
   in.read((char*)header, (std::streamsize)std::min<uint64_t>(file_size, kHeaderBytes));
-  Layout L = parse_header(header, file_size, path, options);  // throws before any large allocation
+  return parse_header(header, file_size, path, options);
+}
+
+}  // namespace
+
+MrcInfo read_mrc_info(const std::string& path, const MrcReadOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  return read_layout(in, path, options).info;
+}
+
+MrcImage read_mrc(const std::string& path, const MrcReadOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  Layout L = read_layout(in, path, options);
   std::vector<uint8_t> raw(L.section_bytes);
   in.seekg((std::streamoff)L.section_offset);
   in.read((char*)raw.data(), (std::streamsize)raw.size());

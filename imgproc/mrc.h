@@ -35,8 +35,11 @@ struct MrcImage {
   MrcInfo info;
 };
 
-// Reads one section of PATH. Throws Error("PATH: problem") on anything it cannot read faithfully.
+// Reads one section of PATH. Throws yp::Error("PATH: problem") on anything it cannot read faithfully.
 MrcImage read_mrc(const std::string& path, const MrcReadOptions& options = {});
+
+// The header of PATH alone, validated against the file size (sizes, mode, pixel size, warnings).
+MrcInfo read_mrc_info(const std::string& path, const MrcReadOptions& options = {});
 
 // The same from bytes in memory (the whole file); `name` is used in messages. The fuzz target's entry.
 MrcImage parse_mrc(const uint8_t* bytes, size_t size, const std::string& name, const MrcReadOptions& options = {});

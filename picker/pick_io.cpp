@@ -6,8 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include <stb_image.h>
-
+#include "imgproc/image_io.h"
 #include "picker/formats_box.h"
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
@@ -33,27 +32,12 @@ static int format_rank(const std::string& path) {
 
 bool is_pick_file(const std::string& path) { return format_rank(path) >= 0; }
 
-std::pair<int, int> image_size_from_header(const std::string& path) {
-  const std::string e = lower_extension(path);
-  if (e == ".mrc" || e == ".mrcs") {
-    std::ifstream in(path, std::ios::binary);
-    int32_t nxy[2] = {0, 0};
-    if (!in.read(reinterpret_cast<char*>(nxy), sizeof nxy)) throw Error(path + ": too short for an MRC header");
-    if (nxy[0] <= 0 || nxy[1] <= 0 || nxy[0] > (1 << 20) || nxy[1] > (1 << 20))
-      throw Error(path + ": implausible MRC size " + std::to_string(nxy[0]) + " x " + std::to_string(nxy[1]));
-    return {nxy[0], nxy[1]};
-  }
-  int w = 0, h = 0, c = 0;
-  if (!stbi_info(path.c_str(), &w, &h, &c)) throw Error(path + ": cannot read the image size (" + stbi_failure_reason() + ")");
-  return {w, h};
-}
-
 static std::pair<int, int> size_of_sibling_image(const std::string& txt_path) {
   const fs::path dir = fs::path(txt_path).parent_path();
   const std::string key = micrograph_key(txt_path);
   for (const char* ext : {".mrc", ".png", ".jpg", ".jpeg", ".tif"}) {
     const fs::path p = dir / (key + ext);
-    if (fs::exists(p) && std::strcmp(ext, ".tif") != 0) return image_size_from_header(p.string());
+    if (fs::exists(p) && std::strcmp(ext, ".tif") != 0) return imgproc::read_image_size(p.string());
   }
   throw Error(txt_path + ": YOLO txt needs the image size: put " + key + ".png/.mrc beside it or pass --size WxH");
 }

@@ -25,7 +25,4 @@ bool is_pick_file(const std::string& path);
 MicrographPicks read_picks(const std::string& path, const ReadOptions& opt);
 std::map<std::string, MicrographPicks> read_pick_folder(const std::string& dir, const ReadOptions& opt);
 
-// Width and height from the header of a .mrc/.mrcs (NX, NY) or .png/.jpg (stb). Throws on anything else.
-std::pair<int, int> image_size_from_header(const std::string& path);
-
 }  // namespace yp::picker

@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "imgproc/image_io.h"
 #include "picker/formats_box.h"
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
@@ -102,13 +103,14 @@ std::vector<YoloLabel> picks_to_labels(const picker::MicrographPicks& mic, int w
   return out;
 }
 
-picker::MicrographPicks mask_to_picks(const std::vector<uint8_t>& mask, int width, int height,
-                                      const MaskCentreParams& params, double box_size) {
-  if (static_cast<int64_t>(mask.size()) != int64_t(width) * height) throw Error("mask_to_picks: mask size mismatch");
+picker::MicrographPicks mask_to_picks(const imgproc::Image& mask, const MaskCentreParams& params, double box_size) {
+  // Bytes as stb's 8-bit gray conversion gives them (colour luma truncated), which the threshold was set on.
+  std::vector<uint8_t> bytes(mask.data.size());
+  for (size_t k = 0; k < bytes.size(); ++k) bytes[k] = static_cast<uint8_t>(std::clamp(mask.data[k], 0.0f, 255.0f));
   picker::MicrographPicks mic;
-  mic.width = width;
-  mic.height = height;
-  for (const Centre& c : mask_centres(mask.data(), width, height, params)) {
+  mic.width = mask.width;
+  mic.height = mask.height;
+  for (const Centre& c : mask_centres(bytes.data(), mask.width, mask.height, params)) {
     picker::Pick p;
     p.x = c.x;
     p.y = c.y;
@@ -137,7 +139,7 @@ ImportReport import_folder(const std::vector<std::string>& images, const std::st
       if (write_empty) write_yolo_labels(out, {});
       continue;
     }
-    const auto [w, h] = picker::image_size_from_header(img);
+    const auto [w, h] = imgproc::read_image_size(img);
     const picker::MicrographPicks mic = read_particle_coordinates(it->second);
     const auto labels = picks_to_labels(mic, w, h, opt);
     rep.particles += static_cast<int>(labels.size());

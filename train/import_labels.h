@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "imgproc/image.h"
 #include "picker/coords.h"
 #include "train/dataset.h"
 #include "train/mask_centres.h"
@@ -35,9 +36,9 @@ picker::MicrographPicks read_particle_coordinates(const std::string& path);
 // Picks (MRC-array frame) -> normalised labels for a width x height image.
 std::vector<YoloLabel> picks_to_labels(const picker::MicrographPicks& mic, int width, int height, const ImportOptions& opt);
 
-// Centres of the disks in a grey mask (row-major, width x height), as picks with the given box size.
-picker::MicrographPicks mask_to_picks(const std::vector<uint8_t>& mask, int width, int height,
-                                      const MaskCentreParams& params, double box_size);
+// Centres of the disks in a grey mask picture (imgproc::read_image's gray plane, 0..255), as picks with the given
+// box size.
+picker::MicrographPicks mask_to_picks(const imgproc::Image& mask, const MaskCentreParams& params, double box_size);
 
 // For every image in `images` (files or folders), finds the coordinate file in `coords_dir` with the same
 // micrograph key (picker/coords.h micrograph_key) and writes labels/<stem>.txt into `labels_dir`.

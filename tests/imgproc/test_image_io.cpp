@@ -49,6 +49,39 @@ TEST(ImageIo, MrcIsSniffedWhateverTheExtension) {
   std::filesystem::remove(path);
 }
 
+// detect keeps a colour picture's R, G, B for an RGB network; the gray plane is stb's luma either way.
+TEST(ImageIo, ColourPicturesKeepTheirChannelsWhenAsked) {
+  const int w = 3, h = 2;
+  std::vector<uint8_t> rgb(w * h * 3);
+  for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<uint8_t>(37 * i);
+  const std::string path = temp_path("colour.png");
+  write_png(path, rgb.data(), w, h, 3);
+  ReadOptions o;
+  o.keep_rgb = true;
+  const LoadedImage r = read_image(path, o);
+  EXPECT_EQ(r.rgb, rgb);
+  for (int i = 0; i < w * h; ++i)
+    EXPECT_FLOAT_EQ(r.image.data[i], (77.f * rgb[3 * i] + 150.f * rgb[3 * i + 1] + 29.f * rgb[3 * i + 2]) / 256.f);
+  EXPECT_TRUE(read_image(path).rgb.empty());  // not asked
+  write_png(path, Image(w, h, 0.5f));         // gray pictures have no colour to keep
+  EXPECT_TRUE(read_image(path, o).rgb.empty());
+  std::filesystem::remove(path);
+}
+
+// The size of a picture or micrograph from its header alone (what YOLO txt labels need).
+TEST(ImageIo, SizeFromTheHeaderAlone) {
+  const std::string png = temp_path("size.png"), mrc = temp_path("size.mrc");
+  write_png(png, Image(7, 5, 0.5f));
+  write_mrc(mrc, Image(9, 4, 1.f));
+  EXPECT_EQ(read_image_size(png), (std::pair<int, int>{7, 5}));
+  EXPECT_EQ(read_image_size(mrc), (std::pair<int, int>{9, 4}));
+  std::filesystem::resize_file(mrc, 600);  // shorter than the header
+  EXPECT_THROW(read_image_size(mrc), yp::Error);
+  EXPECT_THROW(read_image_size(temp_path("no_such.png")), yp::Error);
+  std::filesystem::remove(png);
+  std::filesystem::remove(mrc);
+}
+
 TEST(ImageIo, TiffIsRefusedClearly) {
   const std::string path = temp_path("movie.tif");
   write_bytes(path, {'I', 'I', 42, 0, 8, 0, 0, 0});

@@ -1,11 +1,11 @@
 // data.yaml, label files and the coordinate importers; the mask -> centres check on the real EMPIAR-10017 mask.
 #include <gtest/gtest.h>
-#include <stb_image.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
+#include "imgproc/image_io.h"
 #include "picker/evaluate.h"
 #include "tests/support/shared_data.h"
 #include "train/dataset.h"
@@ -143,12 +143,7 @@ TEST(Import, StarBoxAndCsvGiveTheSameLabels) {
 TEST(Import, MaskCentresOfTheRealMaskMatchItsCsv) {
   YP_REQUIRE_SHARED(mask_path, "data/empiar10017_bgal_cryosegnet/masks/Falcon_2012_06_12-14_33_35_0_mask.jpg");
   const std::string csv = yp::test::shared_path("data/empiar10017_bgal_cryosegnet/csv_files/Falcon_2012_06_12-14_33_35_0.csv");
-  int w = 0, h = 0, c = 0;
-  unsigned char* px = stbi_load(mask_path.c_str(), &w, &h, &c, 1);
-  ASSERT_NE(px, nullptr);
-  std::vector<uint8_t> mask(px, px + size_t(w) * h);
-  stbi_image_free(px);
-  const auto found = mask_to_picks(mask, w, h, MaskCentreParams{}, 108);
+  const auto found = mask_to_picks(yp::imgproc::read_image(mask_path).image, MaskCentreParams{}, 108);
   const auto truth = read_particle_coordinates(csv);
   EXPECT_EQ(truth.picks.size(), 629u);
   yp::picker::MicrographPair pair{"14_33_35", truth.picks, found.picks};
