@@ -59,12 +59,13 @@ const std::array<double, kNumIouThresholds>& iou_thresholds() {
   return t;
 }
 
-std::vector<IouFlags> match_detections(const std::vector<Detection>& dets, const std::vector<LabelBox>& labels) {
+std::vector<IouFlags> match_detections(const std::vector<yolo::Detection>& dets, const std::vector<LabelBox>& labels) {
   std::vector<IouFlags> correct(dets.size(), IouFlags{});
   if (dets.empty() || labels.empty()) return correct;
   std::vector<double> iou(labels.size() * dets.size());
   for (size_t l = 0; l < labels.size(); ++l)
-    for (size_t d = 0; d < dets.size(); ++d) iou[l * dets.size() + d] = box_iou(labels[l].box, dets[d].box, kMetricIouEps);
+    for (size_t d = 0; d < dets.size(); ++d)
+      iou[l * dets.size() + d] = box_iou(labels[l].box, Box{dets[d].x1, dets[d].y1, dets[d].x2, dets[d].y2}, kMetricIouEps);
 
   struct Pair {
     int label, det;
@@ -228,7 +229,7 @@ DetectionMetrics ap_per_class(const std::vector<IouFlags>& tp, const std::vector
 
 double fitness(const DetectionMetrics& m) { return 0.1 * m.map50 + 0.9 * m.map; }
 
-void MetricAccumulator::add_image(const std::vector<Detection>& dets, const std::vector<LabelBox>& labels) {
+void MetricAccumulator::add_image(const std::vector<yolo::Detection>& dets, const std::vector<LabelBox>& labels) {
   ++n_images_;
   for (const LabelBox& l : labels) target_cls_.push_back(l.cls);
   if (dets.empty()) return;

@@ -13,7 +13,8 @@
 //   confidence where the class-mean F1 - smoothed by a 101-tap box filter (smooth(f, 0.1)) - peaks.
 // fitness = 0.1 mAP@0.5 + 0.9 mAP@0.5:0.95 (P and R weigh 0).
 // Classes that have detections but no labels are ignored, as in YOLOv5.
-// Boxes are xyxy in pixels of one frame (the network input or the original image).
+// Boxes are xyxy in pixels of one frame (the network input or the original image); detections are NMS's
+// (yolo/detection.h, float32), labels are double, the IoU is computed in double.
 // Derivation and the reasons for these rules: docs/training.md#validation.
 #pragma once
 
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "util/box.h"
+#include "yolo/detection.h"
 
 namespace yp::train {
 
@@ -31,11 +33,6 @@ using IouFlags = std::array<bool, kNumIouThresholds>;
 const std::array<double, kNumIouThresholds>& iou_thresholds();
 
 using Box = yp::Box<double>;
-struct Detection {
-  Box box;
-  double conf = 0;
-  int cls = 0;
-};
 struct LabelBox {
   Box box;
   int cls = 0;
@@ -45,7 +42,7 @@ struct LabelBox {
 constexpr double kMetricIouEps = 1e-7;
 
 // process_batch: for every detection, whether it is a true positive at each IoU threshold.
-std::vector<IouFlags> match_detections(const std::vector<Detection>& dets, const std::vector<LabelBox>& labels);
+std::vector<IouFlags> match_detections(const std::vector<yolo::Detection>& dets, const std::vector<LabelBox>& labels);
 
 struct ClassMetrics {
   int cls = 0;
@@ -70,7 +67,7 @@ double fitness(const DetectionMetrics& m);
 // Gathers per-image matches (val.py's `stats`) and reduces them with ap_per_class.
 class MetricAccumulator {
  public:
-  void add_image(const std::vector<Detection>& dets, const std::vector<LabelBox>& labels);
+  void add_image(const std::vector<yolo::Detection>& dets, const std::vector<LabelBox>& labels);
   DetectionMetrics compute() const;
 
  private:

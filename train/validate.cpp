@@ -74,9 +74,7 @@ ValidationResult validate(TrainableDetector& model, DataLoader& loader, const yo
       for (const auto& t : batch.targets)
         if (t.image == static_cast<int>(i))
           labels.push_back({{(t.cx - t.w / 2) * S, (t.cy - t.h / 2) * S, (t.cx + t.w / 2) * S, (t.cy + t.h / 2) * S}, t.cls});
-      std::vector<Detection> d;
-      for (const auto& x : dets[i]) d.push_back({{x.x1, x.y1, x.x2, x.y2}, x.conf, x.cls});
-      acc.add_image(d, labels);
+      acc.add_image(dets[i], labels);
       if (static_cast<int>(res.detections.size()) < options.keep_images) {
         res.detections.push_back(dets[i]);
         res.labels.push_back(labels);

@@ -8,10 +8,11 @@
 #include "train/metrics.h"
 
 using namespace yp::train;
+using yp::yolo::Detection;
 
 namespace {
-Detection det(double x1, double y1, double x2, double y2, double conf, int cls = 0) {
-  return Detection{{x1, y1, x2, y2}, conf, cls};
+Detection det(float x1, float y1, float x2, float y2, float conf, int cls = 0) {
+  return Detection{x1, y1, x2, y2, conf, cls};
 }
 LabelBox lab(double x1, double y1, double x2, double y2, int cls = 0) { return LabelBox{{x1, y1, x2, y2}, cls}; }
 }  // namespace
@@ -109,11 +110,9 @@ TEST(Metrics, MatchesNumpyTranscriptionOfYolov5) {
       labels[i].push_back(l);
     }
     for (int k = 0; k < nd; ++k) {
-      double c;
-      Detection d;
-      in >> d.box.x1 >> d.box.y1 >> d.box.x2 >> d.box.y2 >> d.conf >> c;
-      d.cls = static_cast<int>(c);
-      dets[i].push_back(d);
+      double x1, y1, x2, y2, conf, c;  // float32 values written with 17 digits
+      in >> x1 >> y1 >> x2 >> y2 >> conf >> c;
+      dets[i].push_back(det(float(x1), float(y1), float(x2), float(y2), float(conf), static_cast<int>(c)));
     }
   }
   MetricAccumulator acc;

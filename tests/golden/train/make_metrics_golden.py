@@ -101,7 +101,8 @@ def main():
         for _ in range(int(rng.integers(0, 4))):  # false positives anywhere
             xy = rng.uniform(0, 500, 2)
             dets.append(np.concatenate((xy, xy + rng.uniform(20, 80, 2), [rng.uniform(0.01, 1.0), float(rng.integers(0, nc))])))
-        dets = np.array(dets).reshape(-1, 6)
+        # Detections are float32, as YOLOv5's predictions and yolo::Detection are; the metrics work in float64.
+        dets = np.array(dets).reshape(-1, 6).astype(np.float32).astype(np.float64)
         correct = process_batch(dets, labels, iouv) if len(labels) else np.zeros((len(dets), 10), bool)
         images.append((labels, dets, correct))
         stats.append((correct, dets[:, 4], dets[:, 5], labels[:, 0]))
