@@ -11,7 +11,6 @@
 #include "picker/coords.h"
 #include "util/error.h"
 #include "util/text.h"
-#include "yolo/io/pt_checkpoint.h"
 #include "yolo/model_file.h"
 
 namespace yp::app {
@@ -80,29 +79,17 @@ int cmd_import(const Args& args) {
       throw Error(input + ": a model file keeps its classes, input size and pre-processing; only --gray and --fp16 apply");
     return rewrite_model_file(input, output, gray, fp16);
   }
-  const io::PtCheckpoint ck = io::load_pt_checkpoint(input);
-  if (ck.yaml_text.empty()) throw Error(input + ": the checkpoint embeds no model yaml; cannot rebuild the network");
   yolo::ModelOptions options;
-  options.nc = nc > 0 ? nc : ck.nc;
+  options.nc = nc;  // 0: the checkpoint's
   options.input_channels = gray ? 1 : 0;
-  yolo::Model model(yolo::parse_yolo_config(ck.yaml_text, input + " (embedded yaml)"), options);
-  const yolo::LoadReport report = yolo::load_state_dict(model, ck.state_dict);
-  std::printf("%s: %s, %zu state-dict tensors, nc %d, epoch %lld\n", input.c_str(), ck.model_class.c_str(),
-              ck.state_dict.size(), ck.nc, (long long)ck.epoch);
-  std::printf("%s\n", report.summary().c_str());
-  // Only a new class count may leave tensors behind, and then only the Detect outputs.
-  const bool transfer = model.nc() != ck.nc;
-  for (const std::string& m : report.mismatched)
-    if (!transfer || m.rfind("model." + std::to_string(model.num_layers() - 1) + ".m.", 0) != 0)
-      throw Error(input + ": weights do not fit the architecture rebuilt from its yaml (" + m + ")");
-  if (!report.missing.empty() || !report.unexpected.empty())
-    throw Error(input + ": weights do not fit the architecture rebuilt from its yaml (see the report above)");
-
+  yolo::TransferredModel t = yolo::transfer_model(input, options);
+  std::printf("%s\n", t.report.c_str());
+  yolo::Model& model = *t.model;
   yolo::ModelFileInfo info;
   info.input_size = input_size;
   info.preprocessing = preprocessing;
   if (!names.empty()) info.names = split_char(names, ',');
-  else if (!transfer) info.names = ck.names;
+  else if (model.nc() == t.source.nc) info.names = t.source.names;
   model.eval();
   yolo::save_model(output, model, info, fp16 ? DType::F16 : DType::F32);
   std::printf("wrote %s: %d classes, %d input channel%s, %lld parameters, %.1f GFLOPs at 640\n", output.c_str(),

@@ -20,6 +20,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/error.h"
@@ -120,6 +121,9 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
   void check_defined(const char* what) const;
 };
+
+// Tensors by name in a fixed order (a state dict, a checkpoint's contents): handles, sharing the buffers.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // The state behind a Tensor handle.
 struct TensorImpl {

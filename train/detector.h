@@ -20,15 +20,9 @@
 #include "tensor/tensor.h"
 #include "train/ema.h"
 #include "train/optimizer.h"
+#include "yolo/model_file.h"
 
 namespace yp::train {
-
-// What a trained model file records besides the network (see yolo/model_file.h).
-struct ModelFileMeta {
-  std::vector<std::string> names;
-  int image_size = 640;
-  std::string preprocessing;  // imgproc::to_text of the chain the images went through ("" = none)
-};
 
 class TrainableDetector {
  public:
@@ -42,8 +36,8 @@ class TrainableDetector {
   virtual std::vector<int> strides() const = 0;
   virtual int num_classes() const = 0;
   virtual int input_channels() const = 0;  // C above: 1 for a gray stem
-  // The current weights (and BN statistics) as a model file, written atomically.
-  virtual void save_model_file(const std::string& path, const ModelFileMeta& meta) = 0;
+  // The current weights (and BN statistics) as a model file with `info`'s names and input fields, atomically.
+  virtual void save_model_file(const std::string& path, const yolo::ModelFileInfo& info) = 0;
 };
 
 // The three groups from the parameter names (see above); lr/momentum are set by the schedule.

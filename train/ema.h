@@ -13,8 +13,6 @@
 
 namespace yp::train {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-
 class ModelEMA {
  public:
   // Copies `model_state` (parameters + buffers, by name). `updates` > 0 resumes a run.

@@ -87,11 +87,11 @@ void save_state(const std::string& path, TrainableDetector& model, const ModelEM
 // A model file (yolo/model_file.h) of the EMA weights: best.safetensors / last.safetensors, what `yolopick
 // detect` and the picker load. The EMA state must already be in the model (the validation swap).
 void save_model_file(const std::string& path, TrainableDetector& model, const TrainConfig& cfg, int image_size) {
-  ModelFileMeta meta;
-  meta.names = cfg.names;
-  meta.image_size = image_size;
-  meta.preprocessing = cfg.preprocessing;
-  model.save_model_file(path, meta);
+  yolo::ModelFileInfo info;
+  info.names = cfg.names;
+  info.input_size = image_size;
+  info.preprocessing = cfg.preprocessing;
+  model.save_model_file(path, info);
 }
 
 const char* kCsvHeader =

@@ -3,35 +3,10 @@
 
 #include <filesystem>
 
-#include "yolo/io/pt_checkpoint.h"
-#include "yolo/io/safetensors.h"
 #include "yolo/model_file.h"
-#include "yolo/model_weights.h"
 #include "util/text.h"
 
 namespace yp::train {
-
-namespace {
-
-// Copies what fits and checks that only a class-count transfer left anything behind.
-std::string transfer(yolo::Model& model, const io::NamedTensors& state, int file_nc, const std::string& path) {
-  const yolo::LoadReport r = yolo::load_state_dict(model, state);
-  const std::string head = "model." + std::to_string(model.num_layers() - 1) + ".m.";
-  const bool new_classes = model.nc() != file_nc;
-  for (const std::string& m : r.mismatched)
-    if (!new_classes || m.rfind(head, 0) != 0)
-      throw Error(path + ": weights do not fit the architecture rebuilt from its yaml (" + m + ")");
-  if (!r.missing.empty() || !r.unexpected.empty())
-    throw Error(path + ": weights do not fit the architecture rebuilt from its yaml:\n" + r.summary());
-  std::string s = path + ": " + std::to_string(r.loaded) + " tensors loaded";
-  if (r.stem_folded) s += ", RGB stem folded into one gray channel";
-  if (new_classes)
-    s += ", transferred from " + std::to_string(file_nc) + " to " + std::to_string(model.nc()) + " classes (" +
-         std::to_string(r.mismatched.size()) + " Detect outputs initialised with the bias priors)";
-  return s;
-}
-
-}  // namespace
 
 YoloDetector::YoloDetector(std::unique_ptr<yolo::Model> model) : model_(std::move(model)) {
   YP_CHECK(model_ != nullptr, "YoloDetector: no model");
@@ -61,11 +36,7 @@ std::vector<int> YoloDetector::strides() const {
   return s;
 }
 
-void YoloDetector::save_model_file(const std::string& path, const ModelFileMeta& meta) {
-  yolo::ModelFileInfo info;
-  info.names = meta.names;
-  info.input_size = meta.image_size;
-  info.preprocessing = meta.preprocessing;
+void YoloDetector::save_model_file(const std::string& path, const yolo::ModelFileInfo& info) {
   yolo::save_model(path, *model_, info);
 }
 
@@ -81,22 +52,11 @@ YoloDetectorBuild make_yolo_detector(const std::string& spec, int nc, int input_
     const yolo::YoloConfig cfg = ext.empty() ? yolo::builtin_yolo_config(spec) : yolo::load_yolo_config(spec);
     b.detector = std::make_unique<YoloDetector>(std::make_unique<yolo::Model>(cfg, o));
     b.report = spec + ": built from scratch (random initialisation, Detect bias priors)";
-  } else if (ext == ".pt" || ext == ".pth") {
-    const io::PtCheckpoint ck = io::load_pt_checkpoint(spec);
-    if (ck.yaml_text.empty()) throw Error(spec + ": the checkpoint embeds no model yaml; cannot rebuild the network");
-    auto model = std::make_unique<yolo::Model>(yolo::parse_yolo_config(ck.yaml_text, spec + " (embedded yaml)"), o);
-    b.report = transfer(*model, ck.state_dict, ck.nc, spec);
-    b.detector = std::make_unique<YoloDetector>(std::move(model));
-  } else if (ext == ".safetensors") {
-    const io::SafetensorsFile f = io::load_safetensors(spec);
-    const auto yaml = f.metadata.find("yaml");
-    const auto file_nc = f.metadata.find("nc");
-    if (yaml == f.metadata.end() || file_nc == f.metadata.end())
-      throw Error(spec + ": not a yolopick model file (no 'yaml' / 'nc' metadata)");
-    auto model = std::make_unique<yolo::Model>(yolo::parse_yolo_config(yaml->second, spec + " (embedded yaml)"), o);
-    b.report = transfer(*model, f.tensors, std::atoi(file_nc->second.c_str()), spec);
-    b.detector = std::make_unique<YoloDetector>(std::move(model));
-    if (const auto pre = f.metadata.find("preprocessing"); pre != f.metadata.end()) b.preprocessing = pre->second;
+  } else if (ext == ".pt" || ext == ".pth" || ext == ".safetensors") {
+    yolo::TransferredModel t = yolo::transfer_model(spec, o);
+    b.report = t.report;
+    b.preprocessing = t.source.preprocessing;
+    b.detector = std::make_unique<YoloDetector>(std::move(t.model));
   } else {
     throw Error("--model " + spec + ": expected a .pt checkpoint, a .safetensors model file, a .yaml config or a "
                 "built-in name (yolov5n .. yolov5x)");

@@ -39,7 +39,7 @@ class YoloDetector : public TrainableDetector {
   std::vector<int> strides() const override;
   int num_classes() const override { return model_->nc(); }
   int input_channels() const override { return model_->input_channels(); }
-  void save_model_file(const std::string& path, const ModelFileMeta& meta) override;
+  void save_model_file(const std::string& path, const yolo::ModelFileInfo& info) override;
 
   yolo::Model& model() { return *model_; }
 

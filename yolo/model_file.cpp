@@ -1,73 +1,154 @@
-// model_file.cpp: save_model / load_model (model_file.h).
+// model_file.cpp: the metadata codec, reading and writing model files, and building the network (model_file.h).
 #include "yolo/model_file.h"
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
-#include "yolo/io/model_file.h"
-#include "yolo/io/pt_checkpoint.h"
+#include "yolo/io/json.h"
 
 namespace yp::yolo {
+
 namespace {
 
-std::vector<std::string> default_names(int nc) {
-  std::vector<std::string> names;
-  for (int i = 0; i < nc; ++i) names.push_back(std::to_string(i));
-  return names;
+using io::Json;
+
+// The shortest decimal that reads back to the same float (0.1f prints as 0.1, not 0.100000001);
+// whole numbers as integers (10, not %g's 1e+01).
+Json float_number(float x) {
+  if (!std::isfinite(x)) throw Error("model metadata cannot hold a non-finite number");
+  if (x == std::floor(x) && std::fabs(x) < 1e9f) return Json::integer((int64_t)x);
+  char buf[32];
+  for (int prec = 1; prec <= 9; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, (double)x);
+    if (std::strtof(buf, nullptr) == x) break;
+  }
+  Json j;
+  j.kind = Json::Kind::Number;
+  j.text = buf;
+  return j;
 }
 
-LoadedModel finish(LoadedModel out, const io::NamedTensors& state, const std::string& path) {
-  out.report = load_state_dict(*out.model, state);
-  // A gray model made from an RGB file has one expected difference, the folded stem.
-  if (!out.report.complete())
-    throw Error(path + ": weights do not fit the architecture: " + out.report.summary());
-  if (out.info.names.empty()) out.info.names = default_names(out.model->nc());
-  if ((int)out.info.names.size() != out.model->nc())
-    throw Error(path + ": " + std::to_string(out.info.names.size()) + " class names for nc = " +
-                std::to_string(out.model->nc()));
-  out.model->eval();
+Json float_array(const std::vector<float>& v) {
+  std::vector<Json> items;
+  for (float x : v) items.push_back(float_number(x));
+  return Json::array_of(std::move(items));
+}
+
+const std::string& field(const std::map<std::string, std::string>& meta, const char* key, const std::string& label) {
+  const auto it = meta.find(key);
+  if (it == meta.end()) throw Error(label + ": model metadata lacks '" + key + "'");
+  return it->second;
+}
+
+Json parse_field(const std::map<std::string, std::string>& meta, const char* key, const std::string& label) {
+  const std::string& text = field(meta, key, label);
+  return io::parse_json(text.data(), text.size(), label + " metadata '" + key + "'");
+}
+
+int small_int(const std::map<std::string, std::string>& meta, const char* key, const std::string& label, int lo, int hi) {
+  const int64_t v = parse_field(meta, key, label).as_int();
+  if (v < lo || v > hi)
+    throw Error(label + ": metadata '" + key + "' = " + field(meta, key, label) + " is outside [" +
+                std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return (int)v;
+}
+
+std::vector<float> floats(const Json& j, const std::string& what, const std::string& label) {
+  if (!j.is(Json::Kind::Array)) throw Error(label + ": " + what + " is not a list of numbers");
+  std::vector<float> out;
+  for (const Json& x : j.array) {
+    if (!x.is(Json::Kind::Number)) throw Error(label + ": " + what + " holds a non-number");
+    const double v = x.as_double();
+    if (!std::isfinite(v) || v <= 0) throw Error(label + ": " + what + " holds " + x.text + " (must be > 0)");
+    out.push_back((float)v);
+  }
   return out;
 }
 
-std::unique_ptr<Model> build(const std::string& yaml, int nc, int input_channels, const std::string& label) {
-  ModelOptions o;
-  o.nc = nc;
-  o.input_channels = input_channels;
-  o.random_init = false;
-  return std::make_unique<Model>(parse_yolo_config(yaml, label), o);
-}
-
-LoadedModel load_pt(const std::string& path, int input_channels) {
-  const io::PtCheckpoint ck = io::load_pt_checkpoint(path);
+// A .pt checkpoint's record: anchors back to pixels (grid units x stride); the input is YOLOv5's default.
+ModelFileInfo model_info_from_checkpoint(const io::PtCheckpoint& ck, const std::string& path) {
   if (ck.yaml_text.empty()) throw Error(path + ": the checkpoint embeds no model yaml; cannot rebuild the network");
-  LoadedModel out;
-  out.format = "pt";
-  out.model = build(ck.yaml_text, ck.nc, input_channels, path + " (embedded yaml)");
-  out.info.names = ck.names;
-  return finish(std::move(out), ck.state_dict, path);
+  ModelFileInfo info;
+  info.nc = ck.nc;
+  info.names = ck.names.empty() ? default_class_names(ck.nc) : ck.names;
+  if ((int)info.names.size() != ck.nc)
+    throw Error(path + ": " + std::to_string(info.names.size()) + " class names for nc = " + std::to_string(ck.nc));
+  info.strides = ck.strides;
+  info.yaml = ck.yaml_text;
+  info.input_channels = parse_yolo_config(ck.yaml_text, path + " (embedded yaml)").ch;
+  if (ck.anchors_grid.defined()) {
+    const std::vector<float> a = ck.anchors_grid.to_vector();
+    const int64_t nl = ck.anchors_grid.size(0), per_level = ck.anchors_grid.numel() / nl;
+    if ((size_t)nl != ck.strides.size()) throw Error(path + ": checkpoint anchors and strides disagree in level count");
+    for (int64_t l = 0; l < nl; ++l) {
+      std::vector<float> level;
+      for (int64_t k = 0; k < per_level; ++k) level.push_back(a[(size_t)(l * per_level + k)] * ck.strides[(size_t)l]);
+      info.anchors_pixels.push_back(std::move(level));
+    }
+  }
+  return info;
 }
 
 }  // namespace
 
-// The metadata codec (keys, JSON forms, validation) is io/model_file's; this layer maps it to a Model.
-void save_model(const std::string& path, Model& model, const ModelFileInfo& info, DType store) {
-  io::ModelFileInfo m;
-  m.nc = model.nc();
-  m.names = info.names.empty() ? default_names(model.nc()) : info.names;
-  YP_CHECK((int)m.names.size() == model.nc(), "save_model: " + std::to_string(m.names.size()) +
-                                                  " class names for nc = " + std::to_string(model.nc()));
-  m.strides = model.strides();
-  const std::vector<Tensor> anchors = model.anchors();  // grid units
-  for (size_t l = 0; l < anchors.size(); ++l) {
-    std::vector<float> px;
-    for (float a : anchors[l].to_vector()) px.push_back(a * m.strides[l]);
-    m.anchors_pixels.push_back(px);
+std::vector<std::string> default_class_names(int nc) {
+  std::vector<std::string> names;
+  for (int i = 0; i < nc; ++i) names.push_back("class" + std::to_string(i));
+  return names;
+}
+
+std::map<std::string, std::string> model_info_to_metadata(const ModelFileInfo& info) {
+  std::vector<Json> names, anchors;
+  for (const std::string& n : info.names) names.push_back(Json::string(n));
+  for (const auto& level : info.anchors_pixels) anchors.push_back(float_array(level));
+  return {{"format", kModelFileFormat},
+          {"format_version", kModelFileFormatVersion},
+          {"nc", std::to_string(info.nc)},
+          {"names", io::write_json(Json::array_of(std::move(names)))},
+          {"anchors", io::write_json(Json::array_of(std::move(anchors)))},
+          {"strides", io::write_json(float_array(info.strides))},
+          {"yaml", info.yaml},
+          {"input_size", std::to_string(info.input_size)},
+          {"input_channels", std::to_string(info.input_channels)},
+          {"preprocessing", info.preprocessing}};
+}
+
+ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>& meta, const std::string& label) {
+  ModelFileInfo info;
+  const std::string& format = field(meta, "format", label);
+  if (format != kModelFileFormat) throw Error(label + ": not a yolopick model file (format '" + format + "')");
+  const std::string& version = field(meta, "format_version", label);
+  if (version != kModelFileFormatVersion)
+    throw Error(label + ": model file version " + version + " is not supported (this build reads " +
+                kModelFileFormatVersion + ")");
+  info.nc = small_int(meta, "nc", label, 1, 100000);
+  info.input_size = small_int(meta, "input_size", label, 32, 65536);
+  info.input_channels = small_int(meta, "input_channels", label, 1, 64);
+  const Json names = parse_field(meta, "names", label);
+  if (!names.is(Json::Kind::Array)) throw Error(label + ": metadata 'names' is not a list");
+  for (const Json& n : names.array) {
+    if (!n.is(Json::Kind::String)) throw Error(label + ": metadata 'names' holds a non-string");
+    info.names.push_back(n.text);
   }
-  m.yaml = model.config().text;
-  m.input_size = info.input_size;
-  m.channels = model.input_channels();
-  m.preprocessing = info.preprocessing;
-  io::save_model_file(path, model_state(model), m, store);
+  if ((int)info.names.size() != info.nc)
+    throw Error(label + ": nc = " + std::to_string(info.nc) + " but " + std::to_string(info.names.size()) + " names");
+  info.strides = floats(parse_field(meta, "strides", label), "metadata 'strides'", label);
+  const Json anchors = parse_field(meta, "anchors", label);
+  if (!anchors.is(Json::Kind::Array)) throw Error(label + ": metadata 'anchors' is not a list of levels");
+  for (const Json& level : anchors.array) {
+    info.anchors_pixels.push_back(floats(level, "metadata 'anchors'", label));
+    if (info.anchors_pixels.back().empty() || info.anchors_pixels.back().size() % 2)
+      throw Error(label + ": an anchor level does not hold w,h pairs");
+  }
+  if (info.anchors_pixels.size() != info.strides.size())
+    throw Error(label + ": " + std::to_string(info.anchors_pixels.size()) + " anchor levels but " +
+                std::to_string(info.strides.size()) + " strides");
+  info.yaml = field(meta, "yaml", label);
+  if (const auto it = meta.find("preprocessing"); it != meta.end()) info.preprocessing = it->second;
+  return info;
 }
 
 bool is_pt_checkpoint(const std::string& path) {
@@ -78,19 +159,94 @@ bool is_pt_checkpoint(const std::string& path) {
   return f.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
 }
 
-LoadedModel load_model(const std::string& path, int input_channels) {
-  if (is_pt_checkpoint(path)) return load_pt(path, input_channels);
+ModelFileContents read_model_file(const std::string& path) {
+  ModelFileContents c;
+  if (is_pt_checkpoint(path)) {
+    io::PtCheckpoint ck = io::load_pt_checkpoint(path);
+    c.format = "pt";
+    c.info = model_info_from_checkpoint(ck, path);
+    c.tensors = std::move(ck.state_dict);
+    return c;
+  }
+  io::SafetensorsFile f = io::load_safetensors(path);
+  c.format = "safetensors";
+  c.info = model_info_from_metadata(f.metadata, path);
+  c.metadata = std::move(f.metadata);
+  c.tensors = std::move(f.tensors);
+  return c;
+}
 
-  const io::ModelFile file = io::load_model_file(path);
+void write_model_file(const std::string& path, const NamedTensors& tensors, const ModelFileInfo& info,
+                      DType store) {
+  const auto meta = model_info_to_metadata(info);
+  model_info_from_metadata(meta, path);
+  io::save_safetensors(path, tensors, meta, store);
+}
+
+void save_model(const std::string& path, Model& model, ModelFileInfo info, DType store) {
+  info.nc = model.nc();
+  if (info.names.empty()) info.names = default_class_names(model.nc());
+  YP_CHECK((int)info.names.size() == model.nc(), "save_model: " + std::to_string(info.names.size()) +
+                                                     " class names for nc = " + std::to_string(model.nc()));
+  info.strides = model.strides();
+  info.anchors_pixels.clear();
+  const std::vector<Tensor> anchors = model.anchors();  // grid units
+  for (size_t l = 0; l < anchors.size(); ++l) {
+    std::vector<float> px;
+    for (float a : anchors[l].to_vector()) px.push_back(a * info.strides[l]);
+    info.anchors_pixels.push_back(px);
+  }
+  info.yaml = model.config().text;
+  info.input_channels = model.input_channels();
+  write_model_file(path, model_state(model), info, store);
+}
+
+namespace {
+std::unique_ptr<Model> build_network(const ModelFileInfo& info, const ModelOptions& options, const std::string& path) {
+  return std::make_unique<Model>(parse_yolo_config(info.yaml, path + " (embedded yaml)"), options);
+}
+}  // namespace
+
+LoadedModel load_model(const std::string& path, int input_channels) {
+  ModelFileContents file = read_model_file(path);
   LoadedModel out;
-  out.format = "safetensors";
-  out.metadata = io::model_info_to_metadata(file.info);
-  out.model = build(file.info.yaml, file.info.nc, input_channels > 0 ? input_channels : file.info.channels,
-                    path + " (yaml metadata)");
-  out.info.names = file.info.names;
-  out.info.input_size = file.info.input_size;
-  out.info.preprocessing = file.info.preprocessing;
-  return finish(std::move(out), file.tensors, path);
+  out.format = file.format;
+  out.metadata = std::move(file.metadata);
+  ModelOptions o;
+  o.nc = file.info.nc;
+  o.input_channels = input_channels > 0 ? input_channels : file.info.input_channels;
+  o.random_init = false;
+  out.model = build_network(file.info, o, path);
+  out.report = load_state_dict(*out.model, file.tensors);
+  // A gray model made from an RGB file has one expected difference, the folded stem.
+  if (!out.report.complete()) throw Error(path + ": weights do not fit the architecture: " + out.report.summary());
+  out.info = std::move(file.info);
+  out.info.input_channels = out.model->input_channels();
+  out.model->eval();
+  return out;
+}
+
+TransferredModel transfer_model(const std::string& path, const ModelOptions& options) {
+  const ModelFileContents file = read_model_file(path);
+  ModelOptions o = options;
+  if (o.nc == 0) o.nc = file.info.nc;
+  TransferredModel t;
+  t.model = build_network(file.info, o, path);
+  const LoadReport r = load_state_dict(*t.model, file.tensors);
+  const std::string head = "model." + std::to_string(t.model->num_layers() - 1) + ".m.";
+  const bool new_classes = t.model->nc() != file.info.nc;
+  for (const std::string& m : r.mismatched)
+    if (!new_classes || m.rfind(head, 0) != 0)
+      throw Error(path + ": weights do not fit the architecture rebuilt from its yaml (" + m + ")");
+  if (!r.missing.empty() || !r.unexpected.empty())
+    throw Error(path + ": weights do not fit the architecture rebuilt from its yaml:\n" + r.summary());
+  t.report = path + ": " + std::to_string(r.loaded) + " tensors loaded";
+  if (r.stem_folded) t.report += ", RGB stem folded into one gray channel";
+  if (new_classes)
+    t.report += ", transferred from " + std::to_string(file.info.nc) + " to " + std::to_string(t.model->nc()) +
+                " classes (" + std::to_string(r.mismatched.size()) + " Detect outputs initialised with the bias priors)";
+  t.source = file.info;
+  return t;
 }
 
 }  // namespace yp::yolo

@@ -22,7 +22,7 @@ std::string LoadReport::summary() const {
   return s;
 }
 
-LoadReport load_state_dict(Model& model, const io::NamedTensors& state) {
+LoadReport load_state_dict(Model& model, const NamedTensors& state) {
   LoadReport report;
   std::map<std::string, const Tensor*> given;
   for (const auto& [name, t] : state) given[name] = &t;
@@ -59,8 +59,8 @@ LoadReport load_state_dict(Model& model, const io::NamedTensors& state) {
   return report;
 }
 
-io::NamedTensors model_state(Model& model) {
-  io::NamedTensors out;
+NamedTensors model_state(Model& model) {
+  NamedTensors out;
   for (auto& [name, t] : model.state_dict()) out.emplace_back(name, *t);
   return out;
 }

@@ -29,9 +29,9 @@ struct LoadReport {
   std::string summary() const;                                // multi-line, for the commands
 };
 
-LoadReport load_state_dict(Model& model, const io::NamedTensors& state);
+LoadReport load_state_dict(Model& model, const NamedTensors& state);
 
 // The model's state dict as (name, tensor) pairs sharing the model's buffers (for saving).
-io::NamedTensors model_state(Model& model);
+NamedTensors model_state(Model& model);
 
 }  // namespace yp::yolo

@@ -120,10 +120,10 @@ TEST(YoloDetector, TransfersFromAModelFileToNewClassesAndAGrayStem) {
   fs::create_directories(dir);
   auto rgb = test::tiny_yolo(test::kTinyYoloYaml, 1, 3, 4);
   const std::string path = (dir / "rgb.safetensors").string();
-  ModelFileMeta meta;
-  meta.names = {"a"};
-  meta.image_size = 64;
-  rgb->save_model_file(path, meta);
+  yolo::ModelFileInfo info;
+  info.names = {"a"};
+  info.input_size = 64;
+  rgb->save_model_file(path, info);
 
   const YoloDetectorBuild b = make_yolo_detector(path, 2, 1, 9);
   EXPECT_NE(b.report.find("transferred from 1 to 2 classes"), std::string::npos) << b.report;
@@ -157,8 +157,8 @@ TEST(YoloDetector, GrayModelFileDetectsLikeTheRgbModelOnGrayPictures) {
   const fs::path dir = fs::temp_directory_path() / ("yp_graydet_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   auto rgb = test::tiny_yolo(test::kTinyYoloYaml, 1, 3, 6);
-  ModelFileMeta meta;
-  meta.image_size = 64;
+  yolo::ModelFileInfo meta;
+  meta.input_size = 64;
   const std::string rgb_path = (dir / "rgb.safetensors").string(), gray_path = (dir / "gray.safetensors").string();
   rgb->save_model_file(rgb_path, meta);
   make_yolo_detector(rgb_path, 1, 1, 0).detector->save_model_file(gray_path, meta);

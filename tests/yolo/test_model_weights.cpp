@@ -106,7 +106,7 @@ TEST(ModelWeights, ReportNamesMissingUnexpectedAndMismatched) {
   ModelOptions o;
   o.random_init = false;
   Model m(builtin_yolo_config("yolov5n"), o);
-  io::NamedTensors sd = model_state(m);
+  NamedTensors sd = model_state(m);
   sd.erase(sd.begin() + 1);                                  // model.0.bn.weight missing
   sd.emplace_back("model.99.conv.weight", Tensor::zeros({1}));  // unexpected
   sd[0].second = Tensor::zeros({16, 3, 3, 3});               // stem of the wrong size
@@ -122,7 +122,7 @@ TEST(ModelWeights, F16StateDictIsConverted) {
   ModelOptions o;
   o.seed = 31;
   Model a(builtin_yolo_config("yolov5n"), o);
-  io::NamedTensors half;
+  NamedTensors half;
   for (auto& [name, t] : model_state(a)) half.emplace_back(name, t.to(DType::F16));
   o.seed = 32;
   Model b(builtin_yolo_config("yolov5n"), o);
@@ -216,7 +216,7 @@ TEST(ModelFile, BadFilesGiveOneLineErrors) {
   io::save_safetensors(path, model_state(m), {{"format", "pt"}});
   EXPECT_THROW(load_model(path), Error);
   // Our metadata but a missing tensor.
-  io::NamedTensors sd = model_state(m);
+  NamedTensors sd = model_state(m);
   sd.pop_back();
   save_model(path, m, {});
   io::SafetensorsFile f = io::load_safetensors(path);

@@ -5,10 +5,10 @@
 #include <filesystem>
 
 #include "tests/yolo_io/fixtures.h"
-#include "yolo/io/model_file.h"
 #include "yolo/model_file.h"
 
 using namespace yp::io;
+using namespace yp::yolo;
 
 namespace {
 
@@ -24,7 +24,7 @@ ModelFileInfo sample_info() {
   info.strides = {8, 16};
   info.yaml = "nc: 2\ndepth_multiple: 0.33\n";
   info.input_size = 1024;
-  info.channels = 1;
+  info.input_channels = 1;
   info.preprocessing = R"({"chain":["lowpass","clahe"],"sigma":1.5})";
   return info;
 }
@@ -52,7 +52,7 @@ TEST(ModelFile, MetadataRoundTrip) {
   EXPECT_EQ(out.strides, in.strides);
   EXPECT_EQ(out.yaml, in.yaml);
   EXPECT_EQ(out.input_size, 1024);
-  EXPECT_EQ(out.channels, 1);
+  EXPECT_EQ(out.input_channels, 1);
   EXPECT_EQ(out.preprocessing, in.preprocessing);
   auto without = meta;
   without.erase("preprocessing");  // optional
@@ -83,13 +83,17 @@ TEST(ModelFile, MetadataIsValidated) {
 
 TEST(ModelFile, MiniCheckpointToModelFileAndBack) {
   const PtCheckpoint ck = load_pt_checkpoint(yp::test::fixture("mini.pt"));
-  const ModelFileInfo info = model_info_from_checkpoint(ck, 256);
+  ModelFileContents pt = read_model_file(yp::test::fixture("mini.pt"));
+  EXPECT_EQ(pt.format, "pt");
+  const ModelFileInfo& info = pt.info;
   EXPECT_EQ(info.anchors_pixels[0], std::vector<float>({10, 13, 16, 30, 33, 23}));  // grid units x stride 8
   EXPECT_EQ(info.anchors_pixels[1], std::vector<float>({30, 61, 62, 45, 59, 119}));  // x stride 16
+  EXPECT_EQ(info.input_channels, 3);  // the yaml's ch
   const std::string path = tmp_path("mini.safetensors");
-  save_model_file(path, ck.state_dict, info, yp::DType::F16);
-  const ModelFile m = load_model_file(path);
+  write_model_file(path, pt.tensors, info, yp::DType::F16);
+  const ModelFileContents m = read_model_file(path);
   std::filesystem::remove(path);
+  EXPECT_EQ(m.format, "safetensors");
   EXPECT_EQ(m.info.names, ck.names);
   EXPECT_EQ(m.info.yaml, ck.yaml_text);
   ASSERT_EQ(m.tensors.size(), ck.state_dict.size());
@@ -102,11 +106,11 @@ TEST(ModelFile, MiniCheckpointToModelFileAndBack) {
 TEST(ModelFile, OfficialYolov5nRoundTrip) {
   YP_REQUIRE_SHARED(pt, "weights/yolov5n.pt");
   const PtCheckpoint ck = load_pt_checkpoint(pt);
-  const ModelFileInfo info = model_info_from_checkpoint(ck);
+  const ModelFileInfo info = read_model_file(pt).info;
   EXPECT_EQ(info.anchors_pixels[2], std::vector<float>({116, 90, 156, 198, 373, 326}));
   const std::string path = tmp_path("v5n.safetensors");
-  save_model_file(path, ck.state_dict, info, yp::DType::F32);
-  const ModelFile m = load_model_file(path);
+  write_model_file(path, ck.state_dict, info, yp::DType::F32);
+  const ModelFileContents m = read_model_file(path);
   std::filesystem::remove(path);
   EXPECT_EQ(m.info.nc, 80);
   EXPECT_EQ(m.info.names[0], "person");
@@ -117,22 +121,23 @@ TEST(ModelFile, OfficialYolov5nRoundTrip) {
   }
 }
 
-// The two halves of the model file must agree: yolo/model_file.h (save_model builds the metadata from
-// a live network) and io/model_file.h (what load_detector and this layer read).
-TEST(ModelFile, SaveModelOutputReadsHere) {
+// save_model takes the network's own fields from the live network and the rest from the caller.
+TEST(ModelFile, SaveModelRecordsTheNetwork) {
   YP_REQUIRE_SHARED(pt, "weights/yolov5n.pt");
-  yp::yolo::LoadedModel lm = yp::yolo::load_model(pt);
-  yp::yolo::ModelFileInfo info;
+  LoadedModel lm = load_model(pt);
+  ModelFileInfo info;
+  info.nc = 7;               // overwritten by the network's
+  info.input_channels = 1;   // likewise
   info.names = lm.info.names;
   info.input_size = 1024;
   info.preprocessing = "lowpass=0.1";
   const std::string path = tmp_path("save_model.safetensors");
-  yp::yolo::save_model(path, *lm.model, info, yp::DType::F16);
-  const ModelFile m = load_model_file(path);
+  save_model(path, *lm.model, info, yp::DType::F16);
+  const ModelFileContents m = read_model_file(path);
   std::filesystem::remove(path);
   EXPECT_EQ(m.info.nc, 80);
   EXPECT_EQ(m.info.input_size, 1024);
-  EXPECT_EQ(m.info.channels, 3);
+  EXPECT_EQ(m.info.input_channels, 3);
   EXPECT_EQ(m.info.preprocessing, "lowpass=0.1");
   EXPECT_EQ(m.info.strides, std::vector<float>({8, 16, 32}));
   EXPECT_EQ(m.info.anchors_pixels[0], std::vector<float>({10, 13, 16, 30, 33, 23}));

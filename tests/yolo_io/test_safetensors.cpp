@@ -12,6 +12,7 @@
 #include "yolo/io/safetensors.h"
 
 using namespace yp::io;
+using yp::NamedTensors;
 using yp::test::read_bytes;
 
 namespace {

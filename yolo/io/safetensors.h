@@ -22,8 +22,6 @@
 
 namespace yp::io {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-
 struct SafetensorsFile {
   NamedTensors tensors;
   std::map<std::string, std::string> metadata;
