@@ -12,7 +12,7 @@
 #include "train/checkpoint.h"
 #include "train/import_labels.h"
 #include "train/trainer.h"
-#include "train/yolo_detector.h"
+#include "train/initial_model.h"
 #include "yolo/model_file.h"
 
 namespace fs = std::filesystem;
@@ -140,7 +140,7 @@ int cmd_train_val(const Args& args) {
     lc.chain = imgproc::chain_config_from_text(loaded.info.preprocessing);
   }
   train::DataLoader loader(train::load_split(spec, split), lc);
-  train::YoloDetector model(std::move(loaded.model));
+  yolo::Model& model = *loaded.model;
   yolo::LossConfig loss;
   loss.nc = spec.nc;
   loss.image_size = lc.image_size;
@@ -209,13 +209,13 @@ int cmd_train(const Args& args) {
   cfg.schedule.batch_size = lc.batch_size;
   // Micrographs are gray: the stem takes one channel (the RGB stem of COCO weights summed into it, which is
   // exactly the RGB network on the gray value replicated), and the loaders make one-channel batches.
-  train::YoloDetectorBuild built = train::make_yolo_detector(model_name, spec.nc, 1, cfg.seed);
+  train::InitialModel built = train::initial_model(model_name, spec.nc, 1, cfg.seed);
   std::printf("%s\n", built.report.c_str());
   // A picker trained on pre-processed micrographs keeps its chain when it is fine-tuned (unless --chain says
   // otherwise): the images must look like the ones it learned from, and the new model files must carry the
   // chain for `pick`.
-  if (chain_steps.empty() && !built.preprocessing.empty()) {
-    lc.chain = imgproc::chain_config_from_text(built.preprocessing);
+  if (chain_steps.empty() && !built.source.preprocessing.empty()) {
+    lc.chain = imgproc::chain_config_from_text(built.source.preprocessing);
     chain_steps = imgproc::steps_text(lc.chain);
     std::printf("%s stores its pre-processing (%s): used for these images too (--chain off to train without)\n",
                 model_name.c_str(), chain_steps.c_str());
@@ -227,19 +227,18 @@ int cmd_train(const Args& args) {
     cfg.model_meta.emplace_back("chain", imgproc::steps_text(lc.chain));
     cfg.preprocessing = imgproc::to_text(lc.chain);
   }
-  lc.channels = built.detector->input_channels();
+  lc.channels = built.model->input_channels();
   train::LoaderConfig vc = lc;
   vc.augment = vc.shuffle = false;
   train::DataLoader train_data(train::load_split(spec, "train"), lc);
   train::DataLoader val_data(train::load_split(spec, "val"), vc);
-  std::unique_ptr<train::TrainableDetector> model = std::move(built.detector);
   cfg.model_meta.emplace_back("architecture", model_name);
   cfg.interrupt = &g_interrupted;
   std::signal(SIGINT, on_sigint);
   std::printf("training %s on %lld images (%lld batches/epoch), validating on %lld, %d epochs, imgsz %d -> %s\n",
               model_name.c_str(), (long long)train_data.size(), (long long)train_data.batches_per_epoch(),
               (long long)val_data.size(), cfg.epochs, lc.image_size, cfg.out_dir.c_str());
-  const train::TrainSummary s = train::train(*model, train_data, val_data, cfg);
+  const train::TrainSummary s = train::train(*built.model, train_data, val_data, cfg);
   std::signal(SIGINT, SIG_DFL);
   std::printf("%s after %d epochs (%lld iterations, %.1f s, %.1f img/s, %.2f s waiting for data); best epoch %d, "
               "fitness %.4f\n",

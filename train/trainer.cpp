@@ -13,6 +13,7 @@
 #include "train/ema.h"
 #include "train/plots.h"
 #include "yolo/io/safetensors.h"
+#include "yolo/model_file.h"
 
 namespace fs = std::filesystem;
 
@@ -52,7 +53,7 @@ struct LoopState {
   int64_t loss_batches = 0;
 };
 
-void save_state(const std::string& path, TrainableDetector& model, const ModelEMA& ema, const Optimizer& opt,
+void save_state(const std::string& path, yolo::Model& model, const ModelEMA& ema, const Optimizer& opt,
                 const LoopState& s, const EarlyStopping& stopper, const TrainConfig& cfg, int image_size) {
   Checkpoint c;
   c.meta["format"] = "yolopick-train-1";
@@ -69,13 +70,13 @@ void save_state(const std::string& path, TrainableDetector& model, const ModelEM
   c.meta["best_fitness"] = exact_double(stopper.best_fitness());
   c.meta["seed"] = std::to_string(cfg.seed);
   c.meta["epochs"] = std::to_string(cfg.epochs);
-  c.meta["nc"] = std::to_string(model.num_classes());
+  c.meta["nc"] = std::to_string(model.nc());
   c.meta["image_size"] = std::to_string(image_size);
   c.meta["names"] = join(cfg.names);
   for (const auto& [k, v] : cfg.model_meta) c.meta["model." + k] = v;
-  for (const auto& [n, t] : model.state()) c.tensors.emplace_back("state/" + n, t);
+  for (const auto& [n, t] : training_state(model)) c.tensors.emplace_back("state/" + n, t);
   for (const auto& [n, t] : ema.state()) c.tensors.emplace_back("ema/" + n, t);
-  for (const auto& [n, t] : model.named_parameters())
+  for (const auto& [n, t] : model_parameters(model))
     if (t.grad().defined()) c.tensors.emplace_back("grad/" + n, t.grad());
   for (size_t i = 0; i < opt.state().first_moment.size(); ++i)
     c.tensors.emplace_back("opt.m/" + std::to_string(i), opt.state().first_moment[i]);
@@ -86,12 +87,12 @@ void save_state(const std::string& path, TrainableDetector& model, const ModelEM
 
 // A model file (yolo/model_file.h) of the EMA weights: best.safetensors / last.safetensors, what `yolopick
 // detect` and the picker load. The EMA state must already be in the model (the validation swap).
-void save_model_file(const std::string& path, TrainableDetector& model, const TrainConfig& cfg, int image_size) {
+void save_model_file(const std::string& path, yolo::Model& model, const TrainConfig& cfg, int image_size) {
   yolo::ModelFileInfo info;
   info.names = cfg.names;
   info.input_size = image_size;
   info.preprocessing = cfg.preprocessing;
-  model.save_model_file(path, info);
+  yolo::save_model(path, model, info);
 }
 
 const char* kCsvHeader =
@@ -139,7 +140,7 @@ std::string format_eta(double s) {
 
 }  // namespace
 
-TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader& val_data, const TrainConfig& cfg) {
+TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_data, const TrainConfig& cfg) {
   const auto t_start = Clock::now();
   const double wait_at_start = train_data.wait_seconds();
   TrainSummary summary;
@@ -157,17 +158,17 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
   sched.epochs = cfg.epochs;
   sched.batch_size = train_data.config().batch_size;
   yolo::LossConfig loss_cfg = cfg.loss;
-  loss_cfg.nc = model.num_classes();
+  loss_cfg.nc = model.nc();
   loss_cfg.image_size = image_size;
   const int na = static_cast<int>(model.anchors()[0].size(0));
 
-  const NamedTensors params = model.named_parameters();
+  const NamedTensors params = model_parameters(model);
   freeze_layers(params, cfg.freeze);
   Optimizer opt(cfg.optimizer, build_param_groups(params, sched.lr0, sched.momentum,
                                                   scaled_weight_decay(sched, cfg.weight_decay)));
   std::vector<Tensor> all_params;
   for (const auto& kv : params) all_params.push_back(kv.second);
-  std::unique_ptr<ModelEMA> ema = std::make_unique<ModelEMA>(model.state());
+  std::unique_ptr<ModelEMA> ema = std::make_unique<ModelEMA>(training_state(model));
   EarlyStopping stopper(cfg.patience);
   LoopState s;
   std::vector<std::string> csv_rows;
@@ -175,7 +176,7 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
   if (cfg.resume) {
     const Checkpoint c = load_checkpoint(last_path);
     if (c.get("format") != "yolopick-train-1") throw Error(last_path + ": not a training-state checkpoint");
-    load_state(model.state(), with_prefix(c, "state/"));
+    load_state(training_state(model), with_prefix(c, "state/"));
     ema = std::make_unique<ModelEMA>(with_prefix(c, "ema/"), c.get_int("ema_updates"));
     OptimizerState os;
     os.steps = c.get_int("optimizer_steps");
@@ -206,14 +207,14 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
   int64_t iterations = 0, images = 0;
   for (; s.epoch < cfg.epochs; ++s.epoch, s.batch = 0) {
     const auto t_epoch = Clock::now();
-    model.set_training(true);
+    model.train();
     train_data.start_epoch(s.epoch, s.batch);
     Batch batch;
     while (train_data.next(batch)) {
       const int64_t ni = batch.index + nb * s.epoch;
       const int accumulate = apply_schedule(sched, opt, s.epoch, ni, nb);
-      const std::vector<Tensor> raw = model.forward(batch.images);
-      const yolo::LossResult lr = yolo::yolo_loss(to_loss_layout(raw, na), model.anchors(), batch.targets, loss_cfg);
+      const std::vector<Tensor> raw = model.forward_raw(batch.images);
+      const yolo::LossResult lr = yolo::yolo_loss(yolo::loss_layout(raw, na), model.anchors(), batch.targets, loss_cfg);
       const double total = lr.total.item();
       if (!std::isfinite(total)) {
         std::fprintf(stderr, "\nloss is %s at epoch %d batch %lld: stopping; the last good checkpoint is %s\n",
@@ -229,7 +230,7 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
         clip_grad_norm(all_params, cfg.clip_norm);
         opt.step();
         opt.zero_grad();
-        ema->update(model.state());
+        ema->update(training_state(model));
         s.last_opt_step = ni;
       }
       s.loss_sum[0] += lr.lbox, s.loss_sum[1] += lr.lobj, s.loss_sum[2] += lr.lcls;
@@ -257,8 +258,8 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
     }
 
     // Validate the EMA weights: swap them into the model, validate, save the model files, swap back.
-    const NamedTensors live = clone_state(model.state());
-    load_state(model.state(), ema->state());
+    const NamedTensors live = clone_state(training_state(model));
+    load_state(training_state(model), ema->state());
     const ValidationResult v = validate(model, val_data, loss_cfg, cfg.val);
 
     EpochRecord rec;
@@ -285,7 +286,7 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
       summary.best_epoch = s.epoch;
       summary.best_fitness = rec.fitness;
     }
-    load_state(model.state(), live);
+    load_state(training_state(model), live);
 
     s.loss_sum[0] = s.loss_sum[1] = s.loss_sum[2] = 0;
     s.loss_batches = 0;
@@ -315,12 +316,12 @@ TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader&
   if (cfg.plots && !summary.history.empty()) {
     // Final plots from the best weights.
     const io::SafetensorsFile best = io::load_safetensors(best_path);
-    const NamedTensors live = clone_state(model.state());
-    load_state(model.state(), best.tensors);
+    const NamedTensors live = clone_state(training_state(model));
+    load_state(training_state(model), best.tensors);
     ValidationOptions vo = cfg.val;
     vo.keep_images = 4;
     const ValidationResult v = validate(model, val_data, loss_cfg, vo);
-    load_state(model.state(), live);
+    load_state(training_state(model), live);
     write_training_plots(cfg.out_dir, summary.history, v, val_data, cfg.names);
   }
   return summary;

@@ -1,4 +1,4 @@
-// trainer.h: the training loop (YOLOv5 v7.0 train.py), on any TrainableDetector.
+// trainer.h: the training loop (YOLOv5 v7.0 train.py) on a yolo::Model.
 //
 // Per iteration ni (global batch index): apply_schedule sets lr/momentum (warm-up, then lr0 * lf(epoch));
 // forward on the augmented batch, yolo_loss (loss = (lbox + lobj + lcls) * N), backward; every `accumulate`
@@ -18,13 +18,14 @@
 #include <string>
 #include <vector>
 
-#include "train/detector.h"
 #include "train/loader.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
+#include "train/params.h"
 #include "train/schedule.h"
 #include "train/validate.h"
 #include "yolo/loss.h"
+#include "yolo/model.h"
 
 namespace yp::train {
 
@@ -76,6 +77,6 @@ struct TrainSummary {
   double images_per_second = 0;
 };
 
-TrainSummary train(TrainableDetector& model, DataLoader& train_data, DataLoader& val_data, const TrainConfig& config);
+TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_data, const TrainConfig& config);
 
 }  // namespace yp::train

@@ -1,21 +1,17 @@
-// validate.h: one pass over the validation set (val.py during training): the model in eval mode, raw
-// outputs decoded as Detect does in inference, NMS with val.py's settings (conf 0.001, IoU 0.6,
-// multi-label, max 300 per image), then the metrics of metrics.h in the network-input frame (IoU does not
-// change under the letterbox's uniform scale, so this equals scoring in the original image's pixels).
-//
-// Decode, per level with stride s, anchor (aw, ah) in grid units, cell (x, y), sigmoid sigma:
-//   cx = (2 sigma(tx) - 0.5 + x) s,  cy = (2 sigma(ty) - 0.5 + y) s,
-//   w = (2 sigma(tw))^2 aw s,        h = (2 sigma(th))^2 ah s,     obj, cls = sigma(.)
-// rows ordered level, anchor, y, x (YOLOv5's view(bs, -1, no)).
+// validate.h: one pass over the validation set (val.py during training): the model in eval mode, its forward
+// giving the raw Detect output (for the loss) and the decoded predictions (the inference decode, yolo/model.h:
+// the same function `detect` and `pick` use), NMS with val.py's settings (conf 0.001, IoU 0.6, multi-label, max
+// 300 per image), then the metrics of metrics.h in the network-input frame (IoU does not change under the
+// letterbox's uniform scale, so this equals scoring in the original image's pixels).
 #pragma once
 
 #include <vector>
 
-#include "train/detector.h"
 #include "train/loader.h"
 #include "train/metrics.h"
 #include "yolo/detection.h"
 #include "yolo/loss.h"
+#include "yolo/model.h"
 
 namespace yp::train {
 
@@ -35,11 +31,8 @@ struct ValidationResult {
   std::vector<int> samples;                              // their data set indices
 };
 
-// (N, n_pred, 5 + nc) decoded predictions from the raw level outputs.
-Tensor decode_outputs(const std::vector<Tensor>& raw, const std::vector<Tensor>& anchors, const std::vector<int>& strides,
-                      int nc);
-
-ValidationResult validate(TrainableDetector& model, DataLoader& loader, const yolo::LossConfig& loss,
+// Leaves the model in training mode.
+ValidationResult validate(yolo::Model& model, DataLoader& loader, const yolo::LossConfig& loss,
                           const ValidationOptions& options);
 
 }  // namespace yp::train

@@ -13,6 +13,7 @@
 
 #include "tensor/autograd.h"
 #include "tensor/ops/elementwise.h"
+#include "tensor/ops/permute.h"
 
 namespace yp::yolo {
 
@@ -255,6 +256,18 @@ LossResult yolo_loss(const std::vector<Tensor>& pred, const std::vector<Tensor>&
   }
   if (pred[0].dtype() == DType::F64) return loss_impl<double>(pred, anchors, targets, config);
   return loss_impl<float>(pred, anchors, targets, config);
+}
+
+std::vector<Tensor> loss_layout(const std::vector<Tensor>& raw, int num_anchors) {
+  std::vector<Tensor> out;
+  for (const Tensor& r : raw) {
+    YP_CHECK(r.dim() == 4 && num_anchors > 0 && r.size(1) % num_anchors == 0,
+             "loss_layout: level " + shape_str(r.shape()) + " is not (N, na * no, H, W) for na = " +
+                 std::to_string(num_anchors));
+    const int64_t n = r.size(0), c = r.size(1), h = r.size(2), w = r.size(3);
+    out.push_back(permute(r.reshape({n, num_anchors, c / num_anchors, h, w}), {0, 1, 3, 4, 2}));
+  }
+  return out;
 }
 
 }  // namespace yp::yolo

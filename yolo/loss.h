@@ -66,6 +66,10 @@ struct LossResult {
 LossResult yolo_loss(const std::vector<Tensor>& pred, const std::vector<Tensor>& anchors,
                      const std::vector<Target>& targets, const LossConfig& config);
 
+// The Detect head's raw output per level, (N, na * no, H, W) as Model::forward_raw gives it, in the layout above:
+// (N, na, H, W, no) (YOLOv5's Detect.forward: view(bs, na, no, ny, nx).permute(0, 1, 3, 4, 2)). Differentiable.
+std::vector<Tensor> loss_layout(const std::vector<Tensor>& raw, int num_anchors);
+
 // One assignment of a target to (level, image, anchor, cell), for tests and plots.
 struct Assignment {
   int level, image, anchor, gj, gi, cls;

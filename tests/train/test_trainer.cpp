@@ -110,11 +110,10 @@ TEST(Trainer, TinyYoloOverfitsGeneratedSquares) {
   EXPECT_EQ(best.info.input_size, 64);
   EXPECT_EQ(best.info.names, std::vector<std::string>{"square"});
   EXPECT_EQ(best.info.preprocessing, "steps = normalize\n");
-  YoloDetector reloaded(std::move(best.model));
   yolo::LossConfig lc;
   lc.nc = 1;
   lc.image_size = 64;
-  EXPECT_NEAR(validate(reloaded, val_data, lc, ValidationOptions{}).metrics.map50,
+  EXPECT_NEAR(validate(*best.model, val_data, lc, ValidationOptions{}).metrics.map50,
               s.history[s.best_epoch].metrics.map50, 1e-6);
   EXPECT_TRUE(fs::exists(dir / "run/results.png"));
   EXPECT_TRUE(fs::exists(dir / "run/PR_curve.png"));

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "train/yolo_detector.h"
+#include "yolo/model.h"
 #include "yolo/yaml_config.h"
 
 namespace yp::test {
@@ -68,13 +68,13 @@ head:
   ]
 )";
 
-inline std::unique_ptr<train::YoloDetector> tiny_yolo(const char* yaml, int nc, int input_channels, uint64_t seed) {
+// In training mode, as a run starts.
+inline std::unique_ptr<yolo::Model> tiny_yolo(const char* yaml, int nc, int input_channels, uint64_t seed) {
   yolo::ModelOptions o;
   o.nc = nc;
   o.input_channels = input_channels;
   o.seed = seed;
-  return std::make_unique<train::YoloDetector>(
-      std::make_unique<yolo::Model>(yolo::parse_yolo_config(yaml, "tiny_yolo.h"), o));
+  return std::make_unique<yolo::Model>(yolo::parse_yolo_config(yaml, "tiny_yolo.h"), o);
 }
 
 }  // namespace yp::test

@@ -1,10 +1,22 @@
-// detector.cpp: parameter groups, freezing, state copies, the loss layout (detector.h).
-#include "train/detector.h"
+// params.cpp: the model's parameters and state, parameter groups, freezing, state copies (params.h).
+#include "train/params.h"
 
-#include "tensor/ops/permute.h"
 #include "util/text.h"
 
 namespace yp::train {
+
+NamedTensors model_parameters(yolo::Model& model) {
+  NamedTensors out;
+  for (const auto& [name, t] : model.named_parameters()) out.emplace_back(name, *t);
+  return out;
+}
+
+NamedTensors training_state(yolo::Model& model) {
+  NamedTensors out;
+  for (const auto& [name, t] : model.state_dict())
+    if (!ends_with(name, "num_batches_tracked")) out.emplace_back(name, *t);
+  return out;
+}
 
 std::vector<ParamGroup> build_param_groups(const NamedTensors& params, double lr0, double momentum, double weight_decay) {
   ParamGroup bias{"bias", {}, lr0, momentum, 0.0, lr0};
@@ -43,16 +55,6 @@ void load_state(const NamedTensors& to, const NamedTensors& from) {
     Tensor dst = t;
     dst.copy_from(src->dtype() == t.dtype() ? *src : src->to(t.dtype()));
   }
-}
-
-std::vector<Tensor> to_loss_layout(const std::vector<Tensor>& raw, int num_anchors) {
-  std::vector<Tensor> out;
-  for (const Tensor& r : raw) {
-    const int64_t n = r.size(0), c = r.size(1), h = r.size(2), w = r.size(3);
-    YP_CHECK(c % num_anchors == 0, "to_loss_layout: channels not divisible by the anchor count");
-    out.push_back(permute(r.reshape({n, num_anchors, c / num_anchors, h, w}), {0, 1, 3, 4, 2}));
-  }
-  return out;
 }
 
 }  // namespace yp::train
