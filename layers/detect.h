@@ -4,7 +4,7 @@
 // no = 5 + nc, laid out anchor-major: channel a*no + [x, y, w, h, obj, cls_0 .. cls_{nc-1}].
 //   inputs  x_l (N, ch_l, H_l, W_l), l = 0 .. nl-1 (P3/8, P4/16, P5/32 in YOLOv5)
 //   outputs raw_l (N, na*no, H_l, W_l): logits, no sigmoid - the loss and the decode take it from here
-// The inference decode (sigmoid, grid offsets, anchors) is yolo/decode.h.
+// The inference decode (sigmoid, grid offsets, anchors) is tensor/ops/detect_decode.h.
 //
 // The `anchors` buffer (nl, na, 2) holds (w, h) in GRID units of each level: pixels / stride, as the
 // official state_dict stores model.24.anchors. set_strides() does YOLOv5's conversion from pixels

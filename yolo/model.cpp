@@ -10,7 +10,7 @@
 #include "layers/resample.h"
 #include "layers/sppf.h"
 #include "tensor/autograd.h"
-#include "yolo/decode.h"
+#include "tensor/ops/detect_decode.h"
 
 namespace yp::yolo {
 namespace {
@@ -244,7 +244,7 @@ ModelOutput Model::forward(const Tensor& x) {
   out.raw = forward_raw(x);
   if (!training()) {
     const auto t0 = std::chrono::steady_clock::now();
-    out.decoded = decode_detections(out.raw, detect_->anchors, detect_->strides);
+    out.decoded = detect_decode(out.raw, detect_->anchors, detect_->strides);
     if (layer_timer)
       layer_timer(num_layers(), "decode", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }

@@ -11,7 +11,7 @@
 //
 //   input  x (N, ch, H, W) float32, H and W multiples of the largest stride (32)
 //   forward_raw: per level (N, na*no, H/stride, W/stride) logits (what the loss takes)
-//   predict (eval): decoded (N, sum na*H_l*W_l, no) in input pixels (decode.h)
+//   predict (eval): decoded (N, sum na*H_l*W_l, no) in input pixels (tensor/ops/detect_decode.h)
 //
 // Grayscale: ModelOptions::input_channels = 1 builds the stem conv with one input channel. Loading
 // RGB weights then sums the stem over its three input channels (fold_rgb_stem), which gives exactly

@@ -2,7 +2,7 @@
 // input back to the original image (scale_boxes, clip_boxes). Algorithm and rationale: docs/inference.md.
 //
 // Input: decoded predictions (N, n_pred, 5 + nc) float32 - cx, cy, w, h in input pixels, obj, then the
-// nc class probabilities (all after sigmoid), as Detect's eval-mode output (yolo/decode.h).
+// nc class probabilities (all after sigmoid), as Detect's eval-mode output (tensor/ops/detect_decode.h).
 // Per image:
 //   1. candidates: obj > conf_thres
 //   2. class scores *= obj

@@ -1,5 +1,5 @@
-// decode.cpp: Detect's inference decode (decode.h).
-#include "yolo/decode.h"
+// detect_decode.cpp: Detect's inference decode (detect_decode.h).
+#include "tensor/ops/detect_decode.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,24 +10,24 @@
 
 #include "tensor/ops/dispatch.h"
 
-namespace yp::yolo {
+namespace yp {
 
-Tensor decode_detections(const std::vector<Tensor>& raw, const Tensor& anchors_grid, const std::vector<float>& strides) {
+Tensor detect_decode(const std::vector<Tensor>& raw, const Tensor& anchors_grid, const std::vector<float>& strides) {
   const int64_t nl = (int64_t)raw.size();
   YP_CHECK(nl >= 1 && anchors_grid.dim() == 3 && anchors_grid.size(0) == nl && anchors_grid.size(2) == 2 &&
                (int64_t)strides.size() == nl,
-           "decode_detections: " + std::to_string(nl) + " levels, anchors " + shape_str(anchors_grid.shape()) +
+           "detect_decode: " + std::to_string(nl) + " levels, anchors " + shape_str(anchors_grid.shape()) +
                " and " + std::to_string(strides.size()) + " strides do not agree");
   const int64_t na = anchors_grid.size(1);
   const std::vector<float> anchors = anchors_grid.to_vector();
   const int64_t N = raw[0].size(0), C = raw[0].size(1);
-  YP_CHECK(C % na == 0 && C / na > 5, "decode_detections: " + std::to_string(C) + " channels are not na * (5 + nc)");
+  YP_CHECK(C % na == 0 && C / na > 5, "detect_decode: " + std::to_string(C) + " channels are not na * (5 + nc)");
   const int64_t no = C / na;
   int64_t rows = 0;
   for (const Tensor& r : raw) {
     YP_CHECK(r.dim() == 4 && r.size(0) == N && r.size(1) == C && r.dtype() == DType::F32 &&
                  r.device() == raw[0].device(),
-             "decode_detections: level shape " + shape_str(r.shape()) + " is not (N, na*no, ny, nx) float32 like " +
+             "detect_decode: level shape " + shape_str(r.shape()) + " is not (N, na*no, ny, nx) float32 like " +
                  shape_str(raw[0].shape()));
     rows += na * r.size(2) * r.size(3);
   }
@@ -40,7 +40,7 @@ Tensor decode_detections(const std::vector<Tensor>& raw, const Tensor& anchors_g
     if (r.is_cuda()) {
       YP_CUDA_DISPATCH({
         cuda::DetectLevel level;
-        YP_CHECK(na <= cuda::DetectLevel::kMaxAnchors, "decode_detections: too many anchors for the CUDA kernel");
+        YP_CHECK(na <= cuda::DetectLevel::kMaxAnchors, "detect_decode: too many anchors for the CUDA kernel");
         level.na = (int)na;
         level.no = (int)no;
         level.ny = (int)ny;
@@ -103,4 +103,4 @@ Tensor decode_detections(const std::vector<Tensor>& raw, const Tensor& anchors_g
   return out;
 }
 
-}  // namespace yp::yolo
+}  // namespace yp

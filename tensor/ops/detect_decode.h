@@ -1,4 +1,5 @@
-// decode.h: the inference half of YOLOv5's Detect (models/yolo.py Detect.forward, not training).
+// detect_decode.h: the inference half of YOLOv5's Detect (models/yolo.py Detect.forward, not training), an op like
+// every other: a readable CPU loop, and the CUDA kernel cuda_kernels/detect_decode.h reached through dispatch.h.
 //
 //   raw_l (N, na*no, ny, nx)  ->  rows (N, sum_l na*ny*nx, no), rows ordered by level, anchor, y, x
 //   s = sigmoid(raw);   for the anchor a of level l and the cell (x, y):
@@ -9,15 +10,15 @@
 // Why 2s - 0.5: the centre may sit in [-0.5, 1.5] of its cell, so the neighbouring cells that the
 // loss also assigns (yolo/loss.h) can reach it; (2s)^2 bounds w/h to 4x the anchor, matching
 // anchor_t = 4 in the assignment. Not differentiable (the loss works on the raw logits).
-// CPU float32 loops; CUDA tensors use cuda_kernels/detect_decode.h.
+// float32 only. Called by yolo::Model::forward in eval mode (yolo/model.h).
 #pragma once
 
 #include <vector>
 
 #include "tensor/tensor.h"
 
-namespace yp::yolo {
+namespace yp {
 
-Tensor decode_detections(const std::vector<Tensor>& raw, const Tensor& anchors_grid, const std::vector<float>& strides);
+Tensor detect_decode(const std::vector<Tensor>& raw, const Tensor& anchors_grid, const std::vector<float>& strides);
 
-}  // namespace yp::yolo
+}  // namespace yp
