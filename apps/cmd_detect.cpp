@@ -1,6 +1,7 @@
-// cmd_detect.cpp: `yolopick detect` - YOLOv5 detect.py on pictures: letterbox, forward (eval), NMS, boxes
-// back to the picture; writes NAME.png (annotated) and NAME.txt (YOLO format) per picture.
-// The pipeline is yolo/infer.h; the rules and their derivation are in docs/inference.md.
+// cmd_detect.cpp: `yolopick detect` - YOLOv5 detect.py on pictures: the network input as the model file records it
+// (a YOLOv5 .pt: detect.py's letterbox; a yolopick model: its training's pipeline, chain included), forward (eval),
+// NMS, boxes back to the picture; writes NAME.png (annotated) and NAME.txt (YOLO format) per picture.
+// The pipeline is yolo/detector.h; the rules and their derivation are in docs/inference.md.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,16 +11,13 @@
 #include <memory>
 #include <string>
 
-#include <stb/stb_image.h>
-
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "imgproc/annotate.h"
 #include "imgproc/image_io.h"
-#include "picker/coords.h"
 #include "util/error.h"
 #include "util/text.h"
-#include "yolo/infer.h"
+#include "yolo/detector.h"
 
 namespace yp::app {
 
@@ -32,12 +30,12 @@ static const char* kDetectUsage =
     "  -o DIR              output folder (default runs/detect): NAME.png annotated, NAME.txt boxes\n"
     "  --conf T            score threshold, obj * cls > T (default 0.25)\n"
     "  --iou T             NMS IoU threshold (default 0.45)\n"
-    "  --imgsz N           network input side, rounded up to a multiple of 32 (default 640)\n"
+    "  --imgsz N           network input side, rounded up to a multiple of 32 (default: the model's, 640 for a .pt)\n"
     "  --max-det N         at most N boxes per picture (default 1000)\n"
     "  --classes A,B,...   keep only these class indices\n"
     "  --agnostic          one NMS over all classes\n"
     "  --multi-label       a box may be reported for every class above --conf\n"
-    "  --square            pad to imgsz x imgsz instead of the smallest multiple of 32\n"
+    "  --square            pad to imgsz x imgsz instead of the smallest multiple of 32 (YOLOv5 .pt models)\n"
     "NAME.txt has one line per box: class cx cy w h conf, normalised to the picture's width and height.\n";
 
 namespace {
@@ -64,25 +62,6 @@ std::vector<fs::path> list_pictures(const std::vector<std::string>& sources) {
     }
   }
   return out;
-}
-
-struct RgbPicture {
-  int width = 0, height = 0;
-  std::unique_ptr<uint8_t, void (*)(void*)> pixels{nullptr, stbi_image_free};
-};
-
-// stb_image, forced to 3 channels (grey pictures are repeated, alpha dropped), after checking the header's
-// size so that a corrupt header cannot make us allocate gigabytes.
-RgbPicture read_rgb(const std::string& path) {
-  int w = 0, h = 0, c = 0;
-  if (!stbi_info(path.c_str(), &w, &h, &c))
-    throw Error(path + ": not a readable JPEG/PNG/BMP picture (" + stbi_failure_reason() + ")");
-  if (w <= 0 || h <= 0 || int64_t(w) * h > imgproc::kMaxPixels)
-    throw Error(path + ": picture size " + std::to_string(w) + "x" + std::to_string(h) + " is out of range");
-  RgbPicture p;
-  p.pixels.reset(stbi_load(path.c_str(), &p.width, &p.height, &c, 3));
-  if (!p.pixels) throw Error(path + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
-  return p;
 }
 
 std::string yolo_txt(const std::vector<yolo::Detection>& dets, int width, int height) {
@@ -113,7 +92,10 @@ std::string summary(const std::vector<yolo::Detection>& dets, const std::vector<
 int cmd_detect(const Args& args) {
   std::string model_path, out = "runs/detect";
   std::vector<std::string> sources;
-  yolo::DetectOptions opt;
+  yolo::NmsOptions nms;
+  nms.max_det = 1000;  // detect.py's value (NMS's own default is 300)
+  int imgsz = 0;
+  bool square = false;
   ArgReader r(args, "detect");
   while (r.next()) {
     if (r.help()) {
@@ -123,16 +105,16 @@ int cmd_detect(const Args& args) {
     else if (r.is("--source")) {
       for (std::string& s : r.values()) sources.push_back(std::move(s));
     } else if (r.is("-o", "--output")) out = r.value();
-    else if (r.is("--conf")) opt.nms.conf_thres = static_cast<float>(r.fraction());
-    else if (r.is("--iou")) opt.nms.iou_thres = r.fraction();
-    else if (r.is("--imgsz")) opt.image_size = r.integer(32, 8192);
-    else if (r.is("--max-det")) opt.nms.max_det = r.integer(1, 100000);
-    else if (r.is("--agnostic")) opt.nms.agnostic = true;
-    else if (r.is("--multi-label")) opt.nms.multi_label = true;
-    else if (r.is("--square")) opt.square = true;
+    else if (r.is("--conf")) nms.conf_thres = static_cast<float>(r.fraction());
+    else if (r.is("--iou")) nms.iou_thres = r.fraction();
+    else if (r.is("--imgsz")) imgsz = r.integer(32, 8192);
+    else if (r.is("--max-det")) nms.max_det = r.integer(1, 100000);
+    else if (r.is("--agnostic")) nms.agnostic = true;
+    else if (r.is("--multi-label")) nms.multi_label = true;
+    else if (r.is("--square")) square = true;
     else if (r.is("--classes")) {
       for (const std::string& item : split_char(r.value(), ','))
-        opt.nms.classes.push_back(parse_integer("--classes", item, 0, 100000));
+        nms.classes.push_back(parse_integer("--classes", item, 0, 100000));
     } else r.unknown();
   }
   if (model_path.empty() || sources.empty())
@@ -144,36 +126,38 @@ int cmd_detect(const Args& args) {
     if (!fresh) throw Error(p.string() + " and " + it->second + " would both write " + p.stem().string() + ".png");
   }
 
-  const yolo::Detector det = yolo::load_detector(model_path);
-  const std::vector<std::string>& names = det.names;
-  opt.stride = det.model->max_stride();
-  const yolo::ForwardFn forward = det.forward();
-  // detect is detect.py: pictures go in as they are. A picker trained on pre-processed micrographs would see
-  // something else than in training, so say so instead of silently detecting on the wrong input.
-  if (!det.preprocessing.empty())
-    std::fprintf(stderr,
-                 "note: %s was trained on pre-processed micrographs (its chain is stored in the file); detect feeds "
-                 "pictures as they are - use `yolopick pick` for micrographs, which applies the chain\n",
-                 model_path.c_str());
+  yolo::Detector det = yolo::load_detector(model_path);
+  const std::vector<std::string>& names = det.names();
+  yolo::InputPipeline& input = det.info.input;
+  if (imgsz > 0 && imgsz != input.size) {
+    if (input.rule == yolo::InputRule::Letterbox)
+      std::fprintf(stderr, "note: --imgsz %d replaces the %d px %s was trained at\n", imgsz, input.size,
+                   model_path.c_str());
+    input.size = yolo::stride_multiple(imgsz, det.stride);
+  }
+  if (const std::string note = yolo::input_note(input, model_path); !note.empty())
+    std::fprintf(stderr, "note: %s\n", note.c_str());
+  imgproc::ReadOptions read;
+  read.keep_rgb = input.rule == yolo::InputRule::Yolov5 && input.channels == 3;
 
-  for (const int c : opt.nms.classes)
+  for (const int c : nms.classes)
     if (c >= static_cast<int>(names.size()))
       throw Error("--classes: class " + std::to_string(c) + " but the model has " + std::to_string(names.size()));
   fs::create_directories(out);
   for (size_t k = 0; k < pictures.size(); ++k) {
     const std::string path = pictures[k].string();
-    const RgbPicture pic = read_rgb(path);
+    const imgproc::LoadedImage pic = imgproc::read_image(path, read);
+    const int width = pic.image.width, height = pic.image.height;
     const auto t0 = std::chrono::steady_clock::now();
-    const yolo::PreparedInput in = yolo::prepare_input(pic.pixels.get(), pic.width, pic.height, opt);
-    const std::vector<yolo::Detection> dets = yolo::postprocess(forward(in.input), in.geometry, opt);
+    yolo::NetworkInput used;
+    const std::vector<yolo::Detection> dets = yolo::detect(det, pic, nms, square, &used);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     for (const auto& d : dets)
       if (d.cls >= static_cast<int>(names.size())) throw Error(model_path + ": the model predicts class " +
                                                                 std::to_string(d.cls) + " but has only " +
                                                                 std::to_string(names.size()) + " names");
 
-    imgproc::RgbImage canvas(pic.width, pic.height);
-    std::copy_n(pic.pixels.get(), canvas.pixels.size(), canvas.pixels.begin());
+    imgproc::RgbImage canvas = imgproc::RgbImage::from_picture(pic);
     // Lowest score first, so the best boxes and their labels end up on top.
     for (auto it = dets.rbegin(); it != dets.rend(); ++it) {
       char label[96];
@@ -182,9 +166,9 @@ int cmd_detect(const Args& args) {
     }
     const fs::path stem = fs::path(out) / pictures[k].stem();
     imgproc::write_png(stem.string() + ".png", canvas.pixels.data(), canvas.width, canvas.height, 3);
-    write_text_file_atomic(stem.string() + ".txt", yolo_txt(dets, pic.width, pic.height));
+    write_text_file_atomic(stem.string() + ".txt", yolo_txt(dets, width, height));
     std::printf("image %zu/%zu %s: %dx%d %s, %.1f ms\n", k + 1, pictures.size(), path.c_str(),
-                in.geometry.output_height, in.geometry.output_width, summary(dets, names).c_str(), ms);
+                used.geometry.output_height, used.geometry.output_width, summary(dets, names).c_str(), ms);
   }
   std::printf("results saved to %s (NAME.png, NAME.txt)\n", out.c_str());
   return 0;

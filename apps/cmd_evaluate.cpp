@@ -85,7 +85,7 @@ int cmd_evaluate(const Args& args) {
   write_text_file_atomic((o / "metrics.json").string(), picker::report_json(r));
   std::vector<picker::CurveSeries> series;
   auto add = [&](const picker::ClassMetrics& m) {
-    picker::CurveSeries s{m.cls < 0 ? "all" : "class " + std::to_string(m.cls), picker::class_colour(m.cls), {}};
+    picker::CurveSeries s{m.cls < 0 ? "all" : "class " + std::to_string(m.cls), imgproc::class_colour(m.cls), {}};
     char buf[32];
     std::snprintf(buf, sizeof buf, " (AP %.3f)", m.ap);
     s.label += buf;

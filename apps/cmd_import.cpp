@@ -24,8 +24,9 @@ void usage() {
       "  --gray             one input channel: the stem's RGB weights are summed\n"
       "  --nc N             transfer to N classes (new Detect outputs with YOLOv5's bias priors)\n"
       "  --names a,b,...    class names (with --nc; default 0, 1, ...)\n"
-      "  --input-size N     image side recorded in the file (default 640)\n"
-      "  --preprocessing S  pre-processing description recorded in the file\n"
+      "  --input-size N     network input side recorded in the file (default 640)\n"
+      "  --preprocessing S  a pre-processing chain (imgproc's key = value text) recorded in the file: pictures then go\n"
+      "                     in by yolopick's letterbox rule with it (default: none, YOLOv5's detect.py letterbox)\n"
       "  --fp16             store float16 (half the size)\n");
 }
 
@@ -42,7 +43,7 @@ int rewrite_model_file(const std::string& input, const std::string& output, bool
   loaded.model->eval();
   yolo::save_model(output, *loaded.model, loaded.info, fp16 ? DType::F16 : DType::F32);
   std::printf("wrote %s: %d classes (%s), input %d px, %lld parameters, %s\n", output.c_str(), loaded.model->nc(),
-              join_names(loaded.info.names).c_str(), loaded.info.input_size,
+              join_names(loaded.info.names).c_str(), loaded.info.input.size,
               (long long)loaded.model->num_parameters(), fp16 ? "float16" : "float32");
   return 0;
 }
@@ -86,8 +87,11 @@ int cmd_import(const Args& args) {
   std::printf("%s\n", t.report.c_str());
   yolo::Model& model = *t.model;
   yolo::ModelFileInfo info;
-  info.input_size = input_size;
-  info.preprocessing = preprocessing;
+  info.input.size = input_size;
+  if (!preprocessing.empty()) {
+    info.input.rule = yolo::InputRule::Letterbox;
+    info.input.chain = preprocessing;
+  }
   if (!names.empty()) info.names = split_char(names, ',');
   else if (model.nc() == t.source.nc) info.names = t.source.names;
   model.eval();

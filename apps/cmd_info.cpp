@@ -38,14 +38,15 @@ int describe_model(const std::string& path, bool show_yaml) {
   for (const yolo::LayerInfo& l : model.layers())
     std::printf("%4d %-12s %2d %10lld  %-12s %s\n", l.index, join_from(l.from).c_str(), l.number,
                 (long long)l.params, l.module.c_str(), l.args.c_str());
-  const int side = loaded.info.input_size - loaded.info.input_size % model.max_stride();
+  const yolo::InputPipeline& input = loaded.info.input;
+  const int side = input.size - input.size % model.max_stride();
   std::printf("\n%d layers, %lld parameters, %zu state-dict tensors\n", model.num_layers(),
               (long long)model.num_parameters(), model.state_dict().size());
   std::printf("GFLOPs:          %.1f at 640x640", model.flops(640, 640) / 1e9);
   if (side != 640 && side > 0) std::printf(", %.1f at %dx%d", model.flops(side, side) / 1e9, side, side);
   std::printf("  (2 x multiply-adds of the convolutions, BN folded)\n");
-  std::printf("input:           %d channel%s, size %d\n", model.input_channels(), model.input_channels() == 1 ? "" : "s",
-              loaded.info.input_size);
+  std::printf("input:           %d channel%s, size %d, rule %s\n", model.input_channels(),
+              model.input_channels() == 1 ? "" : "s", input.size, yolo::input_rule_name(input.rule));
   std::string strides, anchors;
   for (size_t l = 0; l < model.strides().size(); ++l) {
     strides += (l ? ", " : "") + std::to_string((int)model.strides()[l]);
@@ -68,14 +69,16 @@ int describe_model(const std::string& path, bool show_yaml) {
     names += (i ? ", " : "") + loaded.info.names[i];
   }
   std::printf("classes:         %d: %s\n", model.nc(), names.c_str());
-  if (!loaded.info.preprocessing.empty()) {  // "key = value" lines, one per setting, aligned under the first
-    std::string text = loaded.info.preprocessing;
+  if (!input.chain.empty()) {  // "key = value" lines, one per setting, aligned under the first
+    std::string text = input.chain;
     while (!text.empty() && text.back() == '\n') text.pop_back();
     for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1)) text.insert(at + 1, 17, ' ');
     std::printf("preprocessing:   %s\n", text.c_str());
   }
   for (const auto& [key, value] : loaded.metadata) {
-    if (key == "yaml" || key == "names" || key == "anchors" || key == "strides" || key == "preprocessing") continue;
+    if (key == "yaml" || key == "names" || key == "anchors" || key == "strides" || key == "preprocessing" ||
+        key == "input_rule" || key == "input_size" || key == "input_channels")
+      continue;
     std::printf("metadata %-7s %s\n", (key + ":").c_str(), value.c_str());
   }
   if (show_yaml) std::printf("\n%s", model.config().text.c_str());

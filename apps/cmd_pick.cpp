@@ -1,5 +1,6 @@
-// cmd_pick.cpp: `yolopick pick` - a trained model over many micrographs: its own pre-processing, detection
-// (resized to the model's input, or tiled at native resolution), picks in the micrographs' pixels, written as
+// cmd_pick.cpp: `yolopick pick` - a trained model over many micrographs: the input pipeline its training used (as
+// the model file records it), detection (the whole micrograph, or tiles at native resolution), picks in the
+// micrographs' pixels, written as
 // RELION STAR + autopick.star, EMAN .box, crYOLO .cbox, CSV, YOLO txt and an annotated PNG.
 // The library part is picker/pipeline/ (pick.h, pick_run.h); conventions and examples: docs/picking.md.
 #include <cstdio>
@@ -30,6 +31,8 @@ static const char* kPickUsage =
     "  --classes LIST      indices to keep (0,1) or the class names the model must have (top,side)\n"
     "  --min-distance PX   minimum distance between picked centres, original pixels (default 0: off)\n"
     "  --edge-margin PX    drop centres closer than PX to the micrograph border (default 0)\n"
+    "  --chain STEPS       replace the pre-processing the model records: 'default' (the study's chain), 'off' or\n"
+    "                      a list (resize,wavelet,wiener,clahe,normalize); default: exactly what its training used\n"
     "  --tile              tile at native resolution (tiles of the model's input size) instead of resizing\n"
     "  --overlap PX        tile overlap (default 256; at least one particle diameter)\n"
     "  --max-det N         at most N picks per network input (default 3000)\n"
@@ -45,6 +48,7 @@ int cmd_pick(const Args& args) {
   picker::PickRunOptions run;
   std::string model_path;
   std::vector<std::string> specs, classes;
+  std::string chain_steps;
   ArgReader r(args, "pick");
   while (r.next()) {
     if (r.help()) {
@@ -61,6 +65,7 @@ int cmd_pick(const Args& args) {
     else if (r.is("--classes")) classes = split_char(r.value(), ',');
     else if (r.is("--min-distance")) run.pick.min_distance = r.number();
     else if (r.is("--edge-margin")) run.pick.edge_margin = r.number();
+    else if (r.is("--chain")) chain_steps = r.value();
     else if (r.is("--tile")) run.pick.mode = picker::PickMode::Tile;
     else if (r.is("--overlap")) run.pick.tile_overlap = int(r.number());
     else if (r.is("--max-det")) run.pick.max_det = int(r.number());
@@ -80,10 +85,17 @@ int cmd_pick(const Args& args) {
   if (!(run.pick.iou > 0 && run.pick.iou <= 1)) throw Error("--iou must lie in (0, 1]");
   if (run.pick.max_det < 1) throw Error("--max-det must be >= 1");
 
-  const picker::PickModel model = picker::load_pick_model(model_path);
+  yolo::Detector model = yolo::load_detector(model_path);
+  std::string note = yolo::input_note(model.input(), model_path);
+  if (!chain_steps.empty()) {
+    yolo::set_chain(model.info.input, chain_steps);
+    note = "--chain " + chain_steps + " replaces the pre-processing " + model_path + " records: its inputs differ from "
+           "what its training saw";
+  }
+  const yolo::InputPipeline& input = model.input();
   run.pick.keep_classes = picker::resolve_classes(classes, model, model_path);
-  if (run.pick.mode == picker::PickMode::Tile && (run.pick.tile_overlap < 0 || run.pick.tile_overlap >= model.input_size))
-    throw Error("--overlap must lie in [0, " + std::to_string(model.input_size) + ") (the model's input size)");
+  if (run.pick.mode == picker::PickMode::Tile && (run.pick.tile_overlap < 0 || run.pick.tile_overlap >= input.size))
+    throw Error("--overlap must lie in [0, " + std::to_string(input.size) + ") (the model's input size)");
   run.inputs = picker::expand_micrograph_inputs(specs);
   namespace fs = std::filesystem;
   for (const std::string& m : run.inputs)
@@ -91,13 +103,14 @@ int cmd_pick(const Args& args) {
                                                   run.out_dir))
       throw Error(m + ": the output folder is the micrograph's own folder; its outputs could overwrite inputs");
 
-  std::fprintf(stderr, "model %s: %d class(es), %d-channel input %d px; %s mode; %zu micrograph(s), shard %d/%d\n",
-               model_path.c_str(), model.nc, model.input_channels, model.input_size,
+  std::fprintf(stderr, "model %s: %d class(es), %d-channel input %d px (%s%s); %s mode; %zu micrograph(s), shard %d/%d\n",
+               model_path.c_str(), model.nc(), input.channels, input.size, yolo::input_rule_name(input.rule),
+               input.chain.empty() ? ", no pre-processing" : ", pre-processing chain",
                run.pick.mode == picker::PickMode::Tile ? "tile" : "resize", run.inputs.size(), run.shard_index,
                run.shard_count);
-  if (!model.note.empty()) std::fprintf(stderr, "note: %s\n", model.note.c_str());
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   const picker::PickRunSummary s = picker::run_pick(model, run, stderr);
-  picker::print_summary(s, model.names, stdout);
+  picker::print_summary(s, model.names(), stdout);
   return s.failures.empty() ? 0 : 1;
 }
 

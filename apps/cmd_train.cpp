@@ -7,6 +7,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "imgproc/chain.h"
 #include "imgproc/image_io.h"
 #include "train/dataset.h"
 #include "train/checkpoint.h"
@@ -105,8 +106,8 @@ int cmd_train_labels(const Args& args) {
   return written > 0 ? 0 : 1;
 }
 
-// `yolopick train val`: the metrics of a saved model file on one split (val.py's rules), with the loader
-// settings the model was trained with (input size, channels, pre-processing chain from its metadata).
+// `yolopick train val`: the metrics of a saved model file on one split (val.py's rules), its inputs made by the
+// input pipeline the file records (yolo/input_pipeline.h), as its training's validation made them.
 int cmd_train_val(const Args& args) {
   std::string data, weights, split = "test";
   int imgsz = 0, batch = 4;
@@ -131,21 +132,22 @@ int cmd_train_val(const Args& args) {
     throw Error(weights + ": a model for " + std::to_string(loaded.model->nc()) + " classes, " + data + " has " +
                 std::to_string(spec.nc));
   train::LoaderConfig lc;
-  lc.image_size = imgsz > 0 ? imgsz : loaded.info.input_size;
+  lc.input = loaded.info.input;
+  if (imgsz > 0 && imgsz != lc.input.size) {
+    std::fprintf(stderr, "note: --imgsz %d replaces the %d px %s was trained at\n", imgsz, lc.input.size, weights.c_str());
+    lc.input.size = imgsz;
+  }
+  if (const std::string note = yolo::input_note(lc.input, weights); !note.empty())
+    std::fprintf(stderr, "note: %s\n", note.c_str());
   lc.batch_size = batch;
   lc.augment = lc.shuffle = false;
-  lc.channels = loaded.model->input_channels();
-  if (!loaded.info.preprocessing.empty()) {
-    lc.use_chain = true;
-    lc.chain = imgproc::chain_config_from_text(loaded.info.preprocessing);
-  }
   train::DataLoader loader(train::load_split(spec, split), lc);
   yolo::Model& model = *loaded.model;
   yolo::LossConfig loss;
   loss.nc = spec.nc;
-  loss.image_size = lc.image_size;
+  loss.image_size = lc.input.size;
   const train::ValidationResult v = train::validate(model, loader, loss, vo);
-  std::printf("%s split '%s' at %d px: %d images, %d labels\n", weights.c_str(), split.c_str(), lc.image_size,
+  std::printf("%s split '%s' at %d px: %d images, %d labels\n", weights.c_str(), split.c_str(), lc.input.size,
               v.metrics.n_images, v.metrics.n_labels);
   std::printf("P %.4f  R %.4f  mAP50 %.4f  mAP50-95 %.4f   (YOLOv5 val.py rules: NMS conf 0.001 IoU 0.6, at most %d boxes\n"
               "per image; a detection is a TP at IoU >= 0.5 with a same-class box, greedy by IoU; P and R at the max of the smoothed mean F1)\n",
@@ -174,7 +176,7 @@ int cmd_train(const Args& args) {
     else if (r.is("--out")) cfg.out_dir = r.value();
     else if (r.is("--epochs")) cfg.epochs = int(r.number());
     else if (r.is("--batch")) lc.batch_size = int(r.number());
-    else if (r.is("--imgsz")) lc.image_size = int(r.number());
+    else if (r.is("--imgsz")) lc.input.size = int(r.number());
     else if (r.is("--resume")) cfg.resume = true;
     else if (r.is("--patience")) cfg.patience = int(r.number());
     else if (r.is("--seed")) cfg.seed = lc.seed = uint64_t(r.number());
@@ -202,7 +204,7 @@ int cmd_train(const Args& args) {
   }
   if (data.empty() || model_name.empty()) throw Error("--data and --model are required (yolopick train --help)");
   if (device != "cpu") throw Error("--device " + device + ": training runs on the CPU in this build");
-  if (lc.image_size % 32 != 0 || lc.image_size < 64) throw Error("--imgsz must be a multiple of 32, at least 64");
+  if (lc.input.size % 32 != 0 || lc.input.size < 64) throw Error("--imgsz must be a multiple of 32, at least 64");
 
   const train::DatasetSpec spec = train::read_dataset_yaml(data);
   cfg.names = spec.names;
@@ -214,20 +216,15 @@ int cmd_train(const Args& args) {
   // A picker trained on pre-processed micrographs keeps its chain when it is fine-tuned (unless --chain says
   // otherwise): the images must look like the ones it learned from, and the new model files must carry the
   // chain for `pick`.
-  if (chain_steps.empty() && !built.source.preprocessing.empty()) {
-    lc.chain = imgproc::chain_config_from_text(built.source.preprocessing);
-    chain_steps = imgproc::steps_text(lc.chain);
+  if (chain_steps.empty() && !built.source.input.chain.empty()) {
+    lc.input.chain = built.source.input.chain;  // its settings kept, resized to --imgsz below
+    chain_steps = imgproc::steps_text(imgproc::chain_config_from_text(lc.input.chain));
     std::printf("%s stores its pre-processing (%s): used for these images too (--chain off to train without)\n",
                 model_name.c_str(), chain_steps.c_str());
   }
-  if (!chain_steps.empty() && chain_steps != "off") {
-    lc.use_chain = true;
-    if (chain_steps != "default") imgproc::set_steps(lc.chain, chain_steps);
-    lc.chain.width = lc.chain.height = lc.image_size;
-    cfg.model_meta.emplace_back("chain", imgproc::steps_text(lc.chain));
-    cfg.preprocessing = imgproc::to_text(lc.chain);
-  }
-  lc.channels = built.model->input_channels();
+  if (!chain_steps.empty()) yolo::set_chain(lc.input, chain_steps);
+  if (!lc.input.chain.empty()) cfg.model_meta.emplace_back("chain", chain_steps);
+  lc.input.channels = built.model->input_channels();
   train::LoaderConfig vc = lc;
   vc.augment = vc.shuffle = false;
   train::DataLoader train_data(train::load_split(spec, "train"), lc);
@@ -237,7 +234,7 @@ int cmd_train(const Args& args) {
   std::signal(SIGINT, on_sigint);
   std::printf("training %s on %lld images (%lld batches/epoch), validating on %lld, %d epochs, imgsz %d -> %s\n",
               model_name.c_str(), (long long)train_data.size(), (long long)train_data.batches_per_epoch(),
-              (long long)val_data.size(), cfg.epochs, lc.image_size, cfg.out_dir.c_str());
+              (long long)val_data.size(), cfg.epochs, lc.input.size, cfg.out_dir.c_str());
   const train::TrainSummary s = train::train(*built.model, train_data, val_data, cfg);
   std::signal(SIGINT, SIG_DFL);
   std::printf("%s after %d epochs (%lld iterations, %.1f s, %.1f img/s, %.2f s waiting for data); best epoch %d, "

@@ -9,7 +9,7 @@
 //   BM_PickRun/S   yolopick pick's whole run (picker/pipeline/pick_run.h): reader thread (read + pre-process),
 //                  network, writer thread (STAR, box, cbox, CSV, txt, annotated PNG); counter mic/s.
 //   BM_Read        PNG decode of one micrograph                     (reader thread)
-//   BM_Prepare     the model's pre-processing chain + network input + the PNG's picture (reader thread)
+//   BM_Prepare     the model's input pipeline (chain + network input) + the PNG's picture (reader thread)
 //   BM_Detect      forward + NMS + mapping back                     (main thread)
 //   BM_Write/S     every output file of one micrograph, PNG included (writer thread)
 // S = the annotated PNG's longer side: 1024 (the default preview) or 0 (full size).
@@ -42,7 +42,7 @@ std::string model_path() {
 struct Fixture {
   fs::path dir = fs::temp_directory_path() / "yolopick_bench_pick";
   std::vector<std::string> micrographs;
-  picker::PickModel model;
+  yolo::Detector model;
 
   Fixture() {
     fs::create_directories(dir / "in");
@@ -54,7 +54,7 @@ struct Fixture {
       if (!fs::exists(png)) picker::write_simulated((dir / "in").string(), name, picker::simulate_micrograph(params, i));
       micrographs.push_back(png.string());
     }
-    model = picker::load_pick_model(model_path());
+    model = yolo::load_detector(model_path());
   }
 };
 
@@ -85,32 +85,32 @@ void BM_Read(benchmark::State& state) {
 
 void BM_Prepare(benchmark::State& state) {
   Fixture& f = fixture();
-  const imgproc::Image raw = imgproc::read_image(f.micrographs[0]).image;
+  const imgproc::LoadedImage raw = imgproc::read_image(f.micrographs[0]);
   for (auto _ : state) {
     benchmark::DoNotOptimize(picker::prepare_micrograph(raw, f.model, {}).inputs.size());
-    benchmark::DoNotOptimize(picker::make_pick_picture(raw, 1024).grey.size());  // the PNG's picture
+    benchmark::DoNotOptimize(picker::make_pick_picture(raw.image, 1024).grey.size());  // the PNG's picture
   }
 }
 
 void BM_Detect(benchmark::State& state) {
   Fixture& f = fixture();
   const picker::PreparedMicrograph prepared =
-      picker::prepare_micrograph(imgproc::read_image(f.micrographs[0]).image, f.model, {});
+      picker::prepare_micrograph(imgproc::read_image(f.micrographs[0]), f.model, {});
   for (auto _ : state) benchmark::DoNotOptimize(picker::detect_prepared(prepared, f.model, {}).size());
 }
 
 void BM_Write(benchmark::State& state) {
   Fixture& f = fixture();
-  const imgproc::Image raw = imgproc::read_image(f.micrographs[0]).image;
+  const imgproc::LoadedImage raw = imgproc::read_image(f.micrographs[0]);
   picker::MicrographPicks picks;
   picks.micrograph = "sim_0.png";
-  picks.width = raw.width;
-  picks.height = raw.height;
+  picks.width = raw.image.width;
+  picks.height = raw.image.height;
   picks.picks = picker::pick_micrograph(raw, f.model, {});
-  const picker::PickPicture picture = picker::make_pick_picture(raw, (int)state.range(0));
+  const picker::PickPicture picture = picker::make_pick_picture(raw.image, (int)state.range(0));
   const picker::MicrographOutputs out = picker::outputs_for((f.dir / "write").string(), f.micrographs[0]);
   fs::create_directories(f.dir / "write");
-  for (auto _ : state) picker::write_micrograph_outputs(out, picks, 0.25, f.model.names, picture);
+  for (auto _ : state) picker::write_micrograph_outputs(out, picks, 0.25, f.model.names(), picture);
   state.counters["picks"] = (double)picks.picks.size();
 }
 

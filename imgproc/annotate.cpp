@@ -9,6 +9,9 @@
 #include <stb/stb_easy_font.h>
 #pragma GCC diagnostic pop
 
+#include "imgproc/normalize.h"
+#include "util/error.h"
+
 namespace yp::imgproc {
 
 RgbImage::RgbImage(int w, int h, Rgb8 fill) : width(w), height(h), pixels(static_cast<size_t>(w) * h * 3) {
@@ -17,6 +20,49 @@ RgbImage::RgbImage(int w, int h, Rgb8 fill) : width(w), height(h), pixels(static
     pixels[i + 1] = fill.g;
     pixels[i + 2] = fill.b;
   }
+}
+
+RgbImage RgbImage::from_gray(int w, int h, const std::vector<uint8_t>& gray) {
+  if (gray.size() != static_cast<size_t>(w) * h) throw Error("gray image buffer does not match its size");
+  RgbImage img(w, h);
+  for (size_t i = 0; i < gray.size(); ++i) img.pixels[3 * i] = img.pixels[3 * i + 1] = img.pixels[3 * i + 2] = gray[i];
+  return img;
+}
+
+RgbImage RgbImage::from_picture(const LoadedImage& picture) {
+  const Image& im = picture.image;
+  if (picture.rgb.size() == im.size() * 3) {
+    RgbImage img(im.width, im.height);
+    img.pixels = picture.rgb;
+    return img;
+  }
+  return from_gray(im.width, im.height, to_uint8(to_unit_range(im, picture.format == "mrc")));
+}
+
+void RgbImage::set(int x, int y, Rgb8 c) {
+  if (x < 0 || y < 0 || x >= width || y >= height) return;
+  uint8_t* p = &pixels[(static_cast<size_t>(y) * width + x) * 3];
+  p[0] = c.r;
+  p[1] = c.g;
+  p[2] = c.b;
+}
+
+void draw_line(RgbImage& img, double x0, double y0, double x1, double y1, Rgb8 c, int thickness) {
+  const int steps = static_cast<int>(std::ceil(std::max(std::fabs(x1 - x0), std::fabs(y1 - y0)))) + 1;
+  const int lo = -(thickness - 1) / 2, hi = thickness / 2;
+  for (int i = 0; i <= steps; ++i) {
+    const double t = steps > 0 ? double(i) / steps : 0.0;
+    const int x = static_cast<int>(std::lround(x0 + t * (x1 - x0))), y = static_cast<int>(std::lround(y0 + t * (y1 - y0)));
+    for (int dy = lo; dy <= hi; ++dy)
+      for (int dx = lo; dx <= hi; ++dx) img.set(x + dx, y + dy, c);
+  }
+}
+
+void draw_box(RgbImage& img, double x0, double y0, double x1, double y1, Rgb8 c, int thickness) {
+  draw_line(img, x0, y0, x1, y0, c, thickness);
+  draw_line(img, x1, y0, x1, y1, c, thickness);
+  draw_line(img, x1, y1, x0, y1, c, thickness);
+  draw_line(img, x0, y1, x0, y0, c, thickness);
 }
 
 void fill_rectangle(RgbImage& img, int x1, int y1, int x2, int y2, Rgb8 c) {
@@ -82,8 +128,9 @@ int text_width(const std::string& text, int scale) {
 int text_height(int scale) { return 9 * scale; }
 
 Rgb8 class_colour(int cls) {
+  if (cls < 0) return {20, 20, 20};
   // HSV with hue = frac(cls * 0.618...), saturation 0.85, value 0.95, converted to RGB.
-  const double h = std::fmod(std::max(cls, 0) * 0.6180339887498949 + 0.05, 1.0) * 6.0, s = 0.85, v = 0.95;
+  const double h = std::fmod(cls * 0.6180339887498949 + 0.05, 1.0) * 6.0, s = 0.85, v = 0.95;
   const int sector = static_cast<int>(h);
   const double f = h - sector, p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
   double r = v, g = t, b = p;

@@ -88,6 +88,15 @@ Image normalize(const Image& image, double low_percentile, double high_percentil
   return out;
 }
 
+Image to_unit_range(const Image& image, bool from_mrc) {
+  float hi = 0;
+  for (float v : image.data) hi = std::max(hi, v);
+  if (from_mrc || hi > 255.0f) return normalize(image, 0.1, 99.9);
+  Image out = image;
+  for (float& v : out.data) v /= 255.0f;
+  return out;
+}
+
 std::vector<uint8_t> to_uint8(const Image& image01) {
   std::vector<uint8_t> out(image01.size());
   for (size_t i = 0; i < out.size(); ++i)

@@ -81,23 +81,20 @@ std::vector<PixelBox> transform_boxes(const std::vector<PixelBox>& boxes, const 
 }
 
 LabelledImage letterbox_square(const LabelledImage& in, int size) {
-  const double r = double(size) / std::max(in.image.width, in.image.height);
-  const double nw = std::round(in.image.width * r), nh = std::round(in.image.height * r);
-  Affine m;
-  m.a = nw / in.image.width;
-  m.e = nh / in.image.height;
-  m.c = std::round((size - nw) / 2 - 0.1);
-  m.f = std::round((size - nh) / 2 - 0.1);
+  const yolo::InputPipeline p = {yolo::InputRule::Letterbox, "", size, 1};
+  const yolo::LetterboxGeometry g = yolo::input_geometry(in.image.width, in.image.height, p);
   LabelledImage out;
-  out.image = warp_affine(in.image, m, size, size, kPadGray);
+  out.image = Image(g.output_width, g.output_height);
+  yolo::write_letterboxed(yolo::resize_for_input(in.image, g, p.rule), 0, 0, g, 1, out.image.data.data());
+  const double sx = double(g.resized_width) / g.source_width, sy = double(g.resized_height) / g.source_height;
   for (const PixelBox& b : in.boxes)
-    out.boxes.push_back({b.cls, b.x1 * m.a + m.c, b.y1 * m.e + m.f, b.x2 * m.a + m.c, b.y2 * m.e + m.f});
+    out.boxes.push_back({b.cls, b.x1 * sx + g.pad_left, b.y1 * sy + g.pad_top, b.x2 * sx + g.pad_left, b.y2 * sy + g.pad_top});
   return out;
 }
 
 LabelledImage mosaic4(const std::array<const LabelledImage*, 4>& tiles, int s, Rng& rng) {
   LabelledImage out;
-  out.image = Image(2 * s, 2 * s, kPadGray);
+  out.image = Image(2 * s, 2 * s, yolo::kPadGray);
   const int xc = static_cast<int>(rng.uniform(s / 2.0, 1.5 * s)), yc = static_cast<int>(rng.uniform(s / 2.0, 1.5 * s));
   for (int i = 0; i < 4; ++i) {
     const Image& img = tiles[i]->image;
@@ -137,7 +134,7 @@ LabelledImage random_affine(const LabelledImage& in, int out_size, const Augment
   m.c = tx - zoom * in.image.width / 2.0;
   m.f = ty - zoom * in.image.height / 2.0;
   LabelledImage out;
-  out.image = warp_affine(in.image, m, out_size, out_size, kPadGray);
+  out.image = warp_affine(in.image, m, out_size, out_size, yolo::kPadGray);
   out.boxes = transform_boxes(in.boxes, m, zoom, out_size, out_size);
   return out;
 }

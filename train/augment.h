@@ -4,7 +4,7 @@
 // box_candidates) minus what makes no sense on gray data (no HSV jitter), plus what does (vertical flips
 // and 90-degree turns: a micrograph has no "up").
 //
-//   mosaic     4 images around a centre (xc, yc) ~ U(s/2, 3s/2) on a 2s x 2s canvas filled with 114/255;
+//   mosaic     4 images around a centre (xc, yc) ~ U(s/2, 3s/2) on a 2s x 2s canvas filled with 114/255 (kPadGray);
 //              labels shifted by each tile's offset and clipped to the canvas
 //   affine     x' = S (x - c) + t: c = canvas centre, S ~ U(1 - scale, 1 + scale), t = U(0.5 - tr, 0.5 + tr) * s;
 //              the image is resampled bilinearly by the inverse map, boxes by mapping their 4 corners
@@ -25,10 +25,9 @@
 #include "imgproc/image.h"
 #include "tensor/random.h"
 #include "train/dataset.h"
+#include "yolo/input_pipeline.h"
 
 namespace yp::train {
-
-constexpr float kPadGray = 114.0f / 255.0f;  // YOLOv5's letterbox/mosaic fill, on the [0, 1] scale
 
 struct AugmentConfig {
   double mosaic = 1.0;      // probability of a 4-image mosaic
@@ -72,7 +71,8 @@ bool box_candidate(double w1, double h1, double w2, double h2, double wh_thr = 2
 std::vector<PixelBox> transform_boxes(const std::vector<PixelBox>& boxes, const Affine& m, double scale, int out_width,
                                       int out_height);
 
-// Resize keeping the aspect ratio so the long side is `size`, then pad (centred) to size x size with kPadGray.
+// Steps 3-4 of the input pipeline's letterbox rule (yolo/input_pipeline.h: long side to `size`, bicubic; centred
+// padding with yolo::kPadGray to size x size), the labels moved with the pixels.
 LabelledImage letterbox_square(const LabelledImage& in, int size);
 
 // load_mosaic: tiles[0] is the sample itself, 1..3 random others; output 2s x 2s, boxes clipped.

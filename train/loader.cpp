@@ -7,8 +7,6 @@
 #include <numeric>
 
 #include "imgproc/image_io.h"
-#include "imgproc/normalize.h"
-#include "imgproc/resize.h"
 
 namespace yp::train {
 
@@ -28,43 +26,20 @@ uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0) {
 
 }  // namespace
 
-LabelledImage load_base_image(const Sample& sample, int image_size, bool use_chain, const imgproc::ChainConfig& chain) {
-  imgproc::LoadedImage loaded = imgproc::read_image(sample.image_path);
-  imgproc::Image im = std::move(loaded.image);
-  if (use_chain) im = imgproc::run_chain(im, chain);
-  if (!use_chain || !chain.normalize) {
-    // 8-bit pictures keep YOLOv5's /255; anything else (MRC, 16-bit) is stretched by its percentiles.
-    float hi = 0;
-    for (float v : im.data) hi = std::max(hi, v);
-    if (loaded.format != "mrc" && hi <= 255.0f) {
-      for (float& v : im.data) v /= 255.0f;
-    } else {
-      im = imgproc::normalize(im, 0.1, 99.9);
-    }
-  }
+LabelledImage load_base_image(const Sample& sample, const yolo::InputPipeline& input) {
+  yolo::ScaledPicture scaled = yolo::scale_picture(imgproc::read_image(sample.image_path), input);
+  const yolo::LetterboxGeometry g = yolo::input_geometry(scaled.image.width, scaled.image.height, input);
   LabelledImage out;
-  out.boxes = to_pixel_boxes(sample.labels, im.width, im.height);
-  // load_image: long side = image_size
-  const double r = double(image_size) / std::max(im.width, im.height);
-  if (r != 1.0) {
-    const int w = std::max(1, static_cast<int>(std::lround(im.width * r)));
-    const int h = std::max(1, static_cast<int>(std::lround(im.height * r)));
-    for (PixelBox& b : out.boxes) {
-      b.x1 *= double(w) / im.width, b.x2 *= double(w) / im.width;
-      b.y1 *= double(h) / im.height, b.y2 *= double(h) / im.height;
-    }
-    im = imgproc::resize_bicubic(im, w, h, true);
-    for (float& v : im.data) v = std::clamp(v, 0.0f, 1.0f);  // bicubic overshoots at edges
-  }
-  out.image = std::move(im);
+  out.image = yolo::resize_for_input(std::move(scaled.image), g, input.rule);
+  out.boxes = to_pixel_boxes(sample.labels, out.image.width, out.image.height);  // labels are normalised
   return out;
 }
 
 DataLoader::DataLoader(std::vector<Sample> samples, LoaderConfig config)
     : samples_(std::move(samples)), config_(std::move(config)) {
   YP_CHECK(!samples_.empty(), "DataLoader: no samples");
-  YP_CHECK(config_.batch_size >= 1 && config_.image_size >= 32, "DataLoader: batch_size >= 1 and image_size >= 32");
-  YP_CHECK(config_.channels == 1 || config_.channels == 3, "DataLoader: channels must be 1 or 3");
+  YP_CHECK(config_.batch_size >= 1 && config_.input.size >= 32, "DataLoader: batch_size >= 1 and input size >= 32");
+  YP_CHECK(config_.input.channels == 1 || config_.input.channels == 3, "DataLoader: channels must be 1 or 3");
   cache_.resize(samples_.size());
   cache_once_.reset(new std::once_flag[samples_.size()]);
   for (int i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
@@ -84,7 +59,7 @@ int64_t DataLoader::batches_per_epoch() const { return (size() + config_.batch_s
 const LabelledImage& DataLoader::base(int k) const {
   std::call_once(cache_once_[k], [&] {
     cache_[k] = std::make_unique<LabelledImage>(
-        load_base_image(samples_[k], config_.image_size, config_.use_chain, config_.chain));
+        load_base_image(samples_[k], config_.input));
   });
   return *cache_[k];
 }
@@ -100,28 +75,36 @@ std::vector<int> DataLoader::epoch_order(int epoch) const {
 }
 
 Batch DataLoader::make_batch(int epoch, int64_t index, const std::vector<int>& order) const {
-  const int s = config_.image_size;
+  const yolo::InputPipeline& input = config_.input;
+  const int s = input.size;
   const int64_t first = index * config_.batch_size;
   const int64_t n = std::min<int64_t>(config_.batch_size, size() - first);
   Batch b;
   b.index = index;
-  const int channels = config_.channels;
+  const int channels = input.channels;
   b.images = Tensor::empty({n, channels, s, s});
   float* dst = b.images.data<float>();
   const int64_t plane = int64_t(s) * s;
+  const yolo::LetterboxGeometry whole = yolo::input_geometry(s, s, input);  // an augmented sample fills the input
   for (int64_t k = 0; k < n; ++k) {
     const int sample = order[first + k];
-    LabelledImage x;
+    float* slot = dst + k * channels * plane;
+    std::vector<PixelBox> boxes;
     if (config_.augment) {
       Rng rng(mix_seed(config_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(index), static_cast<uint64_t>(k)));
-      x = augment_sample(sample, static_cast<int>(size()), s, config_.augment_config, rng,
-                         [this](int i) -> const LabelledImage& { return base(i); });
+      LabelledImage x = augment_sample(sample, static_cast<int>(size()), s, config_.augment_config, rng,
+                                       [this](int i) -> const LabelledImage& { return base(i); });
+      yolo::write_letterboxed(x.image, 0, 0, whole, channels, slot);
+      boxes = std::move(x.boxes);
     } else {
-      x = letterbox_square(base(sample), s);
+      // Steps 4-5 of the pipeline on the base image: the input network_input() gives inference.
+      const LabelledImage& x = base(sample);
+      const yolo::LetterboxGeometry g = yolo::input_geometry(x.image.width, x.image.height, input);
+      yolo::write_letterboxed(x.image, 0, 0, g, channels, slot);
+      for (const PixelBox& b : x.boxes)
+        boxes.push_back({b.cls, b.x1 + g.pad_left, b.y1 + g.pad_top, b.x2 + g.pad_left, b.y2 + g.pad_top});
     }
-    for (int c = 0; c < channels; ++c)
-      std::copy(x.image.data.begin(), x.image.data.end(), dst + (k * channels + c) * plane);
-    for (const YoloLabel& l : to_yolo_labels(x.boxes, s, s))
+    for (const YoloLabel& l : to_yolo_labels(boxes, s, s))
       b.targets.push_back({static_cast<int>(k), l.cls, l.cx, l.cy, l.w, l.h});
     b.samples.push_back(sample);
   }

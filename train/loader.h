@@ -1,10 +1,11 @@
 // loader.h: images -> augmented batches, made by background threads ahead of the training loop.
 //
-//   base image   read (imgproc/image_io.h) -> the pre-processing chain (imgproc/chain.h; its settings are
-//                saved in the trained model) -> values in [0, 1] -> long side resized to image_size
-//                (bicubic, antialiased). Made once per sample and kept in memory (YOLOv5's --cache ram):
-//                micrograph data sets are tens of images, and the chain costs far more than a batch.
-//   sample       train: augment_sample (augment.h); val: letterbox to image_size x image_size.
+// Every image goes through the input pipeline of LoaderConfig::input (yolo/input_pipeline.h), the record the
+// trained model files store and `pick`, `detect` and `train val` replay:
+//   base image   read (imgproc/image_io.h) -> steps 1-3 of the pipeline: the pre-processing chain if any, values
+//                in [0, 1], long side resized to the input size. Made once per sample and kept in memory (YOLOv5's
+//                --cache ram): micrograph data sets are tens of images, and the chain costs far more than a batch.
+//   sample       train: augment_sample (augment.h); val: steps 4-5, the network input exactly as inference makes it.
 //   batch        images (N, C, S, S) float32 - C = 1 for a gray-stem model (yolo/model.h folds the COCO
 //                stem), or the gray value copied to C = 3 channels - and targets (image-in-batch, class,
 //                cx, cy, w, h) normalised.
@@ -27,26 +28,24 @@
 #include <thread>
 #include <vector>
 
-#include "imgproc/chain.h"
 #include "tensor/tensor.h"
 #include "train/augment.h"
 #include "train/dataset.h"
+#include "yolo/input_pipeline.h"
 #include "yolo/loss.h"
 
 namespace yp::train {
 
 struct LoaderConfig {
-  int image_size = 640;
+  // size S, channels C (must match the model's), chain, rule: what the model files of the run record
+  yolo::InputPipeline input = {yolo::InputRule::Letterbox, "", 640, 3};
   int batch_size = 16;
-  bool augment = true;   // false: letterbox only (validation)
+  bool augment = true;   // false: the network input as inference makes it (validation)
   bool shuffle = true;
   uint64_t seed = 0;
   int workers = 1;       // 0 = make batches in next() on the calling thread
   int prefetch = 4;      // batches made ahead
-  int channels = 3;      // 1 (gray stem) or 3 (gray replicated); must match the model's input channels
   AugmentConfig augment_config;
-  bool use_chain = false;
-  imgproc::ChainConfig chain;
 };
 
 struct Batch {
@@ -56,8 +55,8 @@ struct Batch {
   std::vector<int> samples;          // data set index of each image
 };
 
-// One sample's image as the network sees it before augmentation (see above).
-LabelledImage load_base_image(const Sample& sample, int image_size, bool use_chain, const imgproc::ChainConfig& chain);
+// One sample's image before augmentation (see above), with its labels in its pixels.
+LabelledImage load_base_image(const Sample& sample, const yolo::InputPipeline& input);
 
 class DataLoader {
  public:

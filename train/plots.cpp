@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <functional>
 
+#include "imgproc/annotate.h"
+#include "imgproc/image_io.h"
 #include "picker/plot.h"
 #include "util/text.h"
 
@@ -15,33 +17,33 @@ namespace yp::train {
 
 namespace {
 
-using picker::Canvas;
-using picker::Rgb;
+using imgproc::Rgb8;
+using imgproc::RgbImage;
 
 // One small line chart of y against epoch inside the rectangle (x0, y0, w, h) of the canvas.
-void panel(Canvas& c, int x0, int y0, int w, int h, const std::string& title, const std::vector<double>& xs,
+void panel(RgbImage& c, int x0, int y0, int w, int h, const std::string& title, const std::vector<double>& xs,
            const std::vector<double>& ys) {
-  const Rgb axis{80, 80, 80}, line{30, 90, 200};
+  const Rgb8 axis{80, 80, 80}, line{30, 90, 200};
   const int l = x0 + 40, r = x0 + w - 10, t = y0 + 20, b = y0 + h - 20;
-  c.rect(l, t, r, b, axis);
-  c.text(x0 + 40, y0 + 5, title, Rgb{0, 0, 0});
+  imgproc::draw_box(c, l, t, r, b, axis);
+  imgproc::draw_text(c, x0 + 40, y0 + 5, title, Rgb8{0, 0, 0});
   if (ys.empty()) return;
   double lo = *std::min_element(ys.begin(), ys.end()), hi = *std::max_element(ys.begin(), ys.end());
   if (hi - lo < 1e-12) hi = lo + 1e-6;
   const double xmax = std::max(1.0, xs.back());
-  c.text(x0 + 2, t, fmt(hi, 3), axis);
-  c.text(x0 + 2, b - 8, fmt(lo, 3), axis);
+  imgproc::draw_text(c, x0 + 2, t, fmt(hi, 3), axis);
+  imgproc::draw_text(c, x0 + 2, b - 8, fmt(lo, 3), axis);
   auto px = [&](double x) { return l + (r - l) * x / xmax; };
   auto py = [&](double y) { return b - (b - t) * (y - lo) / (hi - lo); };
-  for (size_t i = 1; i < ys.size(); ++i) c.line(px(xs[i - 1]), py(ys[i - 1]), px(xs[i]), py(ys[i]), line, 2);
-  if (ys.size() == 1) c.rect(px(xs[0]) - 1, py(ys[0]) - 1, px(xs[0]) + 1, py(ys[0]) + 1, line);
+  for (size_t i = 1; i < ys.size(); ++i) imgproc::draw_line(c, px(xs[i - 1]), py(ys[i - 1]), px(xs[i]), py(ys[i]), line, 2);
+  if (ys.size() == 1) imgproc::draw_box(c, px(xs[0]) - 1, py(ys[0]) - 1, px(xs[0]) + 1, py(ys[0]) + 1, line);
 }
 
 }  // namespace
 
 void write_results_png(const std::string& path, const std::vector<EpochRecord>& history) {
   const int pw = 240, ph = 180;
-  Canvas c(5 * pw, 2 * ph, Rgb{255, 255, 255});
+  RgbImage c(5 * pw, 2 * ph, Rgb8{255, 255, 255});
   std::vector<double> xs;
   for (const auto& r : history) xs.push_back(r.epoch);
   auto series = [&](const std::function<double(const EpochRecord&)>& f) {
@@ -59,7 +61,7 @@ void write_results_png(const std::string& path, const std::vector<EpochRecord>& 
   panel(c, 2 * pw, ph, pw, ph, "val/cls_loss", xs, series([](const EpochRecord& r) { return r.val_cls; }));
   panel(c, 3 * pw, ph, pw, ph, "metrics/mAP_0.5", xs, series([](const EpochRecord& r) { return r.metrics.map50; }));
   panel(c, 4 * pw, ph, pw, ph, "metrics/mAP_0.5:0.95", xs, series([](const EpochRecord& r) { return r.metrics.map; }));
-  c.save_png(path);
+  imgproc::write_png(path, c.pixels.data(), c.width, c.height, 3);
 }
 
 void write_training_plots(const std::string& out_dir, const std::vector<EpochRecord>& history,
@@ -71,7 +73,7 @@ void write_training_plots(const std::string& out_dir, const std::vector<EpochRec
     picker::CurveSeries s;
     const std::string name = cm.cls < static_cast<int>(names.size()) ? names[cm.cls] : "class " + std::to_string(cm.cls);
     s.label = name + " AP50 " + fmt(cm.ap50, 3);
-    s.colour = picker::class_colour(cm.cls);
+    s.colour = imgproc::class_colour(cm.cls);
     for (size_t i = 0; i < cm.pr_curve.size(); ++i)
       s.recall_precision.emplace_back(double(i) / (cm.pr_curve.size() - 1), cm.pr_curve[i]);
     curves.push_back(s);
@@ -84,7 +86,7 @@ void write_training_plots(const std::string& out_dir, const std::vector<EpochRec
   const int n = std::min<int>(static_cast<int>(best.detections.size()), static_cast<int>(b.images.size(0)));
   const int S = static_cast<int>(b.images.size(3));
   const int cols = n > 1 ? 2 : 1, rows = (n + cols - 1) / cols;
-  Canvas c(cols * S, rows * S, Rgb{114, 114, 114});
+  RgbImage c(cols * S, rows * S, Rgb8{114, 114, 114});
   const float* px = b.images.data<float>();
   for (int k = 0; k < n; ++k) {
     const int ox = (k % cols) * S, oy = (k / cols) * S;
@@ -92,17 +94,17 @@ void write_training_plots(const std::string& out_dir, const std::vector<EpochRec
     for (int y = 0; y < S; ++y)
       for (int x = 0; x < S; ++x) {
         const uint8_t g = static_cast<uint8_t>(std::lround(255 * std::clamp(plane[y * S + x], 0.0f, 1.0f)));
-        c.set(ox + x, oy + y, Rgb{g, g, g});
+        c.set(ox + x, oy + y, Rgb8{g, g, g});
       }
     for (const LabelBox& l : best.labels[k])
-      c.rect(ox + l.box.x1, oy + l.box.y1, ox + l.box.x2, oy + l.box.y2, Rgb{0, 220, 0}, 2);
+      imgproc::draw_box(c, ox + l.box.x1, oy + l.box.y1, ox + l.box.x2, oy + l.box.y2, Rgb8{0, 220, 0}, 2);
     for (const auto& d : best.detections[k]) {
       if (d.conf < 0.25f) continue;
-      c.rect(ox + d.x1, oy + d.y1, ox + d.x2, oy + d.y2, picker::class_colour(d.cls + 1));
-      c.text(ox + d.x1 + 2, oy + d.y1 + 2, fmt(d.conf, 2), picker::class_colour(d.cls + 1));
+      imgproc::draw_box(c, ox + d.x1, oy + d.y1, ox + d.x2, oy + d.y2, imgproc::class_colour(d.cls + 1));
+      imgproc::draw_text(c, ox + d.x1 + 2, oy + d.y1 + 2, fmt(d.conf, 2), imgproc::class_colour(d.cls + 1));
     }
   }
-  c.save_png((fs::path(out_dir) / "val_pred.png").string());
+  imgproc::write_png((fs::path(out_dir) / "val_pred.png").string(), c.pixels.data(), c.width, c.height, 3);
 }
 
 }  // namespace yp::train

@@ -1,4 +1,5 @@
-// plots.h: the pictures a training run leaves in its folder (drawn with picker/plot.h's canvas):
+// plots.h: the pictures a training run leaves in its folder (drawn with imgproc/annotate.h; the PR chart is
+// picker/plot.h's):
 //   results.png        per-epoch curves: train box/obj/cls loss, precision, recall (top row);
 //                      val box/obj/cls loss, mAP@0.5, mAP@0.5:0.95 (bottom row)
 //   PR_curve.png       precision against recall at IoU 0.5, one curve per class, best weights

@@ -87,11 +87,12 @@ void save_state(const std::string& path, yolo::Model& model, const ModelEMA& ema
 
 // A model file (yolo/model_file.h) of the EMA weights: best.safetensors / last.safetensors, what `yolopick
 // detect` and the picker load. The EMA state must already be in the model (the validation swap).
-void save_model_file(const std::string& path, yolo::Model& model, const TrainConfig& cfg, int image_size) {
+// The input record is the loaders': what the network was trained and validated on is what `pick` will replay.
+void save_model_file(const std::string& path, yolo::Model& model, const TrainConfig& cfg,
+                     const yolo::InputPipeline& input) {
   yolo::ModelFileInfo info;
   info.names = cfg.names;
-  info.input_size = image_size;
-  info.preprocessing = cfg.preprocessing;
+  info.input = input;
   yolo::save_model(path, model, info);
 }
 
@@ -150,10 +151,15 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
   const std::string last_model_path = (fs::path(cfg.out_dir) / "last.safetensors").string();
   const std::string csv_path = (fs::path(cfg.out_dir) / "results.csv").string();
 
-  const int image_size = train_data.config().image_size;
-  if (train_data.config().channels != model.input_channels() || val_data.config().channels != model.input_channels())
-    throw Error("train: the loaders make " + std::to_string(train_data.config().channels) +
-                "-channel images, the model takes " + std::to_string(model.input_channels()));
+  const yolo::InputPipeline& input = train_data.config().input;
+  const yolo::InputPipeline& val_input = val_data.config().input;
+  const int image_size = input.size;
+  if (input.channels != model.input_channels())
+    throw Error("train: the loaders make " + std::to_string(input.channels) + "-channel images, the model takes " +
+                std::to_string(model.input_channels()));
+  if (val_input.rule != input.rule || val_input.chain != input.chain || val_input.size != input.size ||
+      val_input.channels != input.channels)
+    throw Error("train: the validation loader makes its inputs another way than the training loader");
   ScheduleConfig sched = cfg.schedule;
   sched.epochs = cfg.epochs;
   sched.batch_size = train_data.config().batch_size;
@@ -280,9 +286,9 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
     const bool is_first = summary.best_epoch < 0;
     const bool stop = stopper.should_stop(s.epoch, rec.fitness);
     const bool is_best = rec.fitness >= best_before || is_first;
-    save_model_file(last_model_path, model, cfg, image_size);
+    save_model_file(last_model_path, model, cfg, input);
     if (is_best) {
-      save_model_file(best_path, model, cfg, image_size);
+      save_model_file(best_path, model, cfg, input);
       summary.best_epoch = s.epoch;
       summary.best_fitness = rec.fitness;
     }

@@ -6,7 +6,8 @@
 // with a message before anything is written, so the last checkpoint stays the last good one.
 // Per epoch: validation of the EMA weights (validate.h), fitness, early stopping, a results.csv row, and
 // last.ckpt (the training state), last.safetensors and, when fitness >= the best so far, best.safetensors
-// (model files of the EMA weights, yolo/model_file.h), all written atomically.
+// (model files of the EMA weights with the loaders' input pipeline as their record, yolo/model_file.h), all
+// written atomically.
 // Resume: last.ckpt holds weights, BN statistics, EMA, optimizer buffers, gradients accumulated since the
 // last step, the counters, and the seed; the data order and augmentation are functions of
 // (seed, epoch, batch) (loader.h). So a resumed run repeats the uninterrupted one bit for bit on the CPU.
@@ -44,7 +45,6 @@ struct TrainConfig {
   bool plots = true;
   bool verbose = true;          // progress bar on stderr
   std::vector<std::string> names;                 // class names (plots, model file)
-  std::string preprocessing;                      // imgproc::to_text of the loader's chain, for the model file
   std::vector<std::pair<std::string, std::string>> model_meta;  // stored in last.ckpt as "model.KEY"
   bool resume = false;          // continue from out_dir/last.ckpt
   // Test hooks: after this many iterations of THIS call, return as if killed (-1 = never); with

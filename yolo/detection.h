@@ -2,7 +2,8 @@
 //
 // The box is (x1, y1) top-left and (x2, y2) bottom-right corners in pixels, x to the right and y down,
 // with (0, 0) the top-left corner of the top-left pixel. Which image the pixels belong to depends on
-// the stage: after NMS they are the letterboxed network input; after scale_boxes the original image.
+// the stage: after NMS they are the letterboxed network input; after NetworkInput::to_picture
+// (input_pipeline.h) the original picture.
 // conf is obj * cls (the score YOLOv5 reports), cls the 0-based class index.
 #pragma once
 

@@ -11,6 +11,12 @@ namespace yp::yolo {
 // round-to-nearest-even unless a caller changed it.
 static int round_half_even(double v) { return static_cast<int>(std::nearbyint(v)); }
 
+int stride_multiple(int size, int stride) {
+  YP_CHECK(size > 0 && stride > 0, "image size " + std::to_string(size) + " and stride " +
+                                       std::to_string(stride) + " must be positive");
+  return (size + stride - 1) / stride * stride;
+}
+
 LetterboxGeometry letterbox_geometry(int source_width, int source_height, const LetterboxOptions& o) {
   YP_CHECK(source_width > 0 && source_height > 0, "letterbox: empty source image " + std::to_string(source_width) +
                                                       "x" + std::to_string(source_height));

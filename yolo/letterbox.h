@@ -42,6 +42,9 @@ struct LetterboxGeometry {
 
 LetterboxGeometry letterbox_geometry(int source_width, int source_height, const LetterboxOptions& options);
 
+// check_img_size: the smallest multiple of `stride` that is >= size.
+int stride_multiple(int size, int stride);
+
 // Bilinear resize with OpenCV INTER_LINEAR semantics: pixel centres at +0.5, source coordinate
 // sx = (dx + 0.5) * (src_w / dst_w) - 0.5, clamped to the edge pixels, no antialiasing when shrinking.
 // The float result is rounded half to even, as the golden pre-processing does (OpenCV's fixed-point path

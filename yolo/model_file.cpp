@@ -78,7 +78,7 @@ ModelFileInfo model_info_from_checkpoint(const io::PtCheckpoint& ck, const std::
     throw Error(path + ": " + std::to_string(info.names.size()) + " class names for nc = " + std::to_string(ck.nc));
   info.strides = ck.strides;
   info.yaml = ck.yaml_text;
-  info.input_channels = parse_yolo_config(ck.yaml_text, path + " (embedded yaml)").ch;
+  info.input.channels = parse_yolo_config(ck.yaml_text, path + " (embedded yaml)").ch;
   if (ck.anchors_grid.defined()) {
     const std::vector<float> a = ck.anchors_grid.to_vector();
     const int64_t nl = ck.anchors_grid.size(0), per_level = ck.anchors_grid.numel() / nl;
@@ -111,9 +111,10 @@ std::map<std::string, std::string> model_info_to_metadata(const ModelFileInfo& i
           {"anchors", io::write_json(Json::array_of(std::move(anchors)))},
           {"strides", io::write_json(float_array(info.strides))},
           {"yaml", info.yaml},
-          {"input_size", std::to_string(info.input_size)},
-          {"input_channels", std::to_string(info.input_channels)},
-          {"preprocessing", info.preprocessing}};
+          {"input_rule", input_rule_name(info.input.rule)},
+          {"input_size", std::to_string(info.input.size)},
+          {"input_channels", std::to_string(info.input.channels)},
+          {"preprocessing", info.input.chain}};
 }
 
 ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>& meta, const std::string& label) {
@@ -125,8 +126,8 @@ ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>&
     throw Error(label + ": model file version " + version + " is not supported (this build reads " +
                 kModelFileFormatVersion + ")");
   info.nc = small_int(meta, "nc", label, 1, 100000);
-  info.input_size = small_int(meta, "input_size", label, 32, 65536);
-  info.input_channels = small_int(meta, "input_channels", label, 1, 64);
+  info.input.size = small_int(meta, "input_size", label, 32, 65536);
+  info.input.channels = small_int(meta, "input_channels", label, 1, 64);
   const Json names = parse_field(meta, "names", label);
   if (!names.is(Json::Kind::Array)) throw Error(label + ": metadata 'names' is not a list");
   for (const Json& n : names.array) {
@@ -147,7 +148,13 @@ ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>&
     throw Error(label + ": " + std::to_string(info.anchors_pixels.size()) + " anchor levels but " +
                 std::to_string(info.strides.size()) + " strides");
   info.yaml = field(meta, "yaml", label);
-  if (const auto it = meta.find("preprocessing"); it != meta.end()) info.preprocessing = it->second;
+  if (const auto it = meta.find("preprocessing"); it != meta.end()) info.input.chain = it->second;
+  if (const auto it = meta.find("input_rule"); it != meta.end())
+    info.input.rule = parse_input_rule(it->second, label);
+  else  // written before the rule was recorded (model_file.h)
+    info.input.rule = !info.input.chain.empty() || info.input.channels == 1 ? InputRule::Letterbox : InputRule::Yolov5;
+  if (info.input.rule == InputRule::Yolov5 && !info.input.chain.empty())
+    throw Error(label + ": input rule yolov5 with a pre-processing chain (only rule letterbox runs a chain)");
   return info;
 }
 
@@ -197,7 +204,7 @@ void save_model(const std::string& path, Model& model, ModelFileInfo info, DType
     info.anchors_pixels.push_back(px);
   }
   info.yaml = model.config().text;
-  info.input_channels = model.input_channels();
+  info.input.channels = model.input_channels();
   write_model_file(path, model_state(model), info, store);
 }
 
@@ -214,14 +221,14 @@ LoadedModel load_model(const std::string& path, int input_channels) {
   out.metadata = std::move(file.metadata);
   ModelOptions o;
   o.nc = file.info.nc;
-  o.input_channels = input_channels > 0 ? input_channels : file.info.input_channels;
+  o.input_channels = input_channels > 0 ? input_channels : file.info.input.channels;
   o.random_init = false;
   out.model = build_network(file.info, o, path);
   out.report = load_state_dict(*out.model, file.tensors);
   // A gray model made from an RGB file has one expected difference, the folded stem.
   if (!out.report.complete()) throw Error(path + ": weights do not fit the architecture: " + out.report.summary());
   out.info = std::move(file.info);
-  out.info.input_channels = out.model->input_channels();
+  out.info.input.channels = out.model->input_channels();
   out.model->eval();
   return out;
 }

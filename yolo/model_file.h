@@ -7,10 +7,13 @@
 //   nc              number of classes      names           JSON array of the class names
 //   anchors         JSON [[w, h, ...] per level] in input pixels (the yaml's form)    strides  JSON [8, 16, 32]
 //   yaml            the architecture in YOLOv5's config grammar (yaml_config.h)
+//   input_rule      how pictures became network inputs in training: "letterbox" (yolopick's training) or
+//                   "yolov5" (no record: YOLOv5's detect.py letterbox); input_pipeline.h defines both
 //   input_size      the square network input the model was trained at
 //   input_channels  3, or 1 for a gray model
-//   preprocessing   the micrograph pre-processing chain its training images went through (imgproc::to_text;
-//                   optional, "" = none)
+//   preprocessing   the pre-processing chain its training pictures went through (imgproc::to_text; "" = none)
+// Files written before input_rule existed: "letterbox" when they store a chain or a gray stem (only `yolopick
+// train`, which always trains a gray stem, or `import --gray` wrote those), else "yolov5".
 // Loading rebuilds the network from yaml + nc + input_channels and requires every tensor to be present with its
 // shape; errors name the file. The anchors tensor in the state dict is the truth (AutoAnchor may have changed
 // it); the metadata copy is for people and other tools.
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "yolo/io/pt_checkpoint.h"
+#include "yolo/input_pipeline.h"
 #include "yolo/io/safetensors.h"
 #include "yolo/model.h"
 #include "yolo/model_weights.h"
@@ -34,7 +38,7 @@ inline constexpr const char* kModelFileFormat = "yolopick-model";
 inline constexpr const char* kModelFileFormatVersion = "1";
 
 // Everything a model file records besides the tensors. Each field is stored under the metadata key of its name
-// (anchors_pixels under "anchors", preprocessing under "preprocessing").
+// (anchors_pixels under "anchors"; input under input_rule, input_size, input_channels and preprocessing).
 // To add a field: a member here, one line in model_info_to_metadata and one in model_info_from_metadata (a key
 // that may be absent keeps older files readable), and its row in docs/checkpoints.md.
 struct ModelFileInfo {
@@ -43,9 +47,7 @@ struct ModelFileInfo {
   std::vector<std::vector<float>> anchors_pixels;  // [level][2 * na], w,h pairs in input pixels
   std::vector<float> strides;
   std::string yaml;
-  int input_size = 640;
-  int input_channels = 3;
-  std::string preprocessing;  // imgproc::to_text of the chain the training images went through; "" = none
+  InputPipeline input;  // how its training made network inputs from pictures, replayed by pick/detect/train val
 };
 
 // "class0", "class1", ... (YOLOv5's names for classes a data set does not name).
@@ -58,7 +60,7 @@ ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>&
 
 // A model file's (or .pt checkpoint's) record and tensors, without building the network.
 struct ModelFileContents {
-  ModelFileInfo info;                           // for a .pt: nc, names, anchors, strides, yaml; input 640, RGB
+  ModelFileInfo info;                           // for a .pt: rule yolov5 at 640 px, its yaml's channels
   NamedTensors tensors;                     // the state dict
   std::map<std::string, std::string> metadata;  // as stored (empty for .pt files)
   std::string format;                           // "safetensors" or "pt"
@@ -69,8 +71,8 @@ ModelFileContents read_model_file(const std::string& path);
 void write_model_file(const std::string& path, const NamedTensors& tensors, const ModelFileInfo& info,
                       DType store = DType::F32);
 
-// Writes a network: its state dict, and `info`'s names and input fields (default names when empty). The
-// network's own fields - nc, anchors, strides, yaml, input_channels - are taken from `model`.
+// Writes a network: its state dict, and `info`'s names and input record (default names when empty). The
+// network's own fields - nc, anchors, strides, yaml, input channels - are taken from `model`.
 void save_model(const std::string& path, Model& model, ModelFileInfo info, DType store = DType::F32);
 
 struct LoadedModel {

@@ -1,5 +1,4 @@
-// nms.cpp: non_max_suppression, greedy_nms, scale_boxes (nms.h; the rules are listed there and in
-// docs/inference.md).
+// nms.cpp: non_max_suppression and greedy_nms (nms.h; the rules are listed there and in docs/inference.md).
 #include "yolo/nms.h"
 
 #include <algorithm>
@@ -7,19 +6,23 @@
 
 namespace yp::yolo {
 
-std::vector<int64_t> greedy_nms(const std::vector<Box<float>>& boxes, double iou_thres) {
-  const int64_t n = static_cast<int64_t>(boxes.size());
-  std::vector<char> suppressed(static_cast<size_t>(n), 0);
+template <class T>
+std::vector<int64_t> greedy_nms(const std::vector<Box<T>>& boxes, double iou_thres, const std::vector<int>* classes) {
+  const size_t n = boxes.size();
+  YP_CHECK(!classes || classes->size() == n, "greedy_nms: one class per box");
+  std::vector<char> suppressed(n, 0);
   std::vector<int64_t> keep;
-  for (int64_t i = 0; i < n; ++i) {
-    if (suppressed[static_cast<size_t>(i)]) continue;
-    keep.push_back(i);
-    for (int64_t j = i + 1; j < n; ++j)
-      if (!suppressed[static_cast<size_t>(j)] && box_iou(boxes[static_cast<size_t>(i)], boxes[static_cast<size_t>(j)]) > iou_thres)
-        suppressed[static_cast<size_t>(j)] = 1;
+  for (size_t i = 0; i < n; ++i) {
+    if (suppressed[i]) continue;
+    keep.push_back(static_cast<int64_t>(i));
+    for (size_t j = i + 1; j < n; ++j)
+      if (!suppressed[j] && (!classes || (*classes)[i] == (*classes)[j]) && box_iou(boxes[i], boxes[j]) > iou_thres)
+        suppressed[j] = 1;
   }
   return keep;
 }
+template std::vector<int64_t> greedy_nms(const std::vector<Box<float>>&, double, const std::vector<int>*);
+template std::vector<int64_t> greedy_nms(const std::vector<Box<double>>&, double, const std::vector<int>*);
 
 std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, int64_t row_size,
                                            const NmsOptions& o) {
@@ -91,31 +94,6 @@ std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, cons
   for (int64_t b = 0; b < n; ++b)
     out[static_cast<size_t>(b)] = non_max_suppression(p.data<float>() + b * rows * row_size, rows, row_size, o);
   return out;
-}
-
-void clip_boxes(std::vector<Detection>& dets, int width, int height) {
-  const float w = static_cast<float>(width), h = static_cast<float>(height);
-  for (Detection& d : dets) {
-    d.x1 = std::clamp(d.x1, 0.f, w);
-    d.x2 = std::clamp(d.x2, 0.f, w);
-    d.y1 = std::clamp(d.y1, 0.f, h);
-    d.y2 = std::clamp(d.y2, 0.f, h);
-  }
-}
-
-void scale_boxes(std::vector<Detection>& dets, int input_width, int input_height, int image_width,
-                 int image_height) {
-  YP_CHECK(input_width > 0 && input_height > 0 && image_width > 0 && image_height > 0,
-           "scale_boxes: image sizes must be positive");
-  const double gain = std::min(double(input_height) / image_height, double(input_width) / image_width);
-  const double pad_x = (input_width - image_width * gain) / 2, pad_y = (input_height - image_height * gain) / 2;
-  for (Detection& d : dets) {
-    d.x1 = static_cast<float>((d.x1 - pad_x) / gain);
-    d.x2 = static_cast<float>((d.x2 - pad_x) / gain);
-    d.y1 = static_cast<float>((d.y1 - pad_y) / gain);
-    d.y2 = static_cast<float>((d.y2 - pad_y) / gain);
-  }
-  clip_boxes(dets, image_width, image_height);
 }
 
 }  // namespace yp::yolo

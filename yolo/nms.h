@@ -1,5 +1,6 @@
-// nms.h: YOLOv5's non_max_suppression (utils/general.py, v7.0) and the mapping of boxes from the letterboxed
-// input back to the original image (scale_boxes, clip_boxes). Algorithm and rationale: docs/inference.md.
+// nms.h: YOLOv5's non_max_suppression (utils/general.py, v7.0) and the greedy suppression under it, which pick's
+// merge across tiles uses too. Algorithm and rationale: docs/inference.md. (Boxes go back to the picture through
+// the input's geometry, input_pipeline.h.)
 //
 // Input: decoded predictions (N, n_pred, 5 + nc) float32 - cx, cy, w, h in input pixels, obj, then the
 // nc class probabilities (all after sigmoid), as Detect's eval-mode output (tensor/ops/detect_decode.h).
@@ -46,18 +47,11 @@ std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, in
 std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, const NmsOptions& options);
 
 // Greedy suppression (torchvision.ops.nms): `boxes` are already sorted by descending score. Returns the kept
-// indices in order: each box is kept unless a kept box before it overlaps it with IoU > iou_thres
-// (util/box.h: inter / (area_a + area_b - inter) in float32, no +1 on sizes).
-std::vector<int64_t> greedy_nms(const std::vector<Box<float>>& boxes, double iou_thres);
-
-// Maps boxes from the letterboxed input (input_width x input_height) to the original image
-// (image_width x image_height): gain = min(input/image) over both axes, pad = (input - image * gain) / 2,
-// x' = (x - pad_x) / gain and the same in y, then clipped to the image. As v7.0's scale_boxes without
-// ratio_pad, the gain and the padding are recomputed from the two shapes.
-void scale_boxes(std::vector<Detection>& dets, int input_width, int input_height, int image_width,
-                 int image_height);
-
-// Clamps x to [0, width] and y to [0, height].
-void clip_boxes(std::vector<Detection>& dets, int width, int height);
+// indices in order: each box is kept unless a kept box before it overlaps it with IoU > iou_thres (util/box.h, in
+// T's arithmetic, no +1 on sizes). With `classes` (one per box), only boxes of the same class suppress each other.
+// Instantiated for float (non_max_suppression) and double (pick's merge across tiles).
+template <class T>
+std::vector<int64_t> greedy_nms(const std::vector<Box<T>>& boxes, double iou_thres,
+                                const std::vector<int>* classes = nullptr);
 
 }  // namespace yp::yolo

@@ -1,18 +1,16 @@
 // pick.h: one micrograph -> particle picks in the micrograph's own pixels, with a YOLOv5 detector.
 //
-//   raw micrograph (any size, MRC rows)                      -> read by imgproc (no flip)
-//   -> the model's pre-processing chain (imgproc/chain.h)   -> image P, Wp x Hp
-//   -> network inputs: resize mode = P letterboxed to input_size x input_size (the study: 2k -> 1k chain resize,
-//      letterbox is then the identity); tile mode = P at native resolution cut into input_size tiles that
-//      overlap by `tile_overlap` px (edge tiles letterboxed)
-//   -> forward -> NMS (yolo/nms.h) at the cbox floor -> boxes mapped back to the original micrograph:
-//        edge coordinates (0 = left edge of pixel 0):  x_P = (x_in - pad_left) / (resized_w / tile_w) + tile_x
-//                                                       x_o = x_P * s_x,  s_x = W_o / W_p (bicubic, centres aligned)
-//                                                                             or the bin factor (binning)
-//        centre index (pixel centres at integers, coords.h):  x = (x1_o + x2_o) / 2 - 0.5, likewise y
-//   -> merge: a tile keeps only centres in the part of it that is closer to it than to its neighbours, then
-//      one class-aware NMS over the micrograph, then a minimum distance between centres (any class, greedy by
-//      confidence) and an edge margin.
+//   micrograph (any size, MRC rows, read by imgproc; nothing flipped)
+//   -> network inputs, by the model's recorded input pipeline (yolo/input_pipeline.h: chain, values to [0, 1],
+//      letterbox), exactly as its training made them: resize mode = the whole micrograph as one input; tile mode = the
+//      pipeline without the chain's resize (native resolution), cut into input-size tiles that overlap by
+//      `tile_overlap` px, each padded (never enlarged)
+//   -> forward -> NMS (yolo/nms.h) at the .cbox floor -> boxes mapped back to the micrograph
+//      (yolo::NetworkInput::to_picture, edge coordinates) -> centre index (pixel centres at integers, coords.h):
+//      x = (x1 + x2) / 2 - 0.5, likewise y
+//   -> merge: a tile keeps only centres in the part of it that is closer to it than to its neighbours, then one
+//      greedy NMS over the micrograph (yolo::greedy_nms; classes apart unless agnostic), then a minimum distance
+//      between centres (any class, greedy by confidence) and an edge margin.
 // Every pick at or above `floor` survives into the result (the .cbox keeps them all); the other outputs apply
 // `conf`. Derivation and pictures: docs/picking.md section 4 ("From network pixels back to the micrograph").
 #pragma once
@@ -21,36 +19,17 @@
 #include <string>
 #include <vector>
 
-#include "imgproc/chain.h"
-#include "imgproc/image.h"
+#include "imgproc/image_io.h"
 #include "picker/coords.h"
-#include "tensor/tensor.h"
-#include "yolo/infer.h"
+#include "yolo/detector.h"
+#include "yolo/input_pipeline.h"
 
 namespace yp::picker {
-
-// Everything the picker needs from a trained model. `forward` maps (1, input_channels, H, W) float32 in [0, 1]
-// to decoded predictions (1, n_pred, 5 + nc) in input pixels (yolo/infer.h); tests pass a stand-in.
-struct PickModel {
-  yolo::ForwardFn forward;
-  int nc = 1;
-  int input_channels = 1;  // 1 (gray model) or 3 (the grey picture repeated, as training saw a grey PNG)
-  int input_size = 1024;   // square network input, a multiple of `stride`
-  int stride = 32;
-  std::vector<std::string> names;
-  imgproc::ChainConfig preprocess;
-  std::string note;        // e.g. "the model stores no pre-processing; the study's chain is used"
-};
-
-// Loads a .safetensors model file or a YOLOv5 .pt (yolo/model_file.h), folds BatchNorm, reads the stored
-// pre-processing (empty: the study's chain resizing to input_size). Throws yp::Error naming the file when the
-// model cannot be used for picking (channels other than 1/3, input size not a multiple of the stride).
-PickModel load_pick_model(const std::string& path);
 
 // Checks --classes against the model: integers = class indices to keep (each < nc); names = the classes the
 // user expects, which must be exactly the model's (same count and names). Returns the indices to keep (empty =
 // all). Throws a one-line yp::Error on a mismatch.
-std::vector<int> resolve_classes(const std::vector<std::string>& requested, const PickModel& model,
+std::vector<int> resolve_classes(const std::vector<std::string>& requested, const yolo::Detector& model,
                                  const std::string& model_label);
 
 enum class PickMode { Resize, Tile };
@@ -70,27 +49,26 @@ struct PickOptions {
   int max_det = 3000;          // per network input
 };
 
-// One network input and how its pixels map back to the original micrograph.
-struct NetworkInput {
-  Tensor input;                      // (1, C, S, S)
-  yolo::LetterboxGeometry geometry;  // tile (or whole P) -> input
-  int tile_x = 0, tile_y = 0;        // tile origin in P
-  double own_x0 = -1e30, own_x1 = 1e30, own_y0 = -1e30, own_y1 = 1e30;  // owned centres, P edge coordinates
+// One network input and the centres it owns (micrograph edge coordinates; everything for a single input).
+struct PickInput {
+  yolo::NetworkInput net;
+  double own_x0 = -1e30, own_x1 = 1e30, own_y0 = -1e30, own_y1 = 1e30;
 };
 
-// The CPU-heavy part before the network: pre-process and cut. Runs on the reader thread of the pipeline.
+// The CPU-heavy part before the network: the input pipeline and the cutting. Runs on the reader thread of the run.
 struct PreparedMicrograph {
-  int width = 0, height = 0;          // original micrograph
-  double scale_x = 1, scale_y = 1;    // original px per P px
-  std::vector<NetworkInput> inputs;
+  int width = 0, height = 0;  // the micrograph
+  std::vector<PickInput> inputs;
 };
-PreparedMicrograph prepare_micrograph(const imgproc::Image& raw, const PickModel& model, const PickOptions& options);
+PreparedMicrograph prepare_micrograph(const imgproc::LoadedImage& micrograph, const yolo::Detector& model,
+                                      const PickOptions& options);
 
 // Forward + NMS + mapping + merge; picks at or above options.floor, best first.
-std::vector<Pick> detect_prepared(const PreparedMicrograph& prepared, const PickModel& model,
+std::vector<Pick> detect_prepared(const PreparedMicrograph& prepared, const yolo::Detector& model,
                                   const PickOptions& options);
 
-std::vector<Pick> pick_micrograph(const imgproc::Image& raw, const PickModel& model, const PickOptions& options);
+std::vector<Pick> pick_micrograph(const imgproc::LoadedImage& micrograph, const yolo::Detector& model,
+                                  const PickOptions& options);
 
 // Tile origins along one axis of `length` px for tiles of `tile` px overlapping by at least `overlap`:
 // 0, step, 2 step, ..., and the last tile flush with the end. One tile when length <= tile.

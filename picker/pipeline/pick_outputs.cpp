@@ -13,13 +13,14 @@
 #include <set>
 #include <sstream>
 
+#include "imgproc/annotate.h"
+#include "imgproc/image_io.h"
 #include "imgproc/normalize.h"
 #include "imgproc/resize.h"
 #include "picker/formats_box.h"
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
 #include "picker/pipeline/pick_run.h"
-#include "picker/plot.h"
 #include "util/text.h"
 
 namespace yp::picker {
@@ -128,19 +129,21 @@ namespace {
 // coords.h); a shrunk picture maps edges by s = picture / micrograph, so a centre x lands at (x + 0.5) s - 0.5.
 void write_pick_png(const std::string& path, const PickPicture& pic, int mic_width, int mic_height,
                     const std::vector<Pick>& picks, const std::vector<std::string>& names) {
-  Canvas c = Canvas::from_grey(pic.width, pic.height, pic.grey);
+  imgproc::RgbImage c = imgproc::RgbImage::from_gray(pic.width, pic.height, pic.grey);
   const double sx = double(pic.width) / mic_width, sy = double(pic.height) / mic_height;
   const int thick = std::max(1, pic.width / 700), scale = std::max(1, pic.width / 600);
   for (const Pick& p : picks) {
-    const Rgb col = class_colour(p.cls);
+    const imgproc::Rgb8 col = imgproc::class_colour(p.cls);
     const double x1 = (p.x + 0.5 - p.w / 2) * sx - 0.5, x2 = (p.x + 0.5 + p.w / 2) * sx - 0.5;
     const double y1 = (p.y + 0.5 - p.h / 2) * sy - 0.5, y2 = (p.y + 0.5 + p.h / 2) * sy - 0.5;
-    c.rect(x1, y1, x2, y2, col, thick);
-    c.text(x1 + thick + 1, y1 + thick + 1, fmt(p.confidence, 2), col, scale);
+    imgproc::draw_box(c, x1, y1, x2, y2, col, thick);
+    imgproc::draw_text(c, static_cast<int>(x1 + thick + 1), static_cast<int>(y1 + thick + 1), fmt(p.confidence, 2), col,
+                       scale);
   }
   for (size_t k = 0; k < names.size(); ++k)
-    c.text(4 * scale, 4 * scale + (double)k * 10 * scale, std::to_string(k) + " " + names[k], class_colour((int)k), scale);
-  c.save_png(path);
+    imgproc::draw_text(c, 4 * scale, 4 * scale + static_cast<int>(k) * 10 * scale, std::to_string(k) + " " + names[k],
+                       imgproc::class_colour(static_cast<int>(k)), scale);
+  imgproc::write_png(path, c.pixels.data(), c.width, c.height, 3);
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ class Progress {
 
 }  // namespace
 
-PickRunSummary run_pick(const PickModel& model, const PickRunOptions& o, std::FILE* log) {
+PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, std::FILE* log) {
   const auto t0 = std::chrono::steady_clock::now();
   PickRunSummary s;
   s.inputs = (int)o.inputs.size();
@@ -121,7 +121,7 @@ PickRunSummary run_pick(const PickModel& model, const PickRunOptions& o, std::FI
   if (log && s.already_done)
     std::fprintf(log, "%d of %d micrographs already done in %s, skipped\n", s.already_done, s.in_shard,
                  o.out_dir.c_str());
-  s.picks_per_class.assign(model.nc, 0);
+  s.picks_per_class.assign(model.nc(), 0);
 
   BoundedQueue<Prepared> prepared(2);
   BoundedQueue<Picked> picked(2);
@@ -135,7 +135,7 @@ PickRunSummary run_pick(const PickModel& model, const PickRunOptions& o, std::FI
       p.path = path;
       try {
         const imgproc::LoadedImage img = imgproc::read_image(path);
-        p.micrograph = prepare_micrograph(img.image, model, o.pick);
+        p.micrograph = prepare_micrograph(img, model, o.pick);
         if (o.write_png) p.picture = make_pick_picture(img.image, o.png_max_side);
       } catch (const std::exception& e) {
         p.error = e.what();
@@ -147,11 +147,11 @@ PickRunSummary run_pick(const PickModel& model, const PickRunOptions& o, std::FI
   std::thread writer([&] {
     while (std::optional<Picked> item = picked.pop()) {
       try {
-        write_micrograph_outputs(outputs_for(o.out_dir, item->path), item->picks, o.pick.conf, model.names, item->picture);
+        write_micrograph_outputs(outputs_for(o.out_dir, item->path), item->picks, o.pick.conf, model.names(), item->picture);
         std::lock_guard<std::mutex> lock(summary_mutex);
         int n = 0;
         for (const Pick& k : item->picks.picks)
-          if (k.confidence >= o.pick.conf && k.cls >= 0 && k.cls < model.nc) ++s.picks_per_class[k.cls], ++n;
+          if (k.confidence >= o.pick.conf && k.cls >= 0 && k.cls < model.nc()) ++s.picks_per_class[k.cls], ++n;
         s.picks_per_micrograph.push_back(n);
         total_picks += n;
         ++s.picked;

@@ -78,7 +78,7 @@ struct PickRunSummary {
   int index_entries = 0;
 };
 
-PickRunSummary run_pick(const PickModel& model, const PickRunOptions& options, std::FILE* log);
+PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& options, std::FILE* log);
 void print_summary(const PickRunSummary& s, const std::vector<std::string>& names, std::FILE* log);
 
 // Rewrites OUT/autopick.star over every micrograph in `inputs` whose outputs are done. Returns the entry count.

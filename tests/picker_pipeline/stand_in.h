@@ -3,6 +3,7 @@
 #include <functional>
 #include <vector>
 
+#include "imgproc/chain.h"
 #include "picker/pipeline/pick.h"
 
 namespace yp::test {
@@ -45,18 +46,33 @@ inline yolo::ForwardFn bright_pixel_finder(int nc, double box) {
   };
 }
 
-// A model that runs nothing of the chain but an optional resize: the picture reaches the network as it is.
-inline picker::PickModel stand_in_model(yolo::ForwardFn forward, int nc, int input_size, int channels = 1) {
-  picker::PickModel m;
+// A model whose record is yolopick's letterbox rule without a chain: the picture reaches the network as it is,
+// scaled to [0, 1] and letterboxed into input_size.
+inline yolo::Detector stand_in_model(yolo::ForwardFn forward, int nc, int input_size, int channels = 1) {
+  yolo::Detector m;
   m.forward = std::move(forward);
-  m.nc = nc;
-  m.input_channels = channels;
-  m.input_size = input_size;
+  m.info.nc = nc;
+  for (int k = 0; k < nc; ++k) m.info.names.push_back("class" + std::to_string(k));
+  m.info.input = {yolo::InputRule::Letterbox, "", input_size, channels};
   m.stride = 32;
-  for (int k = 0; k < nc; ++k) m.names.push_back("class" + std::to_string(k));
-  m.preprocess.resize = false;
-  m.preprocess.wavelet = m.preprocess.wiener = m.preprocess.clahe = m.preprocess.normalize = false;
   return m;
+}
+
+// A chain that only resizes: to width x height, or by binning when bin > 0.
+inline std::string resize_only_chain(int width, int height, int bin = 0) {
+  imgproc::ChainConfig c;
+  imgproc::set_steps(c, "resize");
+  c.width = width, c.height = height, c.bin_factor = bin;
+  return imgproc::to_text(c);
+}
+
+// An 8-bit picture as imgproc reads a PNG (values 0..255) from an image of values in [0, 1].
+inline imgproc::LoadedImage picture8(const imgproc::Image& unit) {
+  imgproc::LoadedImage p;
+  p.format = "png";
+  p.image = unit;
+  for (float& v : p.image.data) v *= 255.f;
+  return p;
 }
 
 }  // namespace yp::test

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "imgproc/chain.h"
 #include "picker/evaluate.h"
 #include "picker/pipeline/pick.h"
 #include "picker/simulate.h"
@@ -25,25 +26,30 @@ namespace fs = std::filesystem;
 const std::string kModel = std::string(YOLOPICK_SOURCE_DIR) + "/models/klh_yolov5n.safetensors";
 
 TEST(BundledModel, LoadsWithTheStudysClassesAndChain) {
-  const PickModel m = load_pick_model(kModel);
-  EXPECT_EQ(m.nc, 2);
-  EXPECT_EQ(m.names, (std::vector<std::string>{"top", "side"}));
-  EXPECT_EQ(m.input_channels, 1);
-  EXPECT_EQ(m.input_size, 640);
-  EXPECT_TRUE(m.preprocess.resize && m.preprocess.wavelet && m.preprocess.wiener && m.preprocess.clahe);
-  EXPECT_EQ(m.preprocess.width, 640);
+  const yolo::Detector m = yolo::load_detector(kModel);
+  EXPECT_EQ(m.nc(), 2);
+  EXPECT_EQ(m.names(), (std::vector<std::string>{"top", "side"}));
+  const yolo::InputPipeline& in = m.input();
+  EXPECT_EQ(in.rule, yolo::InputRule::Letterbox);  // written before the rule was recorded: it stores a chain
+  EXPECT_EQ(in.channels, 1);
+  EXPECT_EQ(in.size, 640);
+  const imgproc::ChainConfig chain = imgproc::chain_config_from_text(in.chain);
+  EXPECT_TRUE(chain.resize && chain.wavelet && chain.wiener && chain.clahe);
+  EXPECT_EQ(chain.width, 640);
 }
 
 TEST(BundledModel, PicksUnseenSimulatedMicrographs) {
-  const PickModel m = load_pick_model(kModel);
+  const yolo::Detector m = yolo::load_detector(kModel);
   SimulationParams params;
   params.seed = 4242;
   std::vector<MicrographPair> data;
   for (int i = 0; i < 2; ++i) {
     const SimulatedMicrograph sim = simulate_micrograph(params, i);
-    imgproc::Image raw(sim.size, sim.size);  // the 8-bit picture `yolopick simulate` writes, as in training
+    imgproc::LoadedImage raw;  // the 8-bit picture `yolopick simulate` writes, as in training
+    raw.format = "png";
+    raw.image = imgproc::Image(sim.size, sim.size);
     const std::vector<uint8_t> grey = sim.to_grey();
-    std::copy(grey.begin(), grey.end(), raw.data.begin());
+    std::copy(grey.begin(), grey.end(), raw.image.data.begin());
     MicrographPair pair;
     pair.name = "sim_" + std::to_string(i);
     pair.truth = sim.truth(pair.name).picks;
@@ -75,7 +81,8 @@ TEST(BundledModel, FineTuningKeepsTheStoredChain) {
                         " --epochs 1 --batch 2 --out " + (d / "run").string()),
             0);
   const yolo::LoadedModel bundled = yolo::load_model(kModel), tuned = yolo::load_model((d / "run" / "last.safetensors").string());
-  EXPECT_EQ(tuned.info.preprocessing, bundled.info.preprocessing);
+  EXPECT_EQ(tuned.info.input.chain, bundled.info.input.chain);
+  EXPECT_EQ(tuned.info.input.rule, yolo::InputRule::Letterbox);
   EXPECT_EQ(tuned.info.names, bundled.info.names);
   fs::remove_all(d);
 }
@@ -88,9 +95,16 @@ TEST(BundledModel, ImportFp16KeepsTheModel) {
   ASSERT_EQ(run_command(exe + " import " + kModel + " --fp16 -o " + out), 0);
   const yolo::LoadedModel a = yolo::load_model(kModel), b = yolo::load_model(out);
   EXPECT_EQ(b.info.names, a.info.names);
-  EXPECT_EQ(b.info.input_size, a.info.input_size);
-  EXPECT_EQ(b.info.preprocessing, a.info.preprocessing);
-  EXPECT_EQ(fs::file_size(out), fs::file_size(kModel));  // the bundled file is float16 already
+  EXPECT_EQ(b.info.input.size, a.info.input.size);
+  EXPECT_EQ(b.info.input.chain, a.info.input.chain);
+  EXPECT_EQ(b.info.input.rule, a.info.input.rule);
+  // The bundled file is float16 already: the tensor data is as large (the metadata may have grown by a key).
+  auto data_bytes = [](const std::string& path) {
+    uint64_t header = 0;
+    std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(&header), sizeof header);
+    return fs::file_size(path) - sizeof header - header;
+  };
+  EXPECT_EQ(data_bytes(out), data_bytes(kModel));
   // Options that only make sense for a COCO .pt are refused with an error, and nothing is written.
   EXPECT_EQ(run_command(exe + " import " + kModel + " --nc 3 -o " + (d / "x.safetensors").string()), 1);
   EXPECT_FALSE(fs::exists(d / "x.safetensors"));

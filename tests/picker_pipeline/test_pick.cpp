@@ -21,7 +21,7 @@ std::vector<Pick> by_position(std::vector<Pick> p) {
 
 // Particles given in original pixels (centre index, size); `to_input` maps an original EDGE coordinate pair to
 // network-input pixels by the documented geometry, written out independently of the code under test.
-void expect_exact_round_trip(const imgproc::Image& mic, PickModel model, const std::vector<Pick>& truth,
+void expect_exact_round_trip(const imgproc::Image& mic, yolo::Detector model, const std::vector<Pick>& truth,
                              const std::function<std::pair<double, double>(double, double)>& to_input) {
   std::vector<InputBox> boxes;
   for (const Pick& t : truth) {
@@ -29,9 +29,9 @@ void expect_exact_round_trip(const imgproc::Image& mic, PickModel model, const s
     const auto [x2, y2] = to_input(t.x + 0.5 + t.w / 2, t.y + 0.5 + t.h / 2);
     boxes.push_back({(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, t.cls, t.confidence});
   }
-  const int nc = model.nc;
+  const int nc = model.nc();
   model.forward = [boxes, nc](const Tensor&) { return test::decoded_rows(boxes, nc); };
-  const std::vector<Pick> got = by_position(pick_micrograph(mic, model, PickOptions{}));
+  const std::vector<Pick> got = by_position(pick_micrograph(test::picture8(mic), model, PickOptions{}));
   const std::vector<Pick> want = by_position(truth);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) {
@@ -51,8 +51,8 @@ TEST(PickGeometry, ResizeModeIsExactOnANonSquareMicrograph) {
   // 600 x 400 -> chain bicubic to 256 x 128 (edges scale by 256/600, 128/400) -> letterbox into 320: gain 1.25,
   // 320 x 160 inside, 80 px of padding on top.
   const imgproc::Image mic(600, 400, 0.5f);
-  PickModel m = test::stand_in_model(nullptr, 2, 320);
-  m.preprocess.resize = true, m.preprocess.width = 256, m.preprocess.height = 128;
+  yolo::Detector m = test::stand_in_model(nullptr, 2, 320);
+  m.info.input.chain = test::resize_only_chain(256, 128);
   expect_exact_round_trip(mic, m, kTruth, [](double ex, double ey) {
     return std::pair{ex * 256.0 / 600 * 1.25, ey * 128.0 / 400 * 1.25 + 80};
   });
@@ -62,8 +62,8 @@ TEST(PickGeometry, BinningModeIsExactWhenTheLetterboxRounds) {
   // 700 x 500 binned by 3 -> 233 x 166 (edges / 3; the remainder columns dropped) -> letterbox into 320:
   // resized 320 x 228 (r = 320/233, 166 r = 227.98 rounds up), 92 px of padding, 46 on top.
   const imgproc::Image mic(700, 500, 0.5f);
-  PickModel m = test::stand_in_model(nullptr, 2, 320);
-  m.preprocess.resize = true, m.preprocess.bin_factor = 3;
+  yolo::Detector m = test::stand_in_model(nullptr, 2, 320);
+  m.info.input.chain = test::resize_only_chain(0, 0, 3);
   expect_exact_round_trip(mic, m, kTruth, [](double ex, double ey) {
     return std::pair{ex / 3 * 320.0 / 233, ey / 3 * 228.0 / 166 + 46};
   });
@@ -85,11 +85,11 @@ TEST(PickGeometry, TileModeFindsEveryParticleOnceAtItsPixel) {
   const std::vector<std::pair<int, int>> pairs = {{400, 200}, {640, 30}, {100, 470}};
   const imgproc::Image mic = bright_pixels(700, 500, singles, pairs);
   for (int channels : {1, 3}) {
-    const PickModel m = test::stand_in_model(test::bright_pixel_finder(2, 20), 2, 256, channels);
+    const yolo::Detector m = test::stand_in_model(test::bright_pixel_finder(2, 20), 2, 256, channels);
     PickOptions o;
     o.mode = PickMode::Tile;
     o.tile_overlap = 64;
-    const PreparedMicrograph prep = prepare_micrograph(mic, m, o);
+    const PreparedMicrograph prep = prepare_micrograph(test::picture8(mic), m, o);
     EXPECT_EQ(prep.inputs.size(), 4u * 3u);
     const std::vector<Pick> got = by_position(detect_prepared(prep, m, o));
     std::vector<Pick> want;
@@ -109,8 +109,7 @@ TEST(PickGeometry, TileMergeRemovesDuplicatesTheOwnershipRuleMisses) {
   // Each tile reports the particle at a slightly different place (as a network does near a tile edge): the two
   // reports fall on both sides of the ownership boundary (x = 224 between tiles at 0 and 192), and the NMS across
   // tiles keeps the better one.
-  const PickModel base = test::stand_in_model(nullptr, 1, 256);
-  PickModel m = base;
+  yolo::Detector m = test::stand_in_model(nullptr, 1, 256);
   m.forward = [](const Tensor& x) {
     // Tile 0 sees the particle at x = 220, the tile at 192 at x = 229 - 192; tell them apart by the pixel at (0, 0).
     const bool first = x.to_vector()[0] > 0.5f;
@@ -121,7 +120,7 @@ TEST(PickGeometry, TileMergeRemovesDuplicatesTheOwnershipRuleMisses) {
   PickOptions o;
   o.mode = PickMode::Tile;
   o.tile_overlap = 64;
-  const std::vector<Pick> got = detect_prepared(prepare_micrograph(mic, m, o), m, o);
+  const std::vector<Pick> got = detect_prepared(prepare_micrograph(test::picture8(mic), m, o), m, o);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_NEAR(got[0].x, 219.5, 1e-4);
   EXPECT_NEAR(got[0].confidence, 0.9, 1e-6);
@@ -146,8 +145,8 @@ TEST(PickGeometry, TileStartsCoverTheAxisWithTheOverlap) {
 TEST(PickFilters, OneParticleOnePickAcrossClasses) {
   const std::vector<InputBox> boxes = {{100, 100, 40, 40, 0, 0.8}, {102, 101, 40, 38, 1, 0.6},
                                        {120, 100, 40, 40, 1, 0.7}};
-  PickModel m = test::stand_in_model([&](const Tensor&) { return test::decoded_rows(boxes, 2); }, 2, 256);
-  const imgproc::Image mic(256, 256, 0.f);
+  yolo::Detector m = test::stand_in_model([&](const Tensor&) { return test::decoded_rows(boxes, 2); }, 2, 256);
+  const imgproc::LoadedImage mic = test::picture8(imgproc::Image(256, 256, 0.f));
   PickOptions o;
   std::vector<Pick> got = pick_micrograph(mic, m, o);
   ASSERT_EQ(got.size(), 2u);
@@ -163,8 +162,8 @@ TEST(PickFilters, MinDistanceEdgeMarginAndFloor) {
   const std::vector<InputBox> boxes = {{100, 100, 20, 20, 0, 0.9}, {108, 100, 20, 20, 1, 0.5},  // 8 px apart
                                        {200, 200, 20, 20, 0, 0.3}, {3, 150, 20, 20, 0, 0.95},   // near the left edge
                                        {150, 50, 20, 20, 0, 0.005}};                           // below the floor
-  PickModel m = test::stand_in_model([&](const Tensor&) { return test::decoded_rows(boxes, 2); }, 2, 256);
-  const imgproc::Image mic(256, 256, 0.f);
+  yolo::Detector m = test::stand_in_model([&](const Tensor&) { return test::decoded_rows(boxes, 2); }, 2, 256);
+  const imgproc::LoadedImage mic = test::picture8(imgproc::Image(256, 256, 0.f));
   PickOptions o;
   EXPECT_EQ(pick_micrograph(mic, m, o).size(), 4u);  // floor 0.01 drops one; IoU 0.43 < 0.45 suppresses none
   o.min_distance = 10;
@@ -178,9 +177,9 @@ TEST(PickFilters, MinDistanceEdgeMarginAndFloor) {
   ASSERT_EQ(pick_micrograph(mic, m, o).size(), 1u);
 }
 
-TEST(PickModelChecks, ClassesMustFitTheModel) {
-  PickModel m = test::stand_in_model(nullptr, 2, 256);
-  m.names = {"top", "side"};
+TEST(PickClasses, MustFitTheModel) {
+  yolo::Detector m = test::stand_in_model(nullptr, 2, 256);
+  m.info.names = {"top", "side"};
   EXPECT_TRUE(resolve_classes({}, m, "m").empty());
   EXPECT_TRUE(resolve_classes({"top", "side"}, m, "m").empty());
   EXPECT_EQ(resolve_classes({"1"}, m, "m"), std::vector<int>{1});

@@ -69,12 +69,13 @@ TEST(PickInputs, FoldersGlobsAndListFiles) {
 TEST(PickRun, OutputsRoundTripCorruptIsSkippedAndASecondRunResumes) {
   const fs::path d = fresh_dir("run");
   fs::create_directories(d / "mics");
-  // Three 300 x 200 micrographs with bright pixels at known places; one corrupt file.
+  // Three 300 x 200 8-bit micrographs with bright pixels at known places (an MRC's values would be stretched by
+  // their percentiles, which a few bright pixels do not move); one corrupt file.
   const std::vector<std::pair<int, int>> at = {{40, 30}, {150, 120}, {260, 170}};
   for (int i = 0; i < 3; ++i) {
     imgproc::Image img(300, 200, 0.f);
     for (auto [x, y] : at) img.at(x + i, y) = 1.f;
-    imgproc::write_mrc((d / "mics" / ("m" + std::to_string(i) + ".mrc")).string(), img);
+    imgproc::write_png((d / "mics" / ("m" + std::to_string(i) + ".png")).string(), img);
   }
   std::ofstream(d / "mics" / "bad.mrc") << "this is not an MRC file";
   PickRunOptions o;
@@ -84,7 +85,7 @@ TEST(PickRun, OutputsRoundTripCorruptIsSkippedAndASecondRunResumes) {
   o.progress = false;
   o.pick.conf = 0.5;
   o.pick.mode = PickMode::Tile;  // one tile, padded not scaled: the bright pixels stay exact
-  const PickModel m = test::stand_in_model(test::bright_pixel_finder(2, 24), 2, 320);
+  const yolo::Detector m = test::stand_in_model(test::bright_pixel_finder(2, 24), 2, 320);
   PickRunSummary s = run_pick(m, o, nullptr);
   EXPECT_EQ(s.picked, 3);
   ASSERT_EQ(s.failures.size(), 1u);
@@ -92,7 +93,7 @@ TEST(PickRun, OutputsRoundTripCorruptIsSkippedAndASecondRunResumes) {
   EXPECT_EQ(s.picks_per_class[0], 9);
 
   // Every format reads back to the same centres (EMAN's integer corners: within half a pixel).
-  const MicrographOutputs out = outputs_for(o.out_dir, (d / "mics" / "m1.mrc").string());
+  const MicrographOutputs out = outputs_for(o.out_dir, (d / "mics" / "m1.png").string());
   const MicrographPicks star = read_star_coordinates(out.star, 24);
   const MicrographPicks box = read_eman_box(out.box);
   const MicrographPicks cbox = read_cbox(out.cbox);
@@ -111,7 +112,7 @@ TEST(PickRun, OutputsRoundTripCorruptIsSkippedAndASecondRunResumes) {
   }
   const CoordinateIndex index = read_autopick_index((d / "out" / "autopick.star").string());
   ASSERT_EQ(index.size(), 3u);
-  EXPECT_EQ(index[1].first, "mics/m1.mrc");
+  EXPECT_EQ(index[1].first, "mics/m1.png");
   EXPECT_EQ(index[1].second, "out/m1_autopick.star");
 
   // The second run does nothing but the corrupt file, and fails again on it.
@@ -162,7 +163,7 @@ TEST(PickRun, ShardedTasksTogetherPickEverything) {
   for (int i = 0; i < 5; ++i) {
     imgproc::Image img(128, 96, 0.f);
     img.at(20 + i, 30) = 1.f;
-    imgproc::write_mrc((d / "mics" / ("s" + std::to_string(i) + ".mrc")).string(), img);
+    imgproc::write_png((d / "mics" / ("s" + std::to_string(i) + ".png")).string(), img);
   }
   PickRunOptions o;
   o.inputs = expand_micrograph_inputs({(d / "mics").string()});
@@ -171,7 +172,7 @@ TEST(PickRun, ShardedTasksTogetherPickEverything) {
   o.progress = false;
   o.write_png = false;
   o.shard_count = 2;
-  const PickModel m = test::stand_in_model(test::bright_pixel_finder(1, 16), 1, 128);
+  const yolo::Detector m = test::stand_in_model(test::bright_pixel_finder(1, 16), 1, 128);
   int picked = 0;
   for (int i = 0; i < 2; ++i) {
     o.shard_index = i;

@@ -100,7 +100,7 @@ TEST(Augment, LetterboxKeepsAspectAndCentres) {
   EXPECT_EQ(y.image.width, 200);
   EXPECT_NEAR(y.boxes[0].x1, 20, 1e-9);
   EXPECT_NEAR(y.boxes[0].y1, 50 + 20, 1e-9);  // 50 px of padding on top
-  EXPECT_NEAR(y.image.at(100, 10), kPadGray, 1e-6);
+  EXPECT_NEAR(y.image.at(100, 10), yolo::kPadGray, 1e-6);
   expect_labels_on_blobs(y, 1.0, "letterbox");
 }
 

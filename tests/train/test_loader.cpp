@@ -2,11 +2,13 @@
 // consumer slower than the workers the wait counter stays near zero.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
 #include "imgproc/image_io.h"
+#include "imgproc/mrc.h"
 #include "train/loader.h"
 
 namespace fs = std::filesystem;
@@ -39,7 +41,7 @@ TEST(Loader, BatchesIndependentOfThreadsAndResumable) {
   const fs::path dir = fs::temp_directory_path() / ("yp_loader_" + std::to_string(::getpid()));
   const auto samples = make_samples(dir, 7);
   LoaderConfig cfg;
-  cfg.image_size = 64;
+  cfg.input.size = 64;
   cfg.batch_size = 3;
   cfg.seed = 42;
   cfg.workers = 0;
@@ -85,7 +87,7 @@ TEST(Loader, ValidationBatchesAreLetterboxedWithExactLabels) {
   const fs::path dir = fs::temp_directory_path() / ("yp_loaderv_" + std::to_string(::getpid()));
   const auto samples = make_samples(dir, 2);
   LoaderConfig cfg;
-  cfg.image_size = 160;  // 80x64 -> 160x128 + 16 px pad top and bottom
+  cfg.input.size = 160;  // 80x64 -> 160x128 + 16 px pad top and bottom
   cfg.batch_size = 2;
   cfg.augment = cfg.shuffle = false;
   DataLoader val(samples, cfg);
@@ -100,9 +102,45 @@ TEST(Loader, ValidationBatchesAreLetterboxedWithExactLabels) {
   fs::remove_all(dir);
 }
 
+// The validation batch holds exactly the network input inference makes from the same file (network_input,
+// yolo/input_pipeline.h): an 8-bit picture that is resized and padded, a float MRC stretched by its percentiles,
+// and both through a chain - for a gray and an RGB-stem model. (tests/picker/pipeline/test_pick_matches_training.cpp
+// checks the same end to end, with a trained model and pick.)
+TEST(Loader, ValidationInputsAreTheInferenceInputs) {
+  const fs::path dir = fs::temp_directory_path() / ("yp_loaderi_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  Rng rng(5);
+  imgproc::Image im(90, 57);
+  for (float& v : im.data) v = static_cast<float>(rng.uniform());
+  std::vector<Sample> samples = {{(dir / "a.png").string(), {{0, 0.5, 0.5, 0.2, 0.2}}}, {(dir / "b.mrc").string(), {}}};
+  imgproc::write_png(samples[0].image_path, im);
+  for (float& v : im.data) v = v * 300.f - 40.f;
+  imgproc::write_mrc(samples[1].image_path, im);
+  for (const bool chain : {false, true})
+    for (const int channels : {1, 3}) {
+      LoaderConfig cfg;
+      cfg.input = {yolo::InputRule::Letterbox, "", 64, channels};
+      if (chain) yolo::set_chain(cfg.input, "resize,wiener,normalize");
+      cfg.batch_size = 2;
+      cfg.augment = cfg.shuffle = false;
+      cfg.workers = 0;
+      DataLoader val(samples, cfg);
+      const Batch b = val.make_batch(0, 0, val.epoch_order(0));
+      const std::vector<float> batch = b.images.to_vector();
+      for (size_t k = 0; k < samples.size(); ++k) {
+        const Tensor one = yolo::network_input(imgproc::read_image(samples[k].image_path), cfg.input, 32).input;
+        ASSERT_EQ(one.shape(), (Shape{1, channels, 64, 64}));
+        const std::vector<float> v = one.to_vector();
+        EXPECT_TRUE(std::equal(v.begin(), v.end(), batch.begin() + k * v.size()))
+            << samples[k].image_path << (chain ? " with" : " without") << " a chain, " << channels << " channel(s)";
+      }
+    }
+  fs::remove_all(dir);
+}
+
 TEST(Loader, WorkerErrorsReachTheConsumer) {
   LoaderConfig cfg;
-  cfg.image_size = 64;
+  cfg.input.size = 64;
   cfg.batch_size = 1;
   cfg.workers = 2;
   DataLoader bad(std::vector<Sample>{{"/nonexistent/x.png", {}}}, cfg);
@@ -118,7 +156,7 @@ TEST(Loader, WorkersRunAheadUpToThePrefetchBound) {
   const fs::path dir = fs::temp_directory_path() / ("yp_loaderw_" + std::to_string(::getpid()));
   const auto samples = make_samples(dir, 16);
   LoaderConfig cfg;
-  cfg.image_size = 64;
+  cfg.input.size = 64;
   cfg.batch_size = 2;
   cfg.workers = 2;
   cfg.prefetch = 3;

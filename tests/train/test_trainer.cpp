@@ -51,8 +51,7 @@ std::vector<Sample> squares(const fs::path& dir, int n, int size, uint64_t seed)
 
 LoaderConfig loader_config(bool augment, uint64_t seed) {
   LoaderConfig c;
-  c.channels = 1;  // the tiny models have a gray stem
-  c.image_size = 64;
+  c.input = {yolo::InputRule::Letterbox, "", 64, 1};  // the tiny models have a gray stem
   c.batch_size = 4;
   c.augment = augment;
   c.shuffle = augment;
@@ -85,12 +84,15 @@ TrainConfig train_config(const fs::path& out, int epochs) {
 TEST(Trainer, TinyYoloOverfitsGeneratedSquares) {
   const fs::path dir = fs::temp_directory_path() / ("yp_overfit_" + std::to_string(::getpid()));
   const auto samples = squares(dir / "images", 16, 64, 7);
-  DataLoader train_data(samples, loader_config(true, 1));
-  DataLoader val_data(samples, loader_config(false, 1));
+  // The images go through a chain (normalisation only): the model files must record it for pick.
+  LoaderConfig train_cfg = loader_config(true, 1), val_cfg = loader_config(false, 1);
+  yolo::set_chain(train_cfg.input, "normalize");
+  val_cfg.input = train_cfg.input;
+  DataLoader train_data(samples, train_cfg);
+  DataLoader val_data(samples, val_cfg);
   auto model = test::tiny_yolo(test::kTinyYoloYaml, 1, 1, 0);
   TrainConfig cfg = train_config(dir / "run", 120);
   cfg.plots = true;
-  cfg.preprocessing = "steps = normalize\n";
   const auto t0 = std::chrono::steady_clock::now();
   const TrainSummary s = yp::train::train(*model, train_data, val_data, cfg);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -107,9 +109,11 @@ TEST(Trainer, TinyYoloOverfitsGeneratedSquares) {
   yolo::LoadedModel best = yolo::load_model((dir / "run/best.safetensors").string());
   EXPECT_EQ(best.model->nc(), 1);
   EXPECT_EQ(best.model->input_channels(), 1);
-  EXPECT_EQ(best.info.input_size, 64);
   EXPECT_EQ(best.info.names, std::vector<std::string>{"square"});
-  EXPECT_EQ(best.info.preprocessing, "steps = normalize\n");
+  EXPECT_EQ(best.info.input.rule, yolo::InputRule::Letterbox);
+  EXPECT_EQ(best.info.input.size, 64);
+  EXPECT_EQ(best.info.input.channels, 1);
+  EXPECT_EQ(best.info.input.chain, train_cfg.input.chain);
   yolo::LossConfig lc;
   lc.nc = 1;
   lc.image_size = 64;

@@ -14,7 +14,7 @@
 #include "train/initial_model.h"
 #include "train/params.h"
 #include "train/validate.h"
-#include "yolo/infer.h"
+#include "yolo/detector.h"
 #include "yolo/loss.h"
 #include "yolo/model_file.h"
 
@@ -127,7 +127,7 @@ TEST(TrainingModel, TransfersFromAModelFileToNewClassesAndAGrayStem) {
   const std::string path = (dir / "rgb.safetensors").string();
   yolo::ModelFileInfo info;
   info.names = {"a"};
-  info.input_size = 64;
+  info.input.size = 64;
   yolo::save_model(path, *rgb, info);
 
   const InitialModel b = initial_model(path, 2, 1, 9);
@@ -158,25 +158,30 @@ TEST(TrainingModel, TransfersFromAModelFileToNewClassesAndAGrayStem) {
   fs::remove_all(dir);
 }
 
-// A gray model file made by --model from an RGB one gives `yolopick detect` (load_detector, which feeds a
-// gray model the mean of R, G, B) the same predictions as the RGB model on a gray picture.
+// A gray model file made by --model from an RGB one gives `yolopick detect` (load_detector, and the input pipeline
+// feeding it the gray plane, the RGB model that plane three times) the same predictions as the RGB model.
 TEST(TrainingModel, GrayModelFileDetectsLikeTheRgbModelOnGrayPictures) {
   const fs::path dir = fs::temp_directory_path() / ("yp_graydet_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   auto rgb = test::tiny_yolo(test::kTinyYoloYaml, 1, 3, 6);
   yolo::ModelFileInfo meta;
-  meta.input_size = 64;
+  meta.input.size = 64;
   const std::string rgb_path = (dir / "rgb.safetensors").string(), gray_path = (dir / "gray.safetensors").string();
   yolo::save_model(rgb_path, *rgb, meta);
   yolo::save_model(gray_path, *initial_model(rgb_path, 1, 1, 0).model, meta);
 
   Rng rng(2);
-  const Tensor g = rand_uniform({1, 1, 64, 64}, 0.0, 1.0, rng);
-  Tensor x = Tensor::empty({1, 3, 64, 64});
-  for (int c = 0; c < 3; ++c) std::copy(g.data<float>(), g.data<float>() + 64 * 64, x.data<float>() + c * 64 * 64);
+  imgproc::LoadedImage picture;
+  picture.format = "png";
+  picture.image = imgproc::Image(64, 48);
+  for (float& v : picture.image.data) v = std::round(static_cast<float>(rng.uniform(0, 255)));
   const yolo::Detector from_rgb = yolo::load_detector(rgb_path), from_gray = yolo::load_detector(gray_path);
-  EXPECT_EQ(from_gray.model->input_channels(), 1);
-  const std::vector<float> a = from_rgb.forward()(x).to_vector(), b = from_gray.forward()(x).to_vector();
+  EXPECT_EQ(from_rgb.input().channels, 3);
+  EXPECT_EQ(from_gray.input().channels, 1);
+  auto predict = [&](const yolo::Detector& d) {
+    return d.forward(yolo::network_input(picture, d.input(), d.stride).input).to_vector();
+  };
+  const std::vector<float> a = predict(from_rgb), b = predict(from_gray);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-4 + 1e-4 * std::abs(a[i])) << i;
   fs::remove_all(dir);
@@ -199,8 +204,7 @@ TEST(TrainingModel, ValidationDetectionsEqualTheInferencePath) {
     samples.push_back(s);
   }
   LoaderConfig lc;
-  lc.image_size = 64;
-  lc.channels = 1;
+  lc.input = {yolo::InputRule::Letterbox, "", 64, 1};
   lc.batch_size = 3;
   lc.augment = lc.shuffle = false;
   lc.workers = 0;

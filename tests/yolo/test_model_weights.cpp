@@ -186,14 +186,14 @@ TEST(ModelFile, SaveLoadForwardRoundTripOfYolov5s) {
   const std::string path = (std::filesystem::temp_directory_path() / "yp_test_model_s.safetensors").string();
   ModelFileInfo info;
   info.names = {"particle", "ice", "carbon"};
-  info.input_size = 1024;
-  info.preprocessing = "resize 0.25; wavelet db15; wiener 5; clahe 0.01";
+  info.input = {InputRule::Letterbox, "steps = resize,wavelet,wiener,clahe\nwiener.rows = 5\n", 1024, 3};
   save_model(path, m, info);
   LoadedModel loaded = load_model(path);
   std::filesystem::remove(path);
   EXPECT_EQ(loaded.info.names, info.names);
-  EXPECT_EQ(loaded.info.input_size, 1024);
-  EXPECT_EQ(loaded.info.preprocessing, info.preprocessing);
+  EXPECT_EQ(loaded.info.input.size, 1024);
+  EXPECT_EQ(loaded.info.input.chain, info.input.chain);
+  EXPECT_EQ(loaded.info.input.rule, InputRule::Letterbox);
   EXPECT_EQ(loaded.metadata.at("strides"), "[8,16,32]");
   EXPECT_EQ(loaded.metadata.at("anchors"), "[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]");
   EXPECT_EQ(loaded.model->nc(), 3);

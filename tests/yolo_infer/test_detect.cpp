@@ -1,11 +1,9 @@
-// test_detect.cpp: the detect pipeline (yolo/infer.h). First with the network replaced by a function that
-// checks the letterboxed bus.jpg against the golden input tensor and returns the golden decoded predictions
-// (the plumbing: shapes, letterbox, NMS options, mapping back); then end to end with yolov5n.pt: on the golden
-// input tensor (detections within 1 px and 0.005 of the golden ones) and from the JPEGs (bus.jpg's five
-// objects; zidane.jpg's two persons and a tie, as the official YOLOv5n finds).
+// test_detect.cpp: the detect pipeline (yolo/detector.h). First with the network replaced by a function that
+// checks the network input of bus.jpg (rule yolov5: detect.py's letterbox) against the golden input tensor and
+// returns the golden decoded predictions (the plumbing: shapes, letterbox, NMS options, mapping back); then end to
+// end with yolov5n.pt: on the golden input tensor (detections within 1 px and 0.005 of the golden ones) and from
+// the JPEGs (bus.jpg's five objects; zidane.jpg's two persons and a tie, as the official YOLOv5n finds).
 #include <gtest/gtest.h>
-
-#include <stb/stb_image.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,7 +11,7 @@
 #include <sstream>
 
 #include "tests/support/shared_data.h"
-#include "yolo/infer.h"
+#include "yolo/detector.h"
 
 namespace yp::yolo {
 namespace {
@@ -39,6 +37,28 @@ std::vector<Detection> read_detections(const std::string& path) {
   return out;
 }
 
+imgproc::LoadedImage colour_picture(const std::string& path) {
+  imgproc::ReadOptions read;
+  read.keep_rgb = true;
+  return imgproc::read_image(path, read);
+}
+
+// detect.py's NMS settings: at most 1000 boxes.
+NmsOptions detect_nms() {
+  NmsOptions o;
+  o.max_det = 1000;
+  return o;
+}
+
+// A detector for COCO's 80 classes whose network is `forward`, recording no input pipeline (rule yolov5 at 640).
+Detector coco_stand_in(ForwardFn forward) {
+  Detector d;
+  d.forward = std::move(forward);
+  d.info.nc = 80;
+  d.info.names = default_class_names(80);
+  return d;
+}
+
 TEST(DetectPipeline, StrideMultiple) {
   EXPECT_EQ(stride_multiple(640, 32), 640);
   EXPECT_EQ(stride_multiple(641, 32), 672);
@@ -47,19 +67,22 @@ TEST(DetectPipeline, StrideMultiple) {
 }
 
 TEST(DetectPipeline, SquareOptionPadsToTheFullSide) {
-  std::vector<uint8_t> rgb(1280 * 720 * 3, 7);
-  DetectOptions o;
-  o.square = true;
-  EXPECT_EQ(prepare_input(rgb.data(), 1280, 720, o).input.shape(), (Shape{1, 3, 640, 640}));
-  o.square = false;
-  o.image_size = 630;  // rounded up to 640
-  EXPECT_EQ(prepare_input(rgb.data(), 1280, 720, o).input.shape(), (Shape{1, 3, 384, 640}));
+  imgproc::LoadedImage pic;
+  pic.format = "png";
+  pic.image = imgproc::Image(1280, 720, 7.f);
+  pic.rgb.assign(1280 * 720 * 3, 7);
+  InputPipeline p;
+  EXPECT_EQ(network_input(pic, p, 32, true).input.shape(), (Shape{1, 3, 640, 640}));
+  p.size = 630;  // rounded up to 640
+  EXPECT_EQ(network_input(pic, p, 32, false).input.shape(), (Shape{1, 3, 384, 640}));
 }
 
 TEST(DetectPipeline, RejectsWrongModelOutput) {
-  std::vector<uint8_t> rgb(64 * 64 * 3, 0);
-  const ForwardFn bad = [](const Tensor&) { return Tensor::zeros({2, 10, 85}); };
-  EXPECT_THROW(detect_picture(bad, rgb.data(), 64, 64, DetectOptions{}), Error);
+  imgproc::LoadedImage pic;
+  pic.format = "png";
+  pic.image = imgproc::Image(64, 64, 0.f);
+  const Detector bad = coco_stand_in([](const Tensor&) { return Tensor::zeros({2, 10, 85}); });
+  EXPECT_THROW(detect(bad, pic, detect_nms()), Error);
 }
 
 TEST(DetectPipeline, BusJpgWithGoldenPredictions) {
@@ -67,11 +90,8 @@ TEST(DetectPipeline, BusJpgWithGoldenPredictions) {
   YP_REQUIRE_SHARED(golden_dir, "golden/yolov5n_coco");
   const Tensor golden_input = read_f32_tensor(golden_dir + "/bus.input.f32", {1, 3, 640, 480});
   const Tensor golden_decoded = read_f32_tensor(golden_dir + "/bus.decoded.f32", {1, 18900, 85});
-  int w = 0, h = 0, c = 0;
-  uint8_t* rgb = stbi_load(jpg.c_str(), &w, &h, &c, 3);
-  ASSERT_NE(rgb, nullptr);
   int calls = 0;
-  const ForwardFn forward = [&](const Tensor& input) {
+  const Detector det = coco_stand_in([&](const Tensor& input) {
     ++calls;
     EXPECT_EQ(input.shape(), golden_input.shape());
     double max_err = 0;
@@ -79,9 +99,8 @@ TEST(DetectPipeline, BusJpgWithGoldenPredictions) {
       max_err = std::max(max_err, std::fabs(input.at(i) - golden_input.at(i)));
     EXPECT_LE(max_err, 4.0 / 255 + 1e-6) << "letterboxed input vs golden (JPEG decoders differ by a few levels)";
     return golden_decoded;
-  };
-  const std::vector<Detection> got = detect_picture(forward, rgb, w, h, DetectOptions{});
-  stbi_image_free(rgb);
+  });
+  const std::vector<Detection> got = detect(det, colour_picture(jpg), detect_nms());
   EXPECT_EQ(calls, 1);
   const std::vector<Detection> want = read_detections(golden_dir + "/bus.detections.txt");
   ASSERT_EQ(got.size(), want.size());
@@ -115,12 +134,16 @@ const Detector& yolov5n() {
 TEST(DetectYolov5n, GoldenInputTensorGivesGoldenDetections) {
   YP_REQUIRE_SHARED(weights, "weights/yolov5n.pt");
   YP_REQUIRE_SHARED(golden_dir, "golden/yolov5n_coco");
+  YP_REQUIRE_SHARED(jpg, "data/coco_samples/bus.jpg");
   const Detector& d = yolov5n();
-  EXPECT_EQ(d.names.size(), 80u);
-  EXPECT_EQ(d.names[27], "tie");
-  LetterboxGeometry g = letterbox_geometry(810, 1080, LetterboxOptions{});
-  const Tensor input = read_f32_tensor(golden_dir + "/bus.input.f32", {1, 3, 640, 480});
-  const std::vector<Detection> got = postprocess(d.forward()(input), g, DetectOptions{});
+  EXPECT_EQ(d.names().size(), 80u);
+  EXPECT_EQ(d.names()[27], "tie");
+  EXPECT_EQ(d.input().rule, InputRule::Yolov5);
+  // The real network on the golden input tensor (not on our decoding of the JPEG), mapped back to bus.jpg.
+  const Tensor decoded = d.forward(read_f32_tensor(golden_dir + "/bus.input.f32", {1, 3, 640, 480}));
+  Detector fixed = d;
+  fixed.forward = [decoded](const Tensor&) { return decoded; };
+  const std::vector<Detection> got = detect(fixed, colour_picture(jpg), detect_nms());
   expect_detections(got, read_detections(golden_dir + "/bus.detections.txt"), 1.0, 0.005);
 }
 
@@ -128,15 +151,7 @@ TEST(DetectYolov5n, BusAndZidaneFromJpeg) {
   YP_REQUIRE_SHARED(weights, "weights/yolov5n.pt");
   YP_REQUIRE_SHARED(samples, "data/coco_samples");
   YP_REQUIRE_SHARED(golden_dir, "golden/yolov5n_coco");
-  auto run = [](const std::string& path) {
-    int w = 0, h = 0, c = 0;
-    uint8_t* rgb = stbi_load(path.c_str(), &w, &h, &c, 3);
-    EXPECT_NE(rgb, nullptr) << path;
-    if (!rgb) return std::vector<Detection>{};
-    const std::vector<Detection> dets = detect_picture(yolov5n().forward(), rgb, w, h, DetectOptions{});
-    stbi_image_free(rgb);
-    return dets;
-  };
+  auto run = [](const std::string& path) { return detect(yolov5n(), colour_picture(path), detect_nms()); };
   // stb_image decodes the JPEG a few levels away from the golden's decoder (test_letterbox.cpp): the README
   // asks for the same objects with boxes within a few pixels. Measured: boxes within 0.8 px, scores 0.006.
   expect_detections(run(samples + "/bus.jpg"), read_detections(golden_dir + "/bus.detections.txt"), 3.0, 0.02);

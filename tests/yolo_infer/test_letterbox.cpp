@@ -3,12 +3,11 @@
 // bus.jpg input tensor (../shared/golden/yolov5n_coco/bus.input.f32) rebuilt from the JPEG.
 #include <gtest/gtest.h>
 
-#include <stb/stb_image.h>
-
 #include <cmath>
 #include <fstream>
 
 #include "tests/support/shared_data.h"
+#include "yolo/input_pipeline.h"
 #include "yolo/letterbox.h"
 
 namespace yp::yolo {
@@ -114,17 +113,14 @@ TEST(Letterbox, PadsWithGreyAroundTheResizedImage) {
 // The golden input was made from bus.jpg by another JPEG decoder and the same resize rule. Fed PIL's
 // decoding of bus.jpg, this letterbox reproduces bus.input.f32 bit for bit (checked once by hand); stb_image's
 // decoder differs from libjpeg by up to 3 levels in about 6 % of the values (mean 0.064 levels), so that is
-// what this test can require: within 4 levels, mean below 0.1.
+// what this test can require: within 4 levels, mean below 0.1. The input comes from the input pipeline's rule
+// yolov5 (input_pipeline.h), what `detect` does with a YOLOv5 checkpoint.
 TEST(LetterboxGolden, BusInputTensorFromJpeg) {
   YP_REQUIRE_SHARED(jpg, "data/coco_samples/bus.jpg");
   YP_REQUIRE_SHARED(golden, "golden/yolov5n_coco/bus.input.f32");
-  int w = 0, h = 0, c = 0;
-  uint8_t* pixels = stbi_load(jpg.c_str(), &w, &h, &c, 3);
-  ASSERT_NE(pixels, nullptr) << stbi_failure_reason();
-  const LetterboxGeometry g = letterbox_geometry(w, h, target(640, 640, true));
-  const std::vector<uint8_t> lb = letterbox(pixels, 3, g);
-  stbi_image_free(pixels);
-  const Tensor t = hwc_to_chw_tensor(lb.data(), g.output_width, g.output_height, 3);
+  imgproc::ReadOptions read;
+  read.keep_rgb = true;
+  const Tensor t = network_input(imgproc::read_image(jpg, read), InputPipeline{}, 32).input;
   ASSERT_EQ(t.shape(), (Shape{1, 3, 640, 480}));
 
   std::ifstream f(golden, std::ios::binary);

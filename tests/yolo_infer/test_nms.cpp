@@ -1,8 +1,9 @@
 // test_nms.cpp: non_max_suppression on hand-made predictions (each YOLOv5 rule on its own), a random
-// property check of the greedy suppression, scale_boxes, and the golden bus.jpg detections from the
-// decoded predictions of an independent implementation (../shared/golden/yolov5n_coco).
+// property check of the greedy suppression (also per class, as pick's merge across tiles uses it), and the golden
+// bus.jpg detections from the decoded predictions of an independent implementation (../shared/golden/yolov5n_coco).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "tests/support/shared_data.h"
+#include "yolo/input_pipeline.h"
 #include "yolo/nms.h"
 
 namespace yp::yolo {
@@ -134,6 +136,13 @@ TEST(Nms, BatchedTensorGivesOneListPerImage) {
 
 // On random boxes, the greedy result must satisfy both halves of its definition: no two kept boxes overlap
 // by more than the threshold, and every dropped box overlaps a kept box that scored at least as high.
+TEST(Nms, GreedyPerClassSuppressesWithinAClassOnly) {
+  const std::vector<Box<double>> boxes = {{0, 0, 10, 10}, {1, 0, 11, 10}, {0, 1, 10, 11}, {50, 50, 60, 60}};
+  const std::vector<int> classes = {0, 1, 0, 1};
+  EXPECT_EQ(greedy_nms(boxes, 0.45), (std::vector<int64_t>{0, 3}));
+  EXPECT_EQ(greedy_nms(boxes, 0.45, &classes), (std::vector<int64_t>{0, 1, 3}));
+}
+
 TEST(Nms, GreedyPropertiesOnRandomBoxes) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> pos(0, 200), size(5, 60);
@@ -162,32 +171,6 @@ TEST(Nms, GreedyPropertiesOnRandomBoxes) {
   }
 }
 
-TEST(ScaleBoxes, UndoesTheLetterbox) {
-  // zidane.jpg 1280x720 letterboxed to 640x384: gain 0.5, pad_y (384 - 360) / 2 = 12.
-  std::vector<Detection> d = {{100.f, 50.f, 300.f, 200.f, 0.9f, 0}};
-  scale_boxes(d, 640, 384, 1280, 720);
-  EXPECT_FLOAT_EQ(d[0].x1, 200.f);
-  EXPECT_FLOAT_EQ(d[0].y1, 76.f);
-  EXPECT_FLOAT_EQ(d[0].x2, 600.f);
-  EXPECT_FLOAT_EQ(d[0].y2, 376.f);
-  // Round trip from the original image for an odd shape, and clipping to the image.
-  const int iw = 1001, ih = 667, lw = 640, lh = 448;
-  const double gain = std::min(double(lh) / ih, double(lw) / iw), px = (lw - iw * gain) / 2, py = (lh - ih * gain) / 2;
-  const double box[4] = {12.5, 30.25, 998.0, 600.0};
-  std::vector<Detection> e = {{float(box[0] * gain + px), float(box[1] * gain + py), float(box[2] * gain + px),
-                               float(box[3] * gain + py), 0.5f, 3},
-                              {-5.f, -5.f, 700.f, 500.f, 0.4f, 1}};
-  scale_boxes(e, lw, lh, iw, ih);
-  EXPECT_NEAR(e[0].x1, box[0], 1e-3);
-  EXPECT_NEAR(e[0].y1, box[1], 1e-3);
-  EXPECT_NEAR(e[0].x2, box[2], 1e-3);
-  EXPECT_NEAR(e[0].y2, box[3], 1e-3);
-  EXPECT_EQ(e[1].x1, 0.f);
-  EXPECT_EQ(e[1].y1, 0.f);
-  EXPECT_EQ(e[1].x2, float(iw));
-  EXPECT_EQ(e[1].y2, float(ih));
-}
-
 std::vector<float> read_f32(const std::string& path, size_t count) {
   std::ifstream f(path, std::ios::binary);
   std::vector<float> v(count);
@@ -205,7 +188,13 @@ TEST(NmsGolden, BusDetectionsFromDecodedPredictions) {
   NmsOptions o;
   o.max_det = 1000;
   std::vector<Detection> got = non_max_suppression(pred.data(), 18900, 85, o);
-  scale_boxes(got, 480, 640, 810, 1080);
+  NetworkInput in;  // bus.jpg's letterbox (input_pipeline.h), which maps the boxes back
+  in.geometry = letterbox_geometry(810, 1080, LetterboxOptions{});
+  for (Detection& d : got) {  // mapped back and clipped to the picture, as detect does
+    const Box<double> b = in.to_picture(d);
+    d = {float(std::clamp(b.x1, 0.0, 810.0)), float(std::clamp(b.y1, 0.0, 1080.0)), float(std::clamp(b.x2, 0.0, 810.0)),
+         float(std::clamp(b.y2, 0.0, 1080.0)), d.conf, d.cls};
+  }
 
   std::ifstream f(det_path);
   std::string line;

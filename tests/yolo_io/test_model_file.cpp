@@ -23,9 +23,7 @@ ModelFileInfo sample_info() {
   info.anchors_pixels = {{10, 13, 16, 30, 33, 23}, {30, 61, 62, 45, 59, 119}};
   info.strides = {8, 16};
   info.yaml = "nc: 2\ndepth_multiple: 0.33\n";
-  info.input_size = 1024;
-  info.input_channels = 1;
-  info.preprocessing = R"({"chain":["lowpass","clahe"],"sigma":1.5})";
+  info.input = {InputRule::Letterbox, "steps = resize,clahe\nclahe.clip = 0.02\n", 1024, 1};
   return info;
 }
 
@@ -51,12 +49,31 @@ TEST(ModelFile, MetadataRoundTrip) {
   EXPECT_EQ(out.anchors_pixels, in.anchors_pixels);
   EXPECT_EQ(out.strides, in.strides);
   EXPECT_EQ(out.yaml, in.yaml);
-  EXPECT_EQ(out.input_size, 1024);
-  EXPECT_EQ(out.input_channels, 1);
-  EXPECT_EQ(out.preprocessing, in.preprocessing);
+  EXPECT_EQ(out.input.rule, InputRule::Letterbox);
+  EXPECT_EQ(out.input.size, 1024);
+  EXPECT_EQ(out.input.channels, 1);
+  EXPECT_EQ(out.input.chain, in.input.chain);
+  EXPECT_EQ(meta.at("input_rule"), "letterbox");
   auto without = meta;
   without.erase("preprocessing");  // optional
-  EXPECT_EQ(model_info_from_metadata(without, "m").preprocessing, "");
+  EXPECT_EQ(model_info_from_metadata(without, "m").input.chain, "");
+}
+
+// Files written before input_rule existed: a chain or a gray stem means `yolopick train` wrote it (it always trains a
+// gray stem) - rule letterbox; an RGB file without a chain is an import - rule yolov5, pictures as they are.
+TEST(ModelFile, InputRuleOfOlderFiles) {
+  auto meta = model_info_to_metadata(sample_info());
+  meta.erase("input_rule");
+  EXPECT_EQ(model_info_from_metadata(meta, "m").input.rule, InputRule::Letterbox);  // chain and gray
+  meta["preprocessing"] = "";
+  EXPECT_EQ(model_info_from_metadata(meta, "m").input.rule, InputRule::Letterbox);  // gray
+  meta["input_channels"] = "3";
+  EXPECT_EQ(model_info_from_metadata(meta, "m").input.rule, InputRule::Yolov5);
+  meta["input_rule"] = "yolov5";
+  meta["preprocessing"] = "steps = clahe\n";
+  EXPECT_NE(metadata_error(meta).find("rule yolov5 with a pre-processing chain"), std::string::npos);
+  meta["input_rule"] = "tiles";
+  EXPECT_NE(metadata_error(meta).find("unknown input rule 'tiles'"), std::string::npos);
 }
 
 TEST(ModelFile, MetadataIsValidated) {
@@ -88,7 +105,8 @@ TEST(ModelFile, MiniCheckpointToModelFileAndBack) {
   const ModelFileInfo& info = pt.info;
   EXPECT_EQ(info.anchors_pixels[0], std::vector<float>({10, 13, 16, 30, 33, 23}));  // grid units x stride 8
   EXPECT_EQ(info.anchors_pixels[1], std::vector<float>({30, 61, 62, 45, 59, 119}));  // x stride 16
-  EXPECT_EQ(info.input_channels, 3);  // the yaml's ch
+  EXPECT_EQ(info.input.channels, 3);  // the yaml's ch
+  EXPECT_EQ(info.input.rule, InputRule::Yolov5);
   const std::string path = tmp_path("mini.safetensors");
   write_model_file(path, pt.tensors, info, yp::DType::F16);
   const ModelFileContents m = read_model_file(path);
@@ -126,19 +144,17 @@ TEST(ModelFile, SaveModelRecordsTheNetwork) {
   YP_REQUIRE_SHARED(pt, "weights/yolov5n.pt");
   LoadedModel lm = load_model(pt);
   ModelFileInfo info;
-  info.nc = 7;               // overwritten by the network's
-  info.input_channels = 1;   // likewise
+  info.nc = 7;  // overwritten by the network's
   info.names = lm.info.names;
-  info.input_size = 1024;
-  info.preprocessing = "lowpass=0.1";
+  info.input = {InputRule::Letterbox, "steps = wiener\n", 1024, 1};
   const std::string path = tmp_path("save_model.safetensors");
   save_model(path, *lm.model, info, yp::DType::F16);
   const ModelFileContents m = read_model_file(path);
   std::filesystem::remove(path);
   EXPECT_EQ(m.info.nc, 80);
-  EXPECT_EQ(m.info.input_size, 1024);
-  EXPECT_EQ(m.info.input_channels, 3);
-  EXPECT_EQ(m.info.preprocessing, "lowpass=0.1");
+  EXPECT_EQ(m.info.input.size, 1024);
+  EXPECT_EQ(m.info.input.channels, 3);
+  EXPECT_EQ(m.info.input.chain, "steps = wiener\n");
   EXPECT_EQ(m.info.strides, std::vector<float>({8, 16, 32}));
   EXPECT_EQ(m.info.anchors_pixels[0], std::vector<float>({10, 13, 16, 30, 33, 23}));
   EXPECT_EQ(m.tensors.size(), 349u);
