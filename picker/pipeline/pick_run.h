@@ -1,8 +1,8 @@
-// pick_run.h: `yolopick pick` over thousands of micrographs - input expansion, sharding for job arrays,
-// resume, the three-stage pipeline and the per-micrograph outputs.
+// pick_run.h: `yolopick pick` over thousands of micrographs - the three-stage pipeline, resume and the
+// per-micrograph outputs (which micrographs, and a task's share of them: pick_inputs.h).
 //
 // Pipeline (so the network never waits on disk or pre-processing):
-//   reader thread: read micrograph -> pre-process -> cut network inputs -> queue (bounded, 2 items)
+//   reader thread: read micrograph -> network inputs (input pipeline, tiles) -> queue (bounded, 2 items)
 //   main thread:   forward + NMS + merge                                 -> queue (bounded, 2 items)
 //   writer thread: outputs (temp file + rename each), the STAR last as the completion marker; progress line
 // Outputs per micrograph NAME in the output folder (conventions: docs/picking.md, ../shared/picking-facts.md):
@@ -19,21 +19,9 @@
 #include <vector>
 
 #include "picker/pipeline/pick.h"
+#include "picker/pipeline/pick_inputs.h"
 
 namespace yp::picker {
-
-// Micrograph extensions taken from folders and globs (.tif is taken so that it is reported, see image_io.h).
-bool is_micrograph_file(const std::string& path);
-
-// Files, folders (their micrographs), globs ("data/*.mrc") and list files (.txt/.lst/.list: one path per line,
-// '#' comments, relative paths relative to the list) -> sorted, duplicate-free paths. Throws yp::Error for a
-// spec that names nothing, and when two micrographs share a file stem (their outputs would collide).
-std::vector<std::string> expand_micrograph_inputs(const std::vector<std::string>& specs);
-
-// The share of task `index` (0-based) of `count`: the paths whose sorted position k has k % count == index.
-std::vector<std::string> shard_inputs(const std::vector<std::string>& sorted, int index, int count);
-// Parses "i/n" with 0 <= i < n; throws yp::Error otherwise.
-std::pair<int, int> parse_shard(const std::string& text);
 
 struct MicrographOutputs {
   std::string star, box, cbox, csv, txt, png;

@@ -1,0 +1,104 @@
+// pick_inputs.cpp: which micrographs a pick run takes - files, folders, globs, list files - and each job-array
+// task's share of them (pick_inputs.h).
+#include "picker/pipeline/pick_inputs.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "util/error.h"
+#include "util/text.h"
+
+namespace yp::picker {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_list_file(const std::string& path) {
+  const std::string e = lower_extension(path);
+  return e == ".txt" || e == ".lst" || e == ".list";
+}
+
+void add_list_file(const std::string& list, std::vector<std::string>& out) {
+  std::ifstream f(list);
+  if (!f) throw Error(list + ": cannot open the list file");
+  const fs::path base = fs::path(list).parent_path();
+  std::string line;
+  int n = 0;
+  while (std::getline(f, line)) {
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    fs::path p(line);
+    out.push_back((p.is_absolute() ? p : base / p).lexically_normal().string());
+    ++n;
+  }
+  if (n == 0) throw Error(list + ": the list file names no micrographs");
+}
+
+}  // namespace
+
+bool is_micrograph_file(const std::string& path) {
+  static const std::set<std::string> exts{".mrc", ".mrcs", ".png", ".jpg", ".jpeg", ".tif", ".tiff"};
+  return exts.count(lower_extension(path)) > 0;
+}
+
+std::vector<std::string> expand_micrograph_inputs(const std::vector<std::string>& specs) {
+  std::vector<std::string> out;
+  for (const std::string& s : specs) {
+    if (s.find_first_of("*?[") != std::string::npos) {
+      glob_t g{};
+      const int rc = ::glob(s.c_str(), 0, nullptr, &g);
+      size_t n = 0;
+      for (size_t i = 0; rc == 0 && i < g.gl_pathc; ++i)
+        if (is_micrograph_file(g.gl_pathv[i])) out.push_back(g.gl_pathv[i]), ++n;
+      globfree(&g);
+      if (n == 0) throw Error(s + ": the pattern matches no micrographs (.mrc .mrcs .png .jpg .jpeg .tif)");
+    } else if (fs::is_directory(s)) {
+      size_t n = 0;
+      for (const auto& e : fs::directory_iterator(s))
+        if (e.is_regular_file() && is_micrograph_file(e.path().string())) out.push_back(e.path().string()), ++n;
+      if (n == 0) throw Error(s + ": no micrographs (.mrc .mrcs .png .jpg .jpeg .tif) in this folder");
+    } else if (fs::exists(s) && is_list_file(s)) {
+      add_list_file(s, out);
+    } else if (fs::exists(s)) {
+      out.push_back(s);  // a single file: read errors are reported per micrograph
+    } else {
+      throw Error(s + ": no such file, folder or matching pattern");
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::map<std::string, std::string> by_stem;
+  for (const std::string& p : out) {
+    const std::string stem = fs::path(p).stem().string();
+    auto [it, fresh] = by_stem.emplace(stem, p);
+    if (!fresh) throw Error(p + " and " + it->second + " share the name '" + stem + "'; their outputs would collide");
+  }
+  return out;
+}
+
+std::vector<std::string> shard_inputs(const std::vector<std::string>& sorted, int index, int count) {
+  YP_CHECK(count >= 1 && index >= 0 && index < count, "shard " + std::to_string(index) + "/" + std::to_string(count));
+  std::vector<std::string> mine;
+  for (size_t k = 0; k < sorted.size(); ++k)
+    if ((int)(k % count) == index) mine.push_back(sorted[k]);
+  return mine;
+}
+
+std::pair<int, int> parse_shard(const std::string& text) {
+  const size_t slash = text.find('/');
+  char* end1 = nullptr;
+  char* end2 = nullptr;
+  const std::string a = text.substr(0, slash), b = slash == std::string::npos ? "" : text.substr(slash + 1);
+  const long i = std::strtol(a.c_str(), &end1, 10), n = std::strtol(b.c_str(), &end2, 10);
+  if (a.empty() || b.empty() || *end1 || *end2 || n < 1 || n > 1000000 || i < 0 || i >= n)
+    throw Error("--shard '" + text + "': expected i/n with 0 <= i < n (e.g. --shard $SLURM_ARRAY_TASK_ID/8)");
+  return {(int)i, (int)n};
+}
+
+}  // namespace yp::picker
