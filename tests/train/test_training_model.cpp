@@ -38,7 +38,7 @@ void to_double(yolo::Model& m) {
 // loss(theta) = yolo_loss(loss_layout(model(x; theta))) with BN in training mode (batch statistics), so
 // the check covers Conv, BN, SiLU, C3, SPPF's max-pools, Upsample, Concat, Detect, the permute and the loss.
 // Objectness gain 0: the obj target is the detached CIoU, which finite differences would differentiate
-// (tests/yolo_loss/test_loss.cpp); ciou_alpha_grad: the gradient of CIoU as written, not YOLOv5's detached
+// (tests/yolo/test_loss.cpp); ciou_alpha_grad: the gradient of CIoU as written, not YOLOv5's detached
 // alpha. Two elements of every parameter tensor are checked (all ~4k take too long).
 TEST(TrainingModel, WholeLossGradientMatchesFiniteDifferences) {
   const auto t0 = std::chrono::steady_clock::now();

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "tests/yolo_io/fixtures.h"
+#include "tests/yolo/io/fixtures.h"
 #include "yolo/io/pt_checkpoint.h"
 #include "yolo/yaml_config.h"
 

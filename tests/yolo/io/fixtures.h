@@ -1,5 +1,5 @@
 // fixtures.h: helpers for the checkpoint-format tests: file bytes, the committed fixtures in
-// tests/yolo_io/data/ (made by make_fixtures.py), and a minimal STORED zip writer laid out the way
+// tests/yolo/io/data/ (made by make_fixtures.py), and a minimal STORED zip writer laid out the way
 // PyTorch writes (64-byte aligned data via an "FB" padding extra field, zero sizes in local headers).
 #pragma once
 
@@ -20,7 +20,7 @@ inline std::vector<uint8_t> read_bytes(const std::string& path) {
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
 
-inline std::string fixture(const std::string& name) { return source_path("tests/yolo_io/data/" + name); }
+inline std::string fixture(const std::string& name) { return source_path("tests/yolo/io/data/" + name); }
 
 inline std::vector<uint8_t> bytes_of(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
 

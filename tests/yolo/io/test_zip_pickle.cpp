@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "tests/yolo_io/fixtures.h"
+#include "tests/yolo/io/fixtures.h"
 #include "yolo/io/pickle.h"
 #include "yolo/io/zip_reader.h"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the small checkpoint fixtures of tests/yolo_io/data/ (run once; outputs are committed).
+"""Writes the small checkpoint fixtures of tests/yolo/io/data/ (run once; outputs are committed).
 
 The checkpoints are made the way torch.save makes them, but without torch: stand-in classes are
 registered under the real module names (models.yolo.Model, torch.nn.modules.conv.Conv2d,

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "tests/yolo_io/fixtures.h"
+#include "tests/yolo/io/fixtures.h"
 #include "yolo/model_file.h"
 
 using namespace yp::io;

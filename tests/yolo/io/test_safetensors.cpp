@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "tensor/half.h"
-#include "tests/yolo_io/fixtures.h"
+#include "tests/yolo/io/fixtures.h"
 #include "yolo/io/json.h"
 #include "yolo/io/safetensors.h"
 
