@@ -25,15 +25,24 @@ MicrographPicks read_picks_csv(const std::string& path) {
     ++line_no;
     if (!trim(line).empty()) header = split_char(trim(line), ',');
   }
-  if (header.empty()) throw Error(path + ": empty CSV (expected header x,y,w,h,class,confidence)");
-  auto col = [&](const char* name, bool required) {
-    for (size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return static_cast<int>(i);
-    if (required) fail_at(path, line_no, std::string("CSV header has no '") + name + "' column");
-    return -1;
-  };
-  const int cx = col("x", true), cy = col("y", true), cw = col("w", true), ch = col("h", true);
-  const int cc = col("class", false), cf = col("confidence", false);
+  if (header.empty()) throw Error(path + ": empty CSV (expected a header such as x,y,w,h,class,confidence)");
+  int cx = -1, cy = -1, cd = -1, cw = -1, ch = -1, cc = -1, cf = -1;
+  for (size_t i = 0; i < header.size(); ++i) {
+    const std::string h = to_lower(header[i]);
+    const int k = static_cast<int>(i);
+    if (h == "x" || starts_with(h, "x-") || starts_with(h, "x_") || h == "xcoord" || h == "_rlncoordinatex") cx = k;
+    else if (h == "y" || starts_with(h, "y-") || starts_with(h, "y_") || h == "ycoord" || h == "_rlncoordinatey") cy = k;
+    else if (h.find("diam") != std::string::npos) cd = k;
+    else if (h == "w" || h == "width") cw = k;
+    else if (h == "h" || h == "height") ch = k;
+    else if (h == "class" || h == "cls") cc = k;
+    else if (h == "confidence") cf = k;
+  }
+  if (cx < 0 || cy < 0)
+    fail_at(path, line_no,
+            "CSV header needs x and y columns (e.g. 'x,y,w,h,class,confidence', 'x,y,diameter' or 'X-Coordinate,Y-Coordinate')");
+  if ((cw < 0) != (ch < 0))
+    fail_at(path, line_no, std::string("CSV header has '") + (cw < 0 ? "h' but no 'w'" : "w' but no 'h'") + " column");
   MicrographPicks mic;
   mic.micrograph = micrograph_key(path);
   while (std::getline(in, line)) {
@@ -45,8 +54,9 @@ MicrographPicks read_picks_csv(const std::string& path) {
     Pick p;
     p.x = parse_double(tok[cx], path, line_no, "x");
     p.y = parse_double(tok[cy], path, line_no, "y");
-    p.w = parse_double(tok[cw], path, line_no, "w");
-    p.h = parse_double(tok[ch], path, line_no, "h");
+    if (cd >= 0) p.w = p.h = parse_double(tok[cd], path, line_no, "diameter");
+    if (cw >= 0) p.w = parse_double(tok[cw], path, line_no, "w");
+    if (ch >= 0) p.h = parse_double(tok[ch], path, line_no, "h");
     if (cc >= 0) p.cls = parse_int(tok[cc], path, line_no, "class");
     if (cf >= 0) p.confidence = parse_double(tok[cf], path, line_no, "confidence");
     mic.picks.push_back(p);

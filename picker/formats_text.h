@@ -1,7 +1,10 @@
 // formats_text.h: plain-text pick files.
 //
-// CSV:      header "x,y,w,h,class,confidence", one pick per line; x, y = CENTRE in MRC array pixels.
-//           The reader finds columns by header name (any order, extra columns ignored).
+// CSV:      header "x,y,w,h,class,confidence" (what we write), one pick per line; x, y = CENTRE in MRC array
+//           pixels. The reader finds columns by header name, case-insensitive, in any order, other columns ignored:
+//           x ("x", "X-Coordinate", "x_...", "xcoord", "_rlnCoordinateX") and y alike are required; w and h
+//           ("width", "height") come together or not at all; a diameter column ("Diameter", CryoPPP) sets w = h;
+//           class ("cls") and confidence are optional. Sizes are 0 where the file has none.
 // YOLO txt: "class cx cy w h [confidence]" per line, all normalised to the IMAGE FILE the labels belong to
 //           (what YOLOv5 trains on): pixel edges are at half-integers in our index space, so
 //             cx = (x + 0.5) / W,   cy = (row + 0.5) / H,   w_n = w / W,   h_n = h / H,

@@ -2,15 +2,10 @@
 #include "train/import_labels.h"
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <map>
-#include <sstream>
 
 #include "imgproc/image_io.h"
-#include "picker/formats_box.h"
-#include "picker/formats_star.h"
-#include "picker/formats_text.h"
 #include "picker/pick_io.h"
 #include "util/error.h"
 #include "util/text.h"
@@ -18,63 +13,6 @@
 namespace fs = std::filesystem;
 
 namespace yp::train {
-
-namespace {
-
-// CSV with x, y and optionally a diameter (CryoPPP: "X-Coordinate,Y-Coordinate,Diameter") or w/h and class.
-picker::MicrographPicks read_generic_csv(const std::string& path) {
-  std::istringstream in(read_text_file(path));
-  std::string line;
-  int line_no = 0;
-  std::vector<std::string> header;
-  while (header.empty() && std::getline(in, line)) {
-    ++line_no;
-    if (!trim(line).empty()) header = split_char(trim(line), ',');
-  }
-  if (header.empty()) throw Error(path + ": empty CSV");
-  int cx = -1, cy = -1, cd = -1, cw = -1, ch = -1, cc = -1;
-  for (size_t i = 0; i < header.size(); ++i) {
-    const std::string h = to_lower(trim(header[i]));
-    const int k = static_cast<int>(i);
-    if (h == "x" || h.rfind("x-", 0) == 0 || h.rfind("x_", 0) == 0 || h == "xcoord" || h == "_rlncoordinatex") cx = k;
-    else if (h == "y" || h.rfind("y-", 0) == 0 || h.rfind("y_", 0) == 0 || h == "ycoord" || h == "_rlncoordinatey") cy = k;
-    else if (h.find("diam") != std::string::npos) cd = k;
-    else if (h == "w" || h == "width") cw = k;
-    else if (h == "h" || h == "height") ch = k;
-    else if (h == "class" || h == "cls") cc = k;
-  }
-  if (cx < 0 || cy < 0)
-    fail_at(path, line_no, "CSV header needs x and y columns (e.g. 'x,y,diameter' or 'X-Coordinate,Y-Coordinate')");
-  picker::MicrographPicks mic;
-  mic.micrograph = picker::micrograph_key(path);
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (trim(line).empty()) continue;
-    const auto tok = split_char(trim(line), ',');
-    if (tok.size() != header.size())
-      fail_at(path, line_no, "expected " + std::to_string(header.size()) + " columns, found " + std::to_string(tok.size()));
-    picker::Pick p;
-    p.x = parse_double(tok[cx], path, line_no, "x");
-    p.y = parse_double(tok[cy], path, line_no, "y");
-    if (cd >= 0) p.w = p.h = parse_double(tok[cd], path, line_no, "diameter");
-    if (cw >= 0) p.w = parse_double(tok[cw], path, line_no, "w");
-    if (ch >= 0) p.h = parse_double(tok[ch], path, line_no, "h");
-    if (cc >= 0) p.cls = parse_int(tok[cc], path, line_no, "class");
-    mic.picks.push_back(p);
-  }
-  return mic;
-}
-
-}  // namespace
-
-picker::MicrographPicks read_particle_coordinates(const std::string& path) {
-  const std::string ext = lower_extension(path);
-  if (ext == ".star") return picker::read_star_coordinates(path, 0.0);  // class: the reader maps _rlnClassNumber
-  if (ext == ".box") return picker::read_eman_box(path);
-  if (ext == ".cbox") return picker::read_cbox(path);
-  if (ext == ".csv") return read_generic_csv(path);
-  throw Error(path + ": unknown coordinate format (expected .star, .box, .cbox or .csv)");
-}
 
 std::vector<YoloLabel> picks_to_labels(const picker::MicrographPicks& mic, int width, int height, const ImportOptions& opt) {
   if (width <= 0 || height <= 0) throw Error(mic.micrograph + ": image size unknown");
@@ -140,7 +78,7 @@ ImportReport import_folder(const std::vector<std::string>& images, const std::st
       continue;
     }
     const auto [w, h] = imgproc::read_image_size(img);
-    const picker::MicrographPicks mic = read_particle_coordinates(it->second);
+    const picker::MicrographPicks mic = picker::read_picks(it->second, {});
     const auto labels = picks_to_labels(mic, w, h, opt);
     rep.particles += static_cast<int>(labels.size());
     rep.dropped += static_cast<int>(mic.picks.size() - labels.size());

@@ -1,10 +1,11 @@
 // import_labels.h: particle coordinates -> YOLO training labels (`yolopick train labels`).
 //
-// Sources (centres in the micrograph's pixel frame, x = column, y = row):
+// Sources (centres in the micrograph's pixel frame, x = column, y = row), read by picker/pick_io.h read_picks:
 //   RELION .star   _rlnCoordinateX/Y, optional _rlnClassNumber taken as the class id     (picker/formats_star.h)
 //   EMAN .box      lower-left corner + size; centre = corner + size/2                  (picker/formats_box.h)
+//   crYOLO .cbox
 //   CSV            a header naming x and y columns ("x", "X-Coordinate", ...), optional diameter / w, h,
-//                  class; or our own x,y,w,h,class,confidence CSV (picker/formats_text.h)
+//                  class (picker/formats_text.h)
 //   disk masks     centres from train/mask_centres.h (CryoPPP / CryoSegNet ground truth)
 // Every particle becomes a box of `box_size` pixels (or its own size/diameter when the file has one and no
 // box size is forced), clipped to the image, and is written normalised as "class cx cy w h" with pixel
@@ -29,9 +30,6 @@ struct ImportOptions {
   picker::ImageRows rows = picker::ImageRows::SameAsMrc;  // FlippedY when the image is the MRC flipped
   int single_class = -1;    // >= 0: every particle gets this class (one-class detectors)
 };
-
-// Reads centres from .star, .box or .csv (by extension). Sizes are 0 where the format has none.
-picker::MicrographPicks read_particle_coordinates(const std::string& path);
 
 // Picks (MRC-array frame) -> normalised labels for a width x height image.
 std::vector<YoloLabel> picks_to_labels(const picker::MicrographPicks& mic, int width, int height, const ImportOptions& opt);

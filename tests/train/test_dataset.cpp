@@ -7,6 +7,7 @@
 
 #include "imgproc/image_io.h"
 #include "picker/evaluate.h"
+#include "picker/pick_io.h"
 #include "tests/support/shared_data.h"
 #include "train/dataset.h"
 #include "train/import_labels.h"
@@ -110,7 +111,7 @@ TEST(Import, StarBoxAndCsvGiveTheSameLabels) {
   opt.box_size = 20;
   opt.single_class = 0;
   for (const char* f : {"m.star", "m.box", "m.csv"}) {
-    const auto mic = read_particle_coordinates((d / f).string());
+    const auto mic = yp::picker::read_picks((d / f).string(), {});
     const auto l = picks_to_labels(mic, 200, 100, opt);
     ASSERT_EQ(l.size(), 1u) << f;
     EXPECT_NEAR(l[0].cx, 100.5 / 200, 1e-12) << f;
@@ -120,7 +121,7 @@ TEST(Import, StarBoxAndCsvGiveTheSameLabels) {
   }
   // Flipped rows: the image stores MRC row y at H - 1 - y.
   opt.rows = yp::picker::ImageRows::FlippedY;
-  const auto flipped = picks_to_labels(read_particle_coordinates((d / "m.star").string()), 200, 100, opt);
+  const auto flipped = picks_to_labels(yp::picker::read_picks((d / "m.star").string(), {}), 200, 100, opt);
   EXPECT_NEAR(flipped[0].cy, (99 - 50 + 0.5) / 100, 1e-12);
   // A box at the border is clipped; a centre outside the image is dropped.
   yp::picker::MicrographPicks edge;
@@ -132,11 +133,11 @@ TEST(Import, StarBoxAndCsvGiveTheSameLabels) {
   // STAR without a box size and no --box: a clear error.
   ImportOptions nobox;
   nobox.single_class = 0;
-  EXPECT_NE(error_of([&] { picks_to_labels(read_particle_coordinates((d / "m.star").string()), 200, 100, nobox); })
+  EXPECT_NE(error_of([&] { picks_to_labels(yp::picker::read_picks((d / "m.star").string(), {}), 200, 100, nobox); })
                 .find("no box size"),
             std::string::npos);
   write(d / "bad.csv", "a,b\n1,2\n");
-  EXPECT_NE(error_of([&] { read_particle_coordinates((d / "bad.csv").string()); }).find("bad.csv:1:"), std::string::npos);
+  EXPECT_NE(error_of([&] { yp::picker::read_picks((d / "bad.csv").string(), {}); }).find("bad.csv:1:"), std::string::npos);
   fs::remove_all(d);
 }
 
@@ -144,7 +145,7 @@ TEST(Import, MaskCentresOfTheRealMaskMatchItsCsv) {
   YP_REQUIRE_SHARED(mask_path, "data/empiar10017_bgal_cryosegnet/masks/Falcon_2012_06_12-14_33_35_0_mask.jpg");
   const std::string csv = yp::test::shared_path("data/empiar10017_bgal_cryosegnet/csv_files/Falcon_2012_06_12-14_33_35_0.csv");
   const auto found = mask_to_picks(yp::imgproc::read_image(mask_path).image, MaskCentreParams{}, 108);
-  const auto truth = read_particle_coordinates(csv);
+  const auto truth = yp::picker::read_picks(csv, {});
   EXPECT_EQ(truth.picks.size(), 629u);
   yp::picker::MicrographPair pair{"14_33_35", truth.picks, found.picks};
   const auto rep = yp::picker::evaluate_picks({pair}, yp::picker::parse_match_rule("dist:10"), 0.0);

@@ -7,35 +7,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "tests/support/shared_data.h"
+#include "tests/yolo/coco_golden.h"
 #include "yolo/detector.h"
 
 namespace yp::yolo {
 namespace {
 
-Tensor read_f32_tensor(const std::string& path, const Shape& shape) {
-  Tensor t = Tensor::empty(shape);
-  std::ifstream f(path, std::ios::binary);
-  f.read(reinterpret_cast<char*>(t.data<float>()), static_cast<std::streamsize>(t.nbytes()));
-  EXPECT_EQ(static_cast<size_t>(f.gcount()), t.nbytes()) << path;
-  return t;
-}
-
-std::vector<Detection> read_detections(const std::string& path) {
-  std::ifstream f(path);
-  std::string line;
-  std::vector<Detection> out;
-  while (std::getline(f, line)) {
-    std::istringstream s(line);
-    Detection d;
-    std::string name;
-    if (s >> d.cls >> name >> d.conf >> d.x1 >> d.y1 >> d.x2 >> d.y2) out.push_back(d);
-  }
-  return out;
-}
+using test::read_f32_tensor;
+using test::read_golden_detections;
 
 imgproc::LoadedImage colour_picture(const std::string& path) {
   imgproc::ReadOptions read;
@@ -102,7 +83,7 @@ TEST(DetectPipeline, BusJpgWithGoldenPredictions) {
   });
   const std::vector<Detection> got = detect(det, colour_picture(jpg), detect_nms());
   EXPECT_EQ(calls, 1);
-  const std::vector<Detection> want = read_detections(golden_dir + "/bus.detections.txt");
+  const std::vector<Detection> want = read_golden_detections(golden_dir + "/bus.detections.txt");
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(got[i].cls, want[i].cls);
@@ -144,7 +125,7 @@ TEST(DetectYolov5n, GoldenInputTensorGivesGoldenDetections) {
   Detector fixed = d;
   fixed.forward = [decoded](const Tensor&) { return decoded; };
   const std::vector<Detection> got = detect(fixed, colour_picture(jpg), detect_nms());
-  expect_detections(got, read_detections(golden_dir + "/bus.detections.txt"), 1.0, 0.005);
+  expect_detections(got, read_golden_detections(golden_dir + "/bus.detections.txt"), 1.0, 0.005);
 }
 
 TEST(DetectYolov5n, BusAndZidaneFromJpeg) {
@@ -154,7 +135,7 @@ TEST(DetectYolov5n, BusAndZidaneFromJpeg) {
   auto run = [](const std::string& path) { return detect(yolov5n(), colour_picture(path), detect_nms()); };
   // stb_image decodes the JPEG a few levels away from the golden's decoder (test_letterbox.cpp): the README
   // asks for the same objects with boxes within a few pixels. Measured: boxes within 0.8 px, scores 0.006.
-  expect_detections(run(samples + "/bus.jpg"), read_detections(golden_dir + "/bus.detections.txt"), 3.0, 0.02);
+  expect_detections(run(samples + "/bus.jpg"), read_golden_detections(golden_dir + "/bus.detections.txt"), 3.0, 0.02);
   const std::vector<Detection> z = run(samples + "/zidane.jpg");
   ASSERT_EQ(z.size(), 3u);
   std::vector<int> classes;

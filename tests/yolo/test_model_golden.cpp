@@ -9,6 +9,7 @@
 
 #include "tensor/autograd.h"
 #include "tests/support/shared_data.h"
+#include "tests/yolo/coco_golden.h"
 #include "yolo/io/pt_checkpoint.h"
 #include "yolo/model.h"
 #include "yolo/model_weights.h"
@@ -16,13 +17,7 @@
 namespace yp::yolo {
 namespace {
 
-std::vector<float> read_f32(const std::string& path, size_t count) {
-  std::ifstream f(path, std::ios::binary);
-  std::vector<float> v(count);
-  f.read(reinterpret_cast<char*>(v.data()), (std::streamsize)(count * sizeof(float)));
-  EXPECT_EQ((size_t)f.gcount(), count * sizeof(float)) << path;
-  return v;
-}
+using test::read_f32;
 
 // Largest |a - b| / max(1, |b|), with where it happened.
 struct Worst {

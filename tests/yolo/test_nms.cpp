@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "tests/support/shared_data.h"
+#include "tests/yolo/coco_golden.h"
 #include "yolo/input_pipeline.h"
 #include "yolo/nms.h"
 
@@ -171,20 +172,11 @@ TEST(Nms, GreedyPropertiesOnRandomBoxes) {
   }
 }
 
-std::vector<float> read_f32(const std::string& path, size_t count) {
-  std::ifstream f(path, std::ios::binary);
-  std::vector<float> v(count);
-  f.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(count * sizeof(float)));
-  EXPECT_EQ(static_cast<size_t>(f.gcount()), count * sizeof(float)) << path;
-  EXPECT_EQ(f.peek(), EOF) << path << " is longer than expected";
-  return v;
-}
-
 TEST(NmsGolden, BusDetectionsFromDecodedPredictions) {
   YP_REQUIRE_SHARED(decoded_path, "golden/yolov5n_coco/bus.decoded.f32");
   YP_REQUIRE_SHARED(det_path, "golden/yolov5n_coco/bus.detections.txt");
   // README: decoded [1, 18900, 85] for the 480x640 (W x H) letterboxed input of the 810x1080 bus.jpg.
-  const std::vector<float> pred = read_f32(decoded_path, 18900u * 85u);
+  const std::vector<float> pred = test::read_f32(decoded_path, 18900u * 85u);
   NmsOptions o;
   o.max_det = 1000;
   std::vector<Detection> got = non_max_suppression(pred.data(), 18900, 85, o);
@@ -196,15 +188,7 @@ TEST(NmsGolden, BusDetectionsFromDecodedPredictions) {
          float(std::clamp(b.y2, 0.0, 1080.0)), d.conf, d.cls};
   }
 
-  std::ifstream f(det_path);
-  std::string line;
-  std::vector<Detection> want;
-  while (std::getline(f, line)) {
-    std::istringstream s(line);
-    Detection d;
-    std::string name;
-    if (s >> d.cls >> name >> d.conf >> d.x1 >> d.y1 >> d.x2 >> d.y2) want.push_back(d);
-  }
+  const std::vector<Detection> want = test::read_golden_detections(det_path);
   ASSERT_EQ(want.size(), 5u);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
