@@ -8,7 +8,6 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
-#include "picker/coords.h"
 #include "util/error.h"
 #include "util/text.h"
 #include "yolo/model_file.h"
