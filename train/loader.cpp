@@ -24,8 +24,7 @@ uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0) {
   return h;
 }
 
-}  // namespace
-
+// One sample's image before augmentation (steps 1-3 of the input pipeline), with its labels in its pixels.
 LabelledImage load_base_image(const Sample& sample, const yolo::InputPipeline& input) {
   yolo::ScaledPicture scaled = yolo::scale_picture(imgproc::read_image(sample.image_path), input);
   const yolo::LetterboxGeometry g = yolo::input_geometry(scaled.image.width, scaled.image.height, input);
@@ -34,6 +33,8 @@ LabelledImage load_base_image(const Sample& sample, const yolo::InputPipeline& i
   out.boxes = to_pixel_boxes(sample.labels, out.image.width, out.image.height);  // labels are normalised
   return out;
 }
+
+}  // namespace
 
 DataLoader::DataLoader(std::vector<Sample> samples, LoaderConfig config)
     : samples_(std::move(samples)), config_(std::move(config)) {

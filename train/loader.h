@@ -55,9 +55,6 @@ struct Batch {
   std::vector<int> samples;          // data set index of each image
 };
 
-// One sample's image before augmentation (see above), with its labels in its pixels.
-LabelledImage load_base_image(const Sample& sample, const yolo::InputPipeline& input);
-
 class DataLoader {
  public:
   DataLoader(std::vector<Sample> samples, LoaderConfig config);

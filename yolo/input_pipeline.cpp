@@ -120,25 +120,6 @@ Box<double> NetworkInput::to_picture(const Detection& d) const {
           ((d.x2 - g.pad_left) / gx + region_x) * scale_x, ((d.y2 - g.pad_top) / gy + region_y) * scale_y};
 }
 
-namespace {
-
-NetworkInput letterboxed_input(const imgproc::Image& image, int x, int y, const LetterboxGeometry& g,
-                               const InputPipeline& p) {
-  NetworkInput in;
-  in.geometry = g;
-  in.input = Tensor::empty({1, p.channels, g.output_height, g.output_width});
-  if (g.resized_width == g.source_width && g.resized_height == g.source_height) {
-    write_letterboxed(image, x, y, g, p.channels, in.input.data<float>());
-  } else {
-    YP_CHECK(x == 0 && y == 0 && g.source_width == image.width && g.source_height == image.height,
-             "input: only a whole picture is resized");
-    write_letterboxed(resize_for_input(image, g, p.rule), 0, 0, g, p.channels, in.input.data<float>());
-  }
-  return in;
-}
-
-}  // namespace
-
 NetworkInput network_input(const imgproc::LoadedImage& picture, const InputPipeline& p, int stride, bool square) {
   YP_CHECK(p.channels == 1 || p.channels == 3, "input: " + std::to_string(p.channels) + " channels (1 or 3 are fed)");
   if (p.rule == InputRule::Yolov5 && p.channels == 3 && !picture.rgb.empty()) {
@@ -151,18 +132,26 @@ NetworkInput network_input(const imgproc::LoadedImage& picture, const InputPipel
     in.input = hwc_to_chw_tensor(boxed.data(), in.geometry.output_width, in.geometry.output_height, 3);
     return in;
   }
-  const ScaledPicture s = scale_picture(picture, p);
-  NetworkInput in = letterboxed_input(
-      s.image, 0, 0, input_geometry(s.image.width, s.image.height, p, stride, square), p);
+  ScaledPicture s = scale_picture(picture, p);
+  NetworkInput in;
+  in.geometry = input_geometry(s.image.width, s.image.height, p, stride, square);
   in.scale_x = s.scale_x, in.scale_y = s.scale_y;
+  const imgproc::Image resized = resize_for_input(std::move(s.image), in.geometry, p.rule);
+  in.input = Tensor::empty({1, p.channels, in.geometry.output_height, in.geometry.output_width});
+  write_letterboxed(resized, 0, 0, in.geometry, p.channels, in.input.data<float>());
   return in;
 }
 
 NetworkInput region_input(const ScaledPicture& scaled, int x, int y, int width, int height, const InputPipeline& p,
                           int stride) {
-  NetworkInput in = letterboxed_input(scaled.image, x, y, input_geometry(width, height, p, stride, true, false), p);
+  NetworkInput in;
+  in.geometry = input_geometry(width, height, p, stride, true, false);
+  YP_CHECK(in.geometry.resized_width == width && in.geometry.resized_height == height,
+           "input: a region larger than the input size (" + std::to_string(p.size) + " px) would be shrunk");
   in.region_x = x, in.region_y = y;
   in.scale_x = scaled.scale_x, in.scale_y = scaled.scale_y;
+  in.input = Tensor::empty({1, p.channels, in.geometry.output_height, in.geometry.output_width});
+  write_letterboxed(scaled.image, x, y, in.geometry, p.channels, in.input.data<float>());
   return in;
 }
 
