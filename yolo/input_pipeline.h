@@ -4,7 +4,7 @@
 // ModelFileInfo), and `pick`, `detect` and `train val` replay the record through network_input(). What the network
 // learned from and what it is fed can then only differ if the record says so; a test trains a tiny model and checks
 // that pick and the validation loop see the same detections (tests/picker/pipeline/test_pick_matches_training.cpp).
-// docs/inference.md "From a picture to the network".
+// docs/inference.md §0.
 //
 // Rule "letterbox" (what `yolopick train` does), for a picture of W x H in file units:
 //   1. the pre-processing chain, when the record has one (imgproc/chain.h; its resize goes to size x size)
@@ -21,8 +21,8 @@
 // pixels (yolo/letterbox.h), padding with 114 to the smallest multiple of the stride that holds it (or to a square),
 // / 255. No chain.
 //
-// Geometry (both rules): yolo/letterbox.h's letterbox_geometry, r = min(size / W, size / H); a region that is
-// already small enough (a tile) is never enlarged.
+// Geometry (both rules): yolo/letterbox.h's letterbox_geometry, r = min(size / W, size / H), resized sizes rounded
+// half to even (Python's round); a tile (region_input) is never resized.
 #pragma once
 
 #include <string>
@@ -100,7 +100,8 @@ struct NetworkInput {
 // Steps 1-5 for the whole picture. `square` and `stride` matter for rule yolov5 only.
 NetworkInput network_input(const imgproc::LoadedImage& picture, const InputPipeline& p, int stride, bool square = false);
 
-// Steps 3-5 for the region (x, y, width, height) of a scaled picture (a tile), never enlarged, padded to a square.
+// Steps 4-5 for the region (x, y, width, height) of a scaled picture - a tile, at most size x size, so never
+// resized - padded to a square.
 NetworkInput region_input(const ScaledPicture& scaled, int x, int y, int width, int height, const InputPipeline& p,
                           int stride);
 
