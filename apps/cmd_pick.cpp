@@ -87,6 +87,7 @@ int cmd_pick(const Args& args) {
 
   yolo::Detector model = yolo::load_detector(model_path);
   std::string note = yolo::input_note(model.input(), model_path);
+  if (!note.empty()) note += " (--chain default applies the study's chain)";
   if (!chain_steps.empty()) {
     yolo::set_chain(model.info.input, chain_steps);
     note = "--chain " + chain_steps + " replaces the pre-processing " + model_path + " records: its inputs differ from "

@@ -31,8 +31,7 @@ InputRule parse_input_rule(const std::string& name, const std::string& label) {
 std::string input_note(const InputPipeline& p, const std::string& model_label) {
   if (p.rule == InputRule::Letterbox) return "";
   return model_label + " records no input pipeline (a YOLOv5 checkpoint or an imported file): pictures go in as "
-         "they are, YOLOv5's letterbox to " + std::to_string(p.size) + " px, no pre-processing (--chain default "
-         "would apply the study's chain)";
+         "they are, YOLOv5's letterbox to " + std::to_string(p.size) + " px, no pre-processing";
 }
 
 void set_chain(InputPipeline& p, const std::string& steps) {

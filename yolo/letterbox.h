@@ -1,10 +1,12 @@
 // letterbox.h: YOLOv5's letterbox (utils/augmentations.py letterbox, v7.0) - resize an image keeping its
-// aspect ratio, then pad it with grey 114 to the network's input shape. Geometry: docs/inference.md.
+// aspect ratio, then pad it with grey 114 to the network's input shape. Geometry: docs/inference.md. The
+// geometry serves both rules of the input pipeline (input_pipeline.h); the 8-bit resize and padding below are
+// its rule "yolov5".
 //
 // Layout: images are 8-bit, interleaved HWC (row-major, `channels` values per pixel, RGB for colour),
 // as an image reader returns them. The letterbox works on 8-bit pixels because YOLOv5 does: OpenCV resizes
 // the uint8 image and rounds to uint8 before the /255, and the golden input tensor was made that way.
-// letterbox_to_tensor then gives the network input (1, C, H, W) float32 in [0, 1].
+// hwc_to_chw_tensor then gives the network input (1, C, H, W) float32 in [0, 1].
 //
 // Geometry, for a source w x h and a target shape W x H (stride s, 32 for YOLOv5):
 //   r = min(H / h, W / w)            (min(r, 1) without scaleup)
