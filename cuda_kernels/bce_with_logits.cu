@@ -9,7 +9,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace bce_with_logits_detail {
 
 constexpr int kThreads = 256;
 constexpr int kMaxBlocks = 1024;
@@ -67,7 +69,8 @@ int grid_for(int64_t n) {
   return (int)(blocks < kMaxBlocks ? (blocks == 0 ? 1 : blocks) : kMaxBlocks);
 }
 
-}  // namespace
+}  // namespace bce_with_logits_detail
+using namespace bce_with_logits_detail;
 
 void bce_with_logits_forward(const float* z, const float* t, int64_t n, float pos_weight, float* loss) {
   if (n <= 0) throw std::runtime_error("bce_with_logits_forward: empty input (the mean of nothing)");

@@ -19,7 +19,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace conv2d_backward_detail {
 
 constexpr int kThreads = 256;
 constexpr int kTile = 16;
@@ -125,7 +127,8 @@ int sm_count() {
   return count;
 }
 
-}  // namespace
+}  // namespace conv2d_backward_detail
+using namespace conv2d_backward_detail;
 
 void conv2d_backward_data(const float* dy, const float* w, float* dx, const Conv2dShape& s) {
   const int64_t total = s.x_numel();

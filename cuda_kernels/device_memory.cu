@@ -11,7 +11,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace device_memory_detail {
 
 constexpr size_t kSmallRounding = 512;
 constexpr size_t kLargeRounding = 2u << 20;
@@ -46,7 +48,8 @@ bool no_cache() {
   return on;
 }
 
-}  // namespace
+}  // namespace device_memory_detail
+using namespace device_memory_detail;
 
 bool caching_enabled() { return !no_cache(); }
 

@@ -8,7 +8,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace maxpool2d_detail {
 
 constexpr int kThreads = 256;
 
@@ -76,7 +78,8 @@ int grid_for(int64_t total) {
   return (int)(blocks < (1 << 20) ? blocks : (1 << 20));
 }
 
-}  // namespace
+}  // namespace maxpool2d_detail
+using namespace maxpool2d_detail;
 
 void maxpool2d_forward(const float* x, float* y, const PoolShape& s) {
   const int64_t total = (int64_t)s.n * s.c * s.p * s.q;

@@ -5,9 +5,12 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace stream_detail {
 thread_local cudaStream_t g_current_stream = nullptr;  // nullptr = the legacy default stream
-}
+}  // namespace stream_detail
+using namespace stream_detail;
 
 cudaStream_t current_stream() { return g_current_stream; }
 void set_current_stream(cudaStream_t stream) { g_current_stream = stream; }

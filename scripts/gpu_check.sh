@@ -4,7 +4,7 @@
 #
 #   bash scripts/gpu_check.sh prepare [--build DIR]
 #       Here. Builds test_cuda and bench_cuda_kernels with CUDA on (sm_90 SASS + compute_90 PTX) in
-#       DIR (default build-gpu) and packs DIR/bundle: bin/ (the two programs, RUNPATH $ORIGIN/../lib),
+#       DIR (default build-gpu; with -lineinfo, so sanitizer reports name source lines) and packs DIR/bundle: bin/ (the two programs, RUNPATH $ORIGIN/../lib),
 #       lib/ (the shared libraries they need that a CUDA machine may lack: the CUDA runtime, libgomp,
 #       Google Benchmark; not glibc, libstdc++, the driver or cuDNN, which the GPU machine provides)
 #       and MANIFEST (commit, options, checksums). A few MB: carry it to the GPU machine as one path.
@@ -110,7 +110,7 @@ step_command() {
 prepare() {
   echo "== configure and build $BUILD_DIR (CUDA on, sm_90 + PTX) =="
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DYOLOPICK_CUDA=ON -DYOLOPICK_CUDA_ARCHS=90 \
-    -DYOLOPICK_BENCH=ON '-DCMAKE_BUILD_RPATH=$ORIGIN/../lib' || exit 1
+    -DYOLOPICK_BENCH=ON -DYOLOPICK_CUDA_LINEINFO=ON '-DCMAKE_BUILD_RPATH=$ORIGIN/../lib' || exit 1
   cmake --build "$BUILD_DIR" -j "${JOBS:-$(nproc)}" --target test_cuda bench_cuda_kernels || exit 1
   local bundle=$BUILD_DIR/bundle
   rm -rf "$bundle.tmp" && mkdir -p "$bundle.tmp/bin" "$bundle.tmp/lib"
@@ -128,7 +128,7 @@ prepare() {
     echo "commit:   $(git rev-parse HEAD 2>/dev/null || echo unknown)$([ -z "$(git status --porcelain 2>/dev/null)" ] || echo " (dirty)")"
     echo "nvcc:     $(/usr/local/cuda/bin/nvcc --version 2>/dev/null | tail -1)"
     echo "cxx:      $(c++ --version | head -1)"
-    echo "options:  Release, YOLOPICK_CUDA=ON, YOLOPICK_CUDA_ARCHS=90 (sm_90 SASS + compute_90 PTX)"
+    echo "options:  Release, YOLOPICK_CUDA=ON, YOLOPICK_CUDA_ARCHS=90 (sm_90 SASS + compute_90 PTX), YOLOPICK_CUDA_LINEINFO=ON"
     echo "needs:    $(ldd "$bundle.tmp/bin/test_cuda" | awk '/libcudnn|libcuda\.so/ {print $1}' | tr '\n' ' ')(from the GPU machine)"
     echo "files:"
     (cd "$bundle.tmp" && sha256sum bin/* lib/*)

@@ -5,14 +5,17 @@
 
 namespace yp::test {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace device_fill_detail {
 
 __global__ void fill_hash_kernel(float* data, int64_t n, uint32_t seed) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
     data[i] = hash_float((uint64_t)i, seed);
 }
 
-}  // namespace
+}  // namespace device_fill_detail
+using namespace device_fill_detail;
 
 void fill_hash(float* data, int64_t n, uint32_t seed) {
   if (n <= 0) return;
