@@ -69,10 +69,8 @@ struct Flush {
   void operator()() const { CUDA_CHECK(cudaMemsetAsync(buf, 0, bytes, current_stream())); }
 };
 
-// Milliseconds of one call of fn, measured with events on the current stream after an L2 flush.
-double time_once(const std::function<void()>& fn) {
-  static Flush flush;
-  flush();
+// Milliseconds of one call of fn on the current stream, measured with events.
+double time_warm(const std::function<void()>& fn) {
   cudaEvent_t start, stop;
   CUDA_CHECK(cudaEventCreate(&start));
   CUDA_CHECK(cudaEventCreate(&stop));
@@ -85,6 +83,13 @@ double time_once(const std::function<void()>& fn) {
   CUDA_CHECK(cudaEventDestroy(start));
   CUDA_CHECK(cudaEventDestroy(stop));
   return ms;
+}
+
+// The same after an L2 flush, so that each run starts cold as in a real forward.
+double time_once(const std::function<void()>& fn) {
+  static Flush flush;
+  flush();
+  return time_warm(fn);
 }
 
 double median_ms(const std::function<void()>& fn, int runs = 5) {
@@ -232,8 +237,7 @@ void BM_memory_bound(benchmark::State& state, std::string op, int batch, int c, 
     bytes = 16.0 * n;
   }
   if (op == "maxpool5") {
-    PoolShape s;
-    s.n = batch, s.c = c, s.h = hw, s.w = hw, s.kernel = 5, s.stride = 1, s.pad = 2, s.p = hw, s.q = hw;
+    const PoolShape s = PoolShape::make(batch, c, hw, hw, 5, 1, 2);
     fn = [=] { maxpool2d_forward(x.f(), y.f(), s); };
     bytes = 8.0 * n;
   }
@@ -248,22 +252,6 @@ void BM_memory_bound(benchmark::State& state, std::string op, int batch, int c, 
 
 // --- the whole model through the tensor layer ---
 enum class ModelRun { EagerInference, GraphInference, TrainForwardBackward };
-
-// Milliseconds of one call of fn on the current stream, without an L2 flush.
-double time_warm(const std::function<void()>& fn) {
-  cudaEvent_t start, stop;
-  CUDA_CHECK(cudaEventCreate(&start));
-  CUDA_CHECK(cudaEventCreate(&stop));
-  CUDA_CHECK(cudaEventRecord(start, current_stream()));
-  fn();
-  CUDA_CHECK(cudaEventRecord(stop, current_stream()));
-  CUDA_CHECK(cudaEventSynchronize(stop));
-  float ms = 0;
-  CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-  CUDA_CHECK(cudaEventDestroy(start));
-  CUDA_CHECK(cudaEventDestroy(stop));
-  return ms;
-}
 
 void BM_model(benchmark::State& state, std::string name, int size, int batch, ModelRun run) {
   yp::yolo::ModelOptions options;
@@ -303,7 +291,7 @@ void BM_model(benchmark::State& state, std::string name, int size, int batch, Mo
   double total_ms = 0;
   int64_t calls = 0;
   for (auto _ : state) {
-    const double ms = time_warm(fn);
+    const double ms = time_warm(fn);  // no flush: a forward runs back to back in real use
     state.SetIterationTime(ms * 1e-3);
     total_ms += ms;
     ++calls;

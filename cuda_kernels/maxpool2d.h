@@ -15,6 +15,14 @@ struct PoolShape {
   int n = 0, c = 0, h = 0, w = 0;
   int kernel = 1, stride = 1, pad = 0;
   int p = 0, q = 0;  // (h + 2 pad - kernel) / stride + 1, likewise q
+
+  static PoolShape make(int n, int c, int h, int w, int kernel, int stride, int pad) {
+    PoolShape s;
+    s.n = n, s.c = c, s.h = h, s.w = w, s.kernel = kernel, s.stride = stride, s.pad = pad;
+    s.p = (h + 2 * pad - kernel) / stride + 1;
+    s.q = (w + 2 * pad - kernel) / stride + 1;
+    return s;
+  }
 };
 
 void maxpool2d_forward(const float* x, float* y, const PoolShape& s);

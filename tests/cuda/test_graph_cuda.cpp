@@ -24,8 +24,7 @@ TEST(CudaGraph, CapturedForwardReplaysOnNewInput) {
   const Conv2dShape s2 = Conv2dShape::make(1, 8, 20, 20, 8, 3, 3, 2, 1);
   const auto w1 = random_floats((size_t)s1.w_numel(), 1), w2 = random_floats((size_t)s2.w_numel(), 2),
              b2 = random_floats((size_t)s2.k, 3);
-  cuda::PoolShape ps;
-  ps.n = 1, ps.c = s2.k, ps.h = s2.p, ps.w = s2.q, ps.kernel = 5, ps.stride = 1, ps.pad = 2, ps.p = s2.p, ps.q = s2.q;
+  const cuda::PoolShape ps = cuda::PoolShape::make(1, s2.k, s2.p, s2.q, 5, 1, 2);
 
   auto reference = [&](const std::vector<float>& x) {
     const std::vector<double> y1 = conv2d_reference(x, w1, nullptr, s1);

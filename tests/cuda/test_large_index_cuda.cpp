@@ -96,8 +96,7 @@ TEST(CudaLargeIndex, UpsampleOutputOfMoreThan2To31Elements) {
 
 TEST(CudaLargeIndex, MaxPoolOverMoreThan2To31Elements) {
   YP_REQUIRE_CUDA();
-  cuda::PoolShape s;
-  s.n = 1, s.c = 2, s.h = 33000, s.w = 33000, s.kernel = 5, s.stride = 1, s.pad = 2, s.p = s.h, s.q = s.w;
+  const cuda::PoolShape s = cuda::PoolShape::make(1, 2, 33000, 33000, 5, 1, 2);
   const int64_t n = (int64_t)s.n * s.c * s.h * s.w;  // 2.18e9
   // x, y, dy = y, dx and the backward's int argmax buffer.
   YP_REQUIRE_DEVICE_MEMORY(4 * n * sizeof(float) + n * sizeof(int));

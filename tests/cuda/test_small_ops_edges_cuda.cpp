@@ -1,14 +1,12 @@
 // test_small_ops_edges_cuda.cpp: the edges of the small CUDA kernels that the main tests
 // (test_small_ops_cuda.cpp) do not reach - max-pool NaNs, ties and ragged windows checked bit for
-// bit against the CPU op, 1x1 planes, a single anchor and class in the Detect decode, 2-byte
-// elements in the channel copy, grid-stride loops longer than the launch cap, and run-to-run
+// bit against the CPU op, 1x1 planes, 2-byte elements in the channel copy, grid-stride loops longer than the launch cap, and run-to-run
 // determinism of the reductions.
 #include <cmath>
 #include <limits>
 
 #include "cuda_kernels/bce_with_logits.h"
 #include "cuda_kernels/concat.h"
-#include "cuda_kernels/detect_decode.h"
 #include "cuda_kernels/elementwise.h"
 #include "cuda_kernels/maxpool2d.h"
 #include "cuda_kernels/upsample.h"
@@ -18,21 +16,13 @@
 namespace yp::test {
 namespace {
 
-cuda::PoolShape pool_shape(int n, int c, int h, int w, int kernel, int stride, int pad) {
-  cuda::PoolShape s;
-  s.n = n, s.c = c, s.h = h, s.w = w, s.kernel = kernel, s.stride = stride, s.pad = pad;
-  s.p = (h + 2 * pad - kernel) / stride + 1;
-  s.q = (w + 2 * pad - kernel) / stride + 1;
-  return s;
-}
-
 // The backward gathers in the CPU loop's order, so forward and backward must equal the CPU op's bits,
 // with ties everywhere, NaNs (which win and propagate), 1x1 planes and windows that overhang the edge.
 TEST(CudaMaxPool2dEdges, ForwardAndBackwardHaveTheCpuBits) {
   YP_REQUIRE_CUDA();
-  const cuda::PoolShape shapes[] = {pool_shape(2, 3, 13, 11, 5, 1, 2), pool_shape(1, 2, 9, 7, 3, 2, 1),
-                                    pool_shape(2, 2, 7, 9, 2, 2, 0), pool_shape(3, 2, 1, 1, 5, 1, 2),
-                                    pool_shape(1, 1, 2, 3, 3, 1, 1)};
+  const cuda::PoolShape shapes[] = {cuda::PoolShape::make(2, 3, 13, 11, 5, 1, 2), cuda::PoolShape::make(1, 2, 9, 7, 3, 2, 1),
+                                    cuda::PoolShape::make(2, 2, 7, 9, 2, 2, 0), cuda::PoolShape::make(3, 2, 1, 1, 5, 1, 2),
+                                    cuda::PoolShape::make(1, 1, 2, 3, 3, 1, 1)};
   unsigned seed = 300;
   for (const cuda::PoolShape& s : shapes) {
     std::vector<float> x = random_floats((size_t)s.n * s.c * s.h * s.w, seed += 10);
@@ -73,49 +63,6 @@ TEST(CudaUpsampleEdges, OnePixelPlanes) {
   cuda::upsample_nearest_backward(dy_d.get(), dx_d.get(), planes, 1, 1, scale);
   EXPECT_TRUE(close_to_ref(y_d.download(), y_ref, 0.0));
   EXPECT_TRUE(close_to_ref(dx_d.download(), dx_ref, kTolFP32));
-}
-
-// One anchor, one class (no = 6), a 1x1 level after a 3x5 one, batch 3: the row offsets of the joined
-// output are exercised with odd sizes.
-TEST(CudaDetectDecodeEdges, OneAnchorOneClassOddLevels) {
-  YP_REQUIRE_CUDA();
-  const int batch = 3, no = 6;
-  cuda::DetectLevel levels[2];
-  levels[0].na = 1, levels[0].no = no, levels[0].ny = 3, levels[0].nx = 5, levels[0].stride = 8.f;
-  levels[1].na = 1, levels[1].no = no, levels[1].ny = 1, levels[1].nx = 1, levels[1].stride = 32.f;
-  levels[0].anchor_w[0] = 12, levels[0].anchor_h[0] = 20, levels[1].anchor_w[0] = 100, levels[1].anchor_h[0] = 90;
-  const int64_t rows_total = 3 * 5 + 1;
-  std::vector<double> ref((size_t)(batch * rows_total * no));
-  DeviceArray<float> out(ref.size());
-  out.poison();
-  int64_t row_offset = 0;
-  for (int l = 0; l < 2; ++l) {
-    const cuda::DetectLevel& lv = levels[l];
-    const int cells = lv.ny * lv.nx;
-    const auto raw = random_floats((size_t)batch * no * cells, 80 + l, -4.f, 4.f);
-    for (int b = 0; b < batch; ++b)
-      for (int cell = 0; cell < cells; ++cell)
-        for (int o = 0; o < no; ++o) {
-          const double sig = 1 / (1 + std::exp(-(double)raw[((size_t)b * no + o) * cells + cell]));
-          double v = sig;
-          if (o == 0) v = (2 * sig - 0.5 + cell % lv.nx) * lv.stride;
-          if (o == 1) v = (2 * sig - 0.5 + cell / lv.nx) * lv.stride;
-          if (o == 2) v = 4 * sig * sig * lv.anchor_w[0];
-          if (o == 3) v = 4 * sig * sig * lv.anchor_h[0];
-          ref[(size_t)((b * rows_total + row_offset + cell) * no + o)] = v;
-        }
-    DeviceArray<float> raw_d(raw);
-    cuda::detect_decode(raw_d.get(), out.get(), batch, lv, rows_total, row_offset);
-    row_offset += cells;
-  }
-  EXPECT_TRUE(close_to_ref(out.download(), ref, kTolFP32));
-}
-
-TEST(CudaDetectDecodeEdges, TooManyAnchorsIsAClearError) {
-  YP_REQUIRE_CUDA();
-  cuda::DetectLevel lv;
-  lv.na = cuda::DetectLevel::kMaxAnchors + 1, lv.ny = 1, lv.nx = 1;
-  EXPECT_THROW(cuda::detect_decode(nullptr, nullptr, 1, lv, 1, 0), std::invalid_argument);
 }
 
 // 2-byte elements (the FP16 path's activations), batch 1, a block taken from the middle of the source.
