@@ -42,20 +42,20 @@ SRC_B=$WORK/second-clone/at/another/depth/yolopick
 BUILD_A=$SRC_A/build
 BUILD_B=$WORK/elsewhere/build-b
 
-build() {  # src build
+build() {  # src build log-name
   git clone --quiet --no-local "$REPO" "$1"
   git -C "$1" checkout --quiet --detach "$COMMIT"
-  local t0=$(date +%s)
+  local t0=$(date +%s) log=$WORK/logs/$3  # outside the clones: a stray file there would make the tree dirty
   cmake -S "$1" -B "$2" -G Ninja -DCMAKE_BUILD_TYPE=Release -DYOLOPICK_CUDA=$CUDA -DYOLOPICK_BENCH=OFF \
-    -DBUILD_TESTING=OFF > "$2.configure.log" 2>&1 || { cat "$2.configure.log"; exit 1; }
-  cmake --build "$2" -j "$JOBS" --target "${TARGETS[@]}" > "$2.build.log" 2>&1 || { tail -40 "$2.build.log"; exit 1; }
+    -DBUILD_TESTING=OFF > "$log.configure" 2>&1 || { cat "$log.configure"; exit 1; }
+  cmake --build "$2" -j "$JOBS" --target "${TARGETS[@]}" > "$log.build" 2>&1 || { tail -40 "$log.build"; exit 1; }
   echo "  built $2 in $(( $(date +%s) - t0 )) s"
 }
 
 echo "== commit ${COMMIT:0:12}, CUDA $CUDA, targets ${TARGETS[*]}, in $WORK =="
-mkdir -p "$(dirname "$BUILD_B")"
-build "$SRC_A" "$BUILD_A"
-build "$SRC_B" "$BUILD_B"
+mkdir -p "$(dirname "$BUILD_B")" "$WORK/logs"
+build "$SRC_A" "$BUILD_A" a
+build "$SRC_B" "$BUILD_B" b
 
 # The binaries: executables and static archives, by their path inside the build folder.
 binaries() {
