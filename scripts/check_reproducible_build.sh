@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     --cuda) case "$2" in on|ON) CUDA=ON ;; off|OFF) CUDA=OFF ;; *) echo "--cuda on|off" >&2; exit 2 ;; esac; shift ;;
     --target) TARGETS+=("$2"); shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "check_reproducible_build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift

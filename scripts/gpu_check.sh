@@ -3,9 +3,9 @@
 # call on a lent one (docs/cuda.md, "Running the check on a GPU").
 #
 #   bash scripts/gpu_check.sh prepare [--build DIR]
-#       Here. Builds test_cuda and bench_cuda_kernels with CUDA on (sm_90 SASS + compute_90 PTX) in
-#       DIR (default build-gpu; with -lineinfo, so sanitizer reports name source lines) and packs DIR/bundle: bin/ (the two programs, RUNPATH $ORIGIN/../lib),
-#       lib/ (the shared libraries they need that a CUDA machine may lack: the CUDA runtime, libgomp,
+#       Here. Builds test_cuda and bench_cuda_kernels with CUDA on (sm_90 SASS + compute_90 PTX,
+#       -lineinfo so that sanitizer reports name source lines) in DIR (default build-gpu) and packs
+#       DIR/bundle: bin/ (the two programs, RUNPATH $ORIGIN/../lib), lib/ (the shared libraries they need that a CUDA machine may lack: the CUDA runtime, libgomp,
 #       Google Benchmark; not glibc, libstdc++, the driver or cuDNN, which the GPU machine provides)
 #       and MANIFEST (commit, options, checksums). A few MB: carry it to the GPU machine as one path.
 #   bash scripts/gpu_check.sh run [--quick] [--bundle DIR] [--out DIR]
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
     --build) BUILD_DIR=$2; shift ;;
     --bundle) BUNDLE=$2; shift ;;
     --out) OUT_DIR=$2; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "gpu_check.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
