@@ -5,19 +5,10 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "util/build_info.h"
 #include "tensor/device.h"
 #include "tensor/parallel.h"
 #include "yolo/model_file.h"
-
-#ifndef YOLOPICK_VERSION
-#define YOLOPICK_VERSION "unknown"
-#endif
-#ifndef YOLOPICK_BUILD_TYPE
-#define YOLOPICK_BUILD_TYPE "unknown"
-#endif
-#ifndef YOLOPICK_MARCH
-#define YOLOPICK_MARCH "unknown"
-#endif
 
 namespace yp::app {
 
@@ -103,8 +94,11 @@ int cmd_info(const Args& args) {
   }
   if (!model_path.empty()) return describe_model(model_path, show_yaml);
   if (show_yaml) throw Error("--yaml needs a MODEL (yolopick info --help)");
-  std::printf("yolopick %s\n", YOLOPICK_VERSION);
-  std::printf("build:        %s, -march=%s, compiler %s\n", YOLOPICK_BUILD_TYPE, YOLOPICK_MARCH, __VERSION__);
+  const BuildInfo& b = build_info();
+  std::printf("yolopick %s\n", b.version);
+  std::printf("commit:       %s%s (%s)\n", b.git_commit, b.git_dirty ? ", with uncommitted changes" : "", b.source_date);
+  std::printf("build:        %s, -march=%s, %s\n", b.build_type, b.cpu_target, b.cxx_compiler);
+  if (b.cuda) std::printf("cuda build:   sm_%s, %s%s\n", b.cuda_archs, b.cuda_compiler, b.cudnn ? ", cuDNN yardstick" : "");
   std::printf("backends:     cpu%s%s\n", built_with_cuda() ? ", cuda" : "", built_with_cudnn() ? ", cudnn" : "");
   std::printf("cpu threads:  %d\n", cpu_threads());
   std::string reason;

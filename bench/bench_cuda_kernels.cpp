@@ -9,9 +9,16 @@
 //              or of DRAM bandwidth; 0 when the device is not in the peak table below
 //   x_cudnn    cuDNN time / this kernel's time, cuDNN run in the matching math mode (FMA for FP32
 //              rows, TF32 for tensor-core rows): 1.0 = as fast as cuDNN
-// The row label names the device and the math mode. Without a GPU the program says why and exits 0.
-// Run from the build folder, e.g. one layer and the engine's variants only:
+// The row label names the device and the math mode. Without a GPU the program says why and exits 0
+// (--benchmark_list_tests still lists the rows, which scripts/gpu_check.sh --dry-run uses to check
+// its filters). Run from the build folder, e.g. one layer and the engine's variants only:
 //   ./bench/bench_cuda_kernels --benchmark_filter='s/b1/m2_m_cv2.*/(k5|k6_tf32|cudnn)'
+//
+// The model rows (model/...) time the whole network through the tensor layer, with no L2 flush (a
+// forward runs back to back in real use): yolov5n/s batch-1 inference with BN folded, eager (the conv
+// stack and the Detect decode, as bench/compare/model_torch_gpu.py times PyTorch) and replayed as one
+// CUDA graph (the conv stack only: the decode reads the anchors on the host), and a training forward +
+// backward of yolov5n at 640 batch 16 (no loss or optimizer: the same work as the PyTorch peer's).
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 
@@ -23,6 +30,11 @@
 
 #include "cuda_kernels/cuda_check.h"
 #include "cuda_kernels/kernels.h"
+#include "tensor/autograd.h"
+#include "tensor/ops/concat.h"
+#include "tensor/random.h"
+#include "yolo/model.h"
+#include "yolo/yaml_config.h"
 
 namespace {
 
@@ -57,10 +69,8 @@ struct Flush {
   void operator()() const { CUDA_CHECK(cudaMemsetAsync(buf, 0, bytes, current_stream())); }
 };
 
-// Milliseconds of one call of fn, measured with events on the current stream after an L2 flush.
-double time_once(const std::function<void()>& fn) {
-  static Flush flush;
-  flush();
+// Milliseconds of one call of fn on the current stream, measured with events.
+double time_warm(const std::function<void()>& fn) {
   cudaEvent_t start, stop;
   CUDA_CHECK(cudaEventCreate(&start));
   CUDA_CHECK(cudaEventCreate(&stop));
@@ -73,6 +83,13 @@ double time_once(const std::function<void()>& fn) {
   CUDA_CHECK(cudaEventDestroy(start));
   CUDA_CHECK(cudaEventDestroy(stop));
   return ms;
+}
+
+// The same after an L2 flush, so that each run starts cold as in a real forward.
+double time_once(const std::function<void()>& fn) {
+  static Flush flush;
+  flush();
+  return time_warm(fn);
 }
 
 double median_ms(const std::function<void()>& fn, int runs = 5) {
@@ -220,8 +237,7 @@ void BM_memory_bound(benchmark::State& state, std::string op, int batch, int c, 
     bytes = 16.0 * n;
   }
   if (op == "maxpool5") {
-    PoolShape s;
-    s.n = batch, s.c = c, s.h = hw, s.w = hw, s.kernel = 5, s.stride = 1, s.pad = 2, s.p = hw, s.q = hw;
+    const PoolShape s = PoolShape::make(batch, c, hw, hw, 5, 1, 2);
     fn = [=] { maxpool2d_forward(x.f(), y.f(), s); };
     bytes = 8.0 * n;
   }
@@ -232,6 +248,75 @@ void BM_memory_bound(benchmark::State& state, std::string op, int batch, int c, 
     state.counters["pct_peak"] = g_peaks.dram_tbps > 0 ? bytes / seconds / (g_peaks.dram_tbps * 1e12) * 100 : 0;
   }
   state.SetLabel(g_device + ", FP32");
+}
+
+// --- the whole model through the tensor layer ---
+enum class ModelRun { EagerInference, GraphInference, TrainForwardBackward };
+
+void BM_model(benchmark::State& state, std::string name, int size, int batch, ModelRun run) {
+  yp::yolo::ModelOptions options;
+  options.seed = 1;
+  yp::yolo::Model model(yp::yolo::builtin_yolo_config(name), options);
+  yp::Rng rng(2);
+  const yp::Tensor x = yp::rand_uniform({batch, 3, size, size}, 0.0, 1.0, rng).to(yp::Device::CUDA);
+  std::function<void()> fn;
+  std::vector<yp::Tensor> raw;
+  yp::Tensor seed;
+  CudaGraph graph;
+  if (run == ModelRun::TrainForwardBackward) {
+    model.to(yp::Device::CUDA);
+    fn = [&] {
+      std::vector<yp::Tensor> flat;  // every level in one (N, sum, 1, 1) tensor, so one backward covers all
+      for (const yp::Tensor& r : model.forward_raw(x)) flat.push_back(r.reshape({r.size(0), -1, 1, 1}));
+      const yp::Tensor out = yp::concat_channels(flat);
+      if (!seed.defined()) seed = yp::rand_uniform(out.shape(), -1.0, 1.0, rng).to(yp::Device::CUDA);
+      out.backward(seed);
+      for (auto& [param_name, p] : model.named_parameters()) p->zero_grad();
+    };
+  } else {
+    model.fuse();
+    model.to(yp::Device::CUDA);
+    if (run == ModelRun::EagerInference) {
+      fn = [&] { raw = {model.predict(x)}; };
+    } else {
+      yp::NoGradGuard no_grad;
+      raw = model.forward_raw(x);  // times every conv shape and warms the allocator outside the capture
+      graph.begin_capture();
+      raw = model.forward_raw(x);
+      graph.end_capture();
+      fn = [&] { graph.replay(); };
+    }
+  }
+  fn();  // warm-up: conv variant timing, allocator
+  double total_ms = 0;
+  int64_t calls = 0;
+  for (auto _ : state) {
+    const double ms = time_warm(fn);  // no flush: a forward runs back to back in real use
+    state.SetIterationTime(ms * 1e-3);
+    total_ms += ms;
+    ++calls;
+  }
+  if (calls > 0) state.counters["images/s"] = batch * calls / (total_ms * 1e-3);
+  const char* what = run == ModelRun::EagerInference   ? "eager, BN folded, conv stack + decode"
+                     : run == ModelRun::GraphInference ? "CUDA graph, BN folded, conv stack"
+                                                       : "training forward + backward, no loss";
+  state.SetLabel(g_device + ", FP32 (" + what + ")");
+}
+
+void register_model_rows() {
+  for (const char* name : {"yolov5n", "yolov5s"})
+    for (int size : {640, 1024}) {
+      const std::string prefix = std::string("model/") + name + "/" + std::to_string(size) + "/b1/";
+      benchmark::RegisterBenchmark((prefix + "eager").c_str(), BM_model, std::string(name), size, 1,
+                                   ModelRun::EagerInference)
+          ->UseManualTime()->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark((prefix + "graph").c_str(), BM_model, std::string(name), size, 1,
+                                   ModelRun::GraphInference)
+          ->UseManualTime()->Unit(benchmark::kMillisecond);
+    }
+  benchmark::RegisterBenchmark("model/yolov5n/640/b16/train_fwd_bwd", BM_model, std::string("yolov5n"), 640, 16,
+                               ModelRun::TrainForwardBackward)
+      ->UseManualTime()->Unit(benchmark::kMillisecond);
 }
 
 void register_all() {
@@ -262,9 +347,18 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  register_all();
+  register_model_rows();
+  bool listing = false;
+  for (int i = 1; i < argc; ++i) listing = listing || std::string(argv[i]).rfind("--benchmark_list_tests", 0) == 0;
   std::string reason;
-  if (device_count(&reason) == 0) {
+  if (device_count(&reason) == 0 && !listing) {
     std::printf("bench_cuda_kernels: skipped, no CUDA device: %s\n", reason.c_str());
+    return 0;
+  }
+  if (listing) {  // names only: nothing touches a device
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
     return 0;
   }
   g_device = device_name(0);
@@ -272,7 +366,6 @@ int main(int argc, char** argv) {
   std::printf("device: %s (peaks FP32 %.1f, TF32 %.1f, FP16 %.1f TFLOP/s, DRAM %.2f TB/s%s)\n", g_device.c_str(),
               g_peaks.fp32_tflops, g_peaks.tf32_tflops, g_peaks.fp16_tflops, g_peaks.dram_tbps,
               g_peaks.dram_tbps > 0 ? "" : "; not in the peak table, pct_peak = 0");
-  register_all();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

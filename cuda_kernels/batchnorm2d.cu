@@ -7,7 +7,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace batchnorm2d_detail {
 
 constexpr int kThreads = 256;
 
@@ -117,7 +119,8 @@ int grid_for(int64_t total) {
   return (int)(blocks < (1 << 20) ? (blocks == 0 ? 1 : blocks) : (1 << 20));
 }
 
-}  // namespace
+}  // namespace batchnorm2d_detail
+using namespace batchnorm2d_detail;
 
 void batchnorm2d_forward_train(const float* x, const float* gamma, const float* beta, float* y, float* running_mean,
                                float* running_var, float* save_mean, float* save_invstd, int n, int c, int64_t hw,

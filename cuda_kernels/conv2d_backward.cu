@@ -6,21 +6,26 @@
 // dx: one thread per input element gathering the outputs whose window covers it (no atomics; for
 //     stride 2 only the (r, s) with matching parity contribute).
 // dw: a GEMM dW (K x CRS) = dY (K x N*PQ) * col^T (N*PQ x CRS) with a long reduction and a small
-//     result, so the reduction is split over gridDim.z blocks ("split-K") that add into dw with
-//     atomicAdd; 16x16 shared tiles, col values gathered from x as in variant 5.
+//     result, so the reduction is split over gridDim.z blocks ("split-K"); 16x16 shared tiles, col
+//     values gathered from x as in variant 5. Each split writes its own partial dW and a second
+//     kernel adds the partials in split order, so dw has the same bits on every run (atomicAdd
+//     into one dW would add them in whatever order the blocks finish).
 // db: one block per output channel, a shared-memory tree over N*P*Q values accumulated in double.
 // Layouts as conv2d.h: x (N, C, H, W), w (K, C, R, S), dy (N, K, P, Q).
 #include "cuda_kernels/conv2d.h"
 #include "cuda_kernels/cuda_check.h"
+#include "cuda_kernels/device_memory.h"
 #include "cuda_kernels/stream.h"
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace conv2d_backward_detail {
 
 constexpr int kThreads = 256;
 constexpr int kTile = 16;
-constexpr int kMinReductionPerSplit = 256;  // keeps each split's tile loads worth their atomics
+constexpr int kMinReductionPerSplit = 256;  // keeps each split's tile loads worth its partial's write and read
 
 __global__ void conv2d_backward_data_kernel(const float* __restrict__ dy, const float* __restrict__ w,
                                             float* __restrict__ dx, Conv2dShape s) {
@@ -49,8 +54,9 @@ __global__ void conv2d_backward_data_kernel(const float* __restrict__ dy, const 
   }
 }
 
+// Split blockIdx.z writes its partial dW to partial + z * K * CRS (partial = dw when there is one split).
 __global__ void conv2d_backward_weight_kernel(const float* __restrict__ x, const float* __restrict__ dy,
-                                              float* __restrict__ dw, Conv2dShape s, int64_t split_len) {
+                                              float* __restrict__ partial, Conv2dShape s, int64_t split_len) {
   __shared__ float Ds[kTile][kTile];      // dY tile: [k][j]
   __shared__ float Xs[kTile][kTile + 1];  // col^T tile: [j][crs], +1 so the transposing store is conflict-free
   const int tx = threadIdx.x, ty = threadIdx.y;
@@ -80,7 +86,17 @@ __global__ void conv2d_backward_weight_kernel(const float* __restrict__ x, const
     __syncthreads();
   }
   const int k = k0 + ty, crs = crs0 + tx;
-  if (k < s.k && crs < crs_count) atomicAdd(&dw[(int64_t)k * crs_count + crs], acc);
+  if (k < s.k && crs < crs_count) partial[((int64_t)blockIdx.z * s.k + k) * crs_count + crs] = acc;
+}
+
+// dw[i] = sum over splits z = 0, 1, ... of partial[z][i], always in that order.
+__global__ void sum_splits_kernel(const float* __restrict__ partial, float* __restrict__ dw, int64_t count,
+                                  int64_t splits) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < count; i += (int64_t)gridDim.x * blockDim.x) {
+    float acc = partial[i];
+    for (int64_t z = 1; z < splits; ++z) acc += partial[z * count + i];
+    dw[i] = acc;
+  }
 }
 
 __global__ void conv2d_backward_bias_kernel(const float* __restrict__ dy, float* __restrict__ db, Conv2dShape s) {
@@ -111,7 +127,8 @@ int sm_count() {
   return count;
 }
 
-}  // namespace
+}  // namespace conv2d_backward_detail
+using namespace conv2d_backward_detail;
 
 void conv2d_backward_data(const float* dy, const float* w, float* dx, const Conv2dShape& s) {
   const int64_t total = s.x_numel();
@@ -128,9 +145,12 @@ void conv2d_backward_data(const float* dy, const float* w, float* dx, const Conv
 
 void conv2d_backward_weight(const float* x, const float* dy, float* dw, const Conv2dShape& s) {
   const int64_t crs_count = s.gemm_k();
-  CUDA_CHECK(cudaMemsetAsync(dw, 0, s.w_numel() * sizeof(float), current_stream()));
   const int64_t j_count = (int64_t)s.n * s.p * s.q;
-  if (s.w_numel() == 0 || j_count == 0) return;
+  if (s.w_numel() == 0) return;
+  if (j_count == 0) {  // no output pixel: the sum over them is 0
+    CUDA_CHECK(cudaMemsetAsync(dw, 0, s.w_numel() * sizeof(float), current_stream()));
+    return;
+  }
   const int64_t tiles = ((crs_count + kTile - 1) / kTile) * ((s.k + kTile - 1) / kTile);
   // Enough splits for ~4 blocks per SM, but none shorter than kMinReductionPerSplit.
   int64_t splits = (4 * sm_count() + tiles - 1) / tiles;
@@ -142,8 +162,21 @@ void conv2d_backward_weight(const float* x, const float* dy, float* dw, const Co
   split_len = (split_len + kTile - 1) / kTile * kTile;
   splits = (j_count + split_len - 1) / split_len;
   const dim3 grid((unsigned)((crs_count + kTile - 1) / kTile), (unsigned)((s.k + kTile - 1) / kTile), (unsigned)splits);
-  conv2d_backward_weight_kernel<<<grid, dim3(kTile, kTile), 0, current_stream()>>>(x, dy, dw, s, split_len);
+  if (splits == 1) {
+    conv2d_backward_weight_kernel<<<grid, dim3(kTile, kTile), 0, current_stream()>>>(x, dy, dw, s, split_len);
+    CUDA_CHECK(cudaGetLastError());
+    return;
+  }
+  // Every (split, k, crs) is written by exactly one thread, so the partials need no zeroing.
+  const size_t partial_bytes = (size_t)splits * s.w_numel() * sizeof(float);
+  float* partial = static_cast<float*>(caching_malloc(partial_bytes));
+  conv2d_backward_weight_kernel<<<grid, dim3(kTile, kTile), 0, current_stream()>>>(x, dy, partial, s, split_len);
   CUDA_CHECK(cudaGetLastError());
+  const int64_t blocks = (s.w_numel() + kThreads - 1) / kThreads;
+  sum_splits_kernel<<<(int)(blocks < (1 << 20) ? blocks : (1 << 20)), kThreads, 0, current_stream()>>>(
+      partial, dw, s.w_numel(), splits);
+  CUDA_CHECK(cudaGetLastError());
+  caching_free(partial, partial_bytes);  // stream-ordered reuse, as the im2col buffer
 }
 
 void conv2d_backward_bias(const float* dy, float* db, const Conv2dShape& s) {

@@ -8,7 +8,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace conv2d_direct_detail {
 
 constexpr int kThreads = 256;
 
@@ -38,7 +40,8 @@ __global__ void conv2d_direct_kernel(const float* __restrict__ x, const float* _
   }
 }
 
-}  // namespace
+}  // namespace conv2d_direct_detail
+using namespace conv2d_direct_detail;
 
 void conv2d_forward_kernel1(const float* x, const float* w, const float* b, float* y, const Conv2dShape& s) {
   const int64_t total = s.y_numel();

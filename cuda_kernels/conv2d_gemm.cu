@@ -19,7 +19,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace conv2d_gemm_detail {
 
 constexpr int kIm2colThreads = 256;
 
@@ -158,7 +160,8 @@ void conv2d_im2col_gemm(Gemm kind, const float* x, const float* w, const float* 
   if (col) caching_free(col, col_bytes);
 }
 
-}  // namespace
+}  // namespace conv2d_gemm_detail
+using namespace conv2d_gemm_detail;
 
 void conv2d_forward_kernel2(const float* x, const float* w, const float* b, float* y, const Conv2dShape& s) {
   conv2d_im2col_gemm(Gemm::Naive, x, w, b, y, s);

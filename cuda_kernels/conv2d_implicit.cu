@@ -15,7 +15,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace conv2d_implicit_detail {
 
 constexpr int kBM = 64, kBN = 64, kBK = 8, kTM = 4, kTN = 4;
 constexpr int kThreadsX = kBN / kTN, kThreadsY = kBM / kTM;  // 16 x 16
@@ -99,7 +101,8 @@ void launch(const float* x, const float* w, const float* b, float* y, const Conv
   CUDA_CHECK(cudaGetLastError());
 }
 
-}  // namespace
+}  // namespace conv2d_implicit_detail
+using namespace conv2d_implicit_detail;
 
 void conv2d_forward_kernel5(const float* x, const float* w, const float* b, float* y, const Conv2dShape& s) {
   launch<Activation::None>(x, w, b, y, s);

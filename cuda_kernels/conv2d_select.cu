@@ -20,7 +20,9 @@ std::string Conv2dShape::str() const {
          std::to_string(stride) + " p" + std::to_string(pad);
 }
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace conv2d_select_detail {
 
 using ForwardFn = void (*)(const float*, const float*, const float*, float*, const Conv2dShape&);
 
@@ -58,7 +60,8 @@ float time_variant(ForwardFn fn, const float* x, const float* w, const float* b,
   return ms;
 }
 
-}  // namespace
+}  // namespace conv2d_select_detail
+using namespace conv2d_select_detail;
 
 int conv2d_chosen_variant(const Conv2dShape& s) {
   std::lock_guard<std::mutex> lock(g_mutex);

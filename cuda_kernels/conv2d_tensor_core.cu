@@ -22,7 +22,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace conv2d_tensor_core_detail {
 
 using namespace nvcuda;
 
@@ -141,7 +143,8 @@ void launch(const In* x, const In* w, const float* b, float* y, const Conv2dShap
   CUDA_CHECK(cudaGetLastError());
 }
 
-}  // namespace
+}  // namespace conv2d_tensor_core_detail
+using namespace conv2d_tensor_core_detail;
 
 void conv2d_forward_kernel6_tf32(const float* x, const float* w, const float* b, float* y, const Conv2dShape& s) {
   launch<float>(x, w, b, y, s);

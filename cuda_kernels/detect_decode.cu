@@ -8,7 +8,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace detect_decode_detail {
 
 constexpr int kThreads = 256;
 
@@ -33,7 +35,8 @@ __global__ void detect_decode_kernel(const float* __restrict__ raw, float* __res
   }
 }
 
-}  // namespace
+}  // namespace detect_decode_detail
+using namespace detect_decode_detail;
 
 void detect_decode(const float* raw, float* out, int batch, const DetectLevel& level, int64_t rows_total,
                    int64_t row_offset) {

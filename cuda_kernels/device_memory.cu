@@ -3,13 +3,17 @@
 #include "cuda_kernels/device_memory.h"
 #include "cuda_kernels/stream.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <vector>
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace device_memory_detail {
 
 constexpr size_t kSmallRounding = 512;
 constexpr size_t kLargeRounding = 2u << 20;
@@ -33,7 +37,21 @@ Cache& cache() {
   return *c;
 }
 
-}  // namespace
+// YOLOPICK_CUDA_NO_CACHE=1: every block is its own cudaMalloc of exactly the requested size, freed
+// at once. compute-sanitizer's memcheck knows only cudaMalloc's extents, so with the cache (sizes
+// rounded up, blocks reused) an overrun into the rounding or into a recycled block goes unseen.
+bool no_cache() {
+  static const bool on = [] {
+    const char* v = std::getenv("YOLOPICK_CUDA_NO_CACHE");
+    return v && *v && std::strcmp(v, "0") != 0;
+  }();
+  return on;
+}
+
+}  // namespace device_memory_detail
+using namespace device_memory_detail;
+
+bool caching_enabled() { return !no_cache(); }
 
 int device_count(std::string* reason) {
   int n = 0;
@@ -54,9 +72,9 @@ std::string device_name(int index) {
 }
 
 void* caching_malloc(size_t bytes) {
-  const size_t size = round_size(bytes);
+  const size_t size = no_cache() ? (bytes ? bytes : 1) : round_size(bytes);
   Cache& c = cache();
-  {
+  if (!no_cache()) {
     std::lock_guard<std::mutex> lock(c.mutex);
     auto it = c.free_blocks.find(size);
     if (it != c.free_blocks.end()) {
@@ -84,11 +102,16 @@ void* caching_malloc(size_t bytes) {
 
 void caching_free(void* ptr, size_t bytes) {
   if (!ptr) return;
-  const size_t size = round_size(bytes);
+  const size_t size = no_cache() ? (bytes ? bytes : 1) : round_size(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
   if (c.private_pool) {  // still in use by the graph being recorded: keep it out of circulation
     c.private_freed.emplace_back(ptr, bytes);
+    return;
+  }
+  if (no_cache()) {  // cudaFree waits for the work that may still use the block. Not checked: this runs in
+    cudaFree(ptr);   // destructors, and an error would resurface at the next checked call anyway.
+    c.stats.bytes_in_use -= size;
     return;
   }
   c.free_blocks.emplace(size, ptr);

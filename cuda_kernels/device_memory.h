@@ -4,6 +4,8 @@
 // kernel, so freed blocks go to a free list keyed by rounded size and are handed out again
 // (the idea of PyTorch's CUDACachingAllocator, without streams or block splitting). Sizes are
 // rounded up to 512 bytes below 1 MiB and to 2 MiB above, so nearby sizes share blocks.
+// YOLOPICK_CUDA_NO_CACHE=1 turns the cache off (exact-size cudaMalloc/cudaFree per block), so that
+// compute-sanitizer's memcheck sees every block's true extent (scripts/gpu_check.sh sets it).
 #pragma once
 
 #include <cstddef>
@@ -17,6 +19,7 @@ namespace yp::cuda {
 int device_count(std::string* reason);
 std::string device_name(int index);
 
+bool caching_enabled();  // false under YOLOPICK_CUDA_NO_CACHE
 void* caching_malloc(size_t bytes);
 void caching_free(void* ptr, size_t bytes);
 // Returns every cached block to the driver (e.g. before measuring peak memory).

@@ -6,7 +6,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace elementwise_detail {
 
 constexpr int kThreads = 256;
 
@@ -53,7 +55,8 @@ __global__ void f32_to_bf16_kernel(const float* x, __nv_bfloat16* y, int64_t n) 
     y[i] = __float2bfloat16_rn(x[i]);
 }
 
-}  // namespace
+}  // namespace elementwise_detail
+using namespace elementwise_detail;
 
 void axpby_f32(const float* a, float alpha, const float* b, float beta, float* out, int64_t n) {
   axpby_kernel<<<blocks_for(n), kThreads, 0, current_stream()>>>(a, alpha, b, beta, out, n);

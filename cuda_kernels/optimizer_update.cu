@@ -5,7 +5,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace optimizer_update_detail {
 
 constexpr int kThreads = 256;
 
@@ -42,7 +44,8 @@ int grid_for(int64_t n) {
   return (int)(blocks < (1 << 20) ? blocks : (1 << 20));
 }
 
-}  // namespace
+}  // namespace optimizer_update_detail
+using namespace optimizer_update_detail;
 
 void sgd_nesterov_update(float* param, const float* grad, float* momentum_buf, int64_t n, double lr, double momentum,
                          double weight_decay) {

@@ -36,7 +36,7 @@ class CudaGraph {
 
   void begin_capture();  // makes the graph's own stream current and starts recording
   void end_capture();    // stops recording, instantiates, restores the previous stream
-  void replay();         // launches the whole graph and waits for it
+  void replay();         // after the work queued on current_stream(), launches the whole graph and waits for it
   cudaStream_t stream() const { return stream_; }
 
  private:
@@ -44,6 +44,7 @@ class CudaGraph {
   cudaStream_t previous_ = nullptr;
   cudaGraph_t graph_ = nullptr;
   cudaGraphExec_t exec_ = nullptr;
+  cudaEvent_t inputs_ready_ = nullptr;  // recorded on the caller's stream before each replay
   std::vector<std::pair<void*, size_t>> private_blocks_;  // freed during capture, owned by the graph
 };
 

@@ -5,7 +5,9 @@
 
 namespace yp::cuda {
 
-namespace {
+// Named, not anonymous: nvcc names an anonymous namespace after the file's absolute path, which
+// would make the object depend on the build folder (docs/reproducibility.md).
+namespace upsample_detail {
 
 constexpr int kThreads = 256;
 
@@ -39,7 +41,8 @@ int grid_for(int64_t total) {
   return (int)(blocks < (1 << 20) ? blocks : (1 << 20));
 }
 
-}  // namespace
+}  // namespace upsample_detail
+using namespace upsample_detail;
 
 void upsample_nearest_forward(const float* x, float* y, int64_t planes, int h, int w, int scale) {
   const int64_t total = planes * h * w * scale * scale;

@@ -49,8 +49,16 @@ Tensor Conv::forward(const Tensor& x) {
 void Conv::fold() {
   YP_CHECK(!training(), "Conv::fold: BatchNorm folds only in eval mode (call eval() first)");
   NoGradGuard no_grad;
-  folded_ = fold_batchnorm(weight.detach(), Tensor(), bn_weight.detach(), bn_bias.detach(), running_mean,
-                           running_var, kBnEps);
+  const Device device = weight.device();
+  const auto host = [](const Tensor& t) { return t.detach().to(Device::CPU); };
+  folded_ = fold_batchnorm(host(weight), Tensor(), host(bn_weight), host(bn_bias), host(running_mean),
+                           host(running_var), kBnEps);
+  on_device_change(device);
+}
+
+void Conv::on_device_change(Device device) {
+  if (folded()) folded_ = {folded_.weight.to(device), folded_.bias.to(device)};
+  num_batches_tracked = num_batches_tracked.to(Device::CPU);
 }
 
 Shape Conv::output_shape(const std::vector<Shape>& inputs) const {

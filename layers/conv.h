@@ -9,7 +9,9 @@
 //
 // Inference: fold() computes W' = W gamma/sqrt(var + eps), b' = beta - mean gamma/sqrt(var + eps)
 // once (tensor/ops/batchnorm2d.h fold_batchnorm), after which eval-mode forward is one conv2d with
-// bias and a SiLU. Going back to training, or loading weights, drops the folded copy.
+// bias and a SiLU. Going back to training, or loading weights, drops the folded copy. The fold is
+// computed on the CPU and lives on the weights' device. num_batches_tracked stays a host counter
+// when the module moves to a GPU (it is only ever incremented).
 // Initialisation is PyTorch's default for Conv2d (kaiming_uniform with a = sqrt(5), i.e.
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias) and BN's (gamma 1, beta 0, mean 0, var 1).
 // With rng == nullptr the weights are zeros (for counting parameters and FLOPs without drawing them).
@@ -48,6 +50,7 @@ class Conv : public Layer {
 
  protected:
   void on_mode_change() override { unfold(); }
+  void on_device_change(Device device) override;
 
  private:
   FoldedConv folded_;

@@ -54,6 +54,18 @@ std::vector<Module*> Module::modules() {
   return out;
 }
 
+void Module::to(Device device) {
+  for (Entry& e : tensors_) {
+    if (!e.tensor->defined() || e.tensor->device() == device) continue;
+    const bool trainable = e.tensor->requires_grad();
+    Tensor moved = e.tensor->to(device);
+    moved.set_name(e.tensor->name()).set_requires_grad(trainable);
+    *e.tensor = moved;
+  }
+  for (auto& [name, child] : children_) child->to(device);
+  on_device_change(device);
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);

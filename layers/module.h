@@ -44,11 +44,17 @@ class Module {
   void eval() { train(false); }
   bool training() const { return training_; }
 
+  // Moves every parameter and buffer of the subtree to `device` (parameters stay trainable; their
+  // gradients are dropped), then tells each module through on_device_change() so that state it
+  // keeps outside the registry follows (Conv's folded weights).
+  void to(Device device);
+
  protected:
   void register_parameter(const std::string& name, Tensor* t);
   void register_buffer(const std::string& name, Tensor* t);
   void register_module(const std::string& name, Module* m);
   virtual void on_mode_change() {}
+  virtual void on_device_change(Device) {}
 
  private:
   struct Entry {

@@ -69,9 +69,18 @@ struct Descriptors {
 };
 
 struct Choice {
-  int algo = 0;
+  int algo = -1;  // -1: none found
   size_t workspace = 0;
+  cudnnMathType_t math = CUDNN_FMA_MATH;  // the math type the algorithm was found with, set before running it
 };
+
+// The first successful entry of cuDNN's ranked list (Find: fastest first; Get: heuristic order).
+template <typename Perf>
+Choice first_success(const Perf* perf, int returned) {
+  for (int i = 0; i < returned; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS) return {(int)perf[i].algo, perf[i].memory, perf[i].mathType};
+  return {};
+}
 
 std::mutex g_mutex;
 std::map<std::tuple<std::string, int, int>, Choice>& choices() {
@@ -97,35 +106,26 @@ Choice choose(Direction dir, const Descriptors& d, const Conv2dShape& s, Conv2dM
     cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
     if (timed) CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(h, d.x, d.w, d.conv, d.y, kMaxAlgos, &returned, perf));
     else CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, kMaxAlgos, &returned, perf));
-    for (int i = 0; i < returned; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS) {
-        c = {(int)perf[i].algo, perf[i].memory};
-        break;
-      }
+    c = first_success(perf, returned);
   } else if (dir == Direction::BackwardData) {
     cudnnConvolutionBwdDataAlgoPerf_t perf[kMaxAlgos];
     if (timed)
       CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(h, d.w, d.y, d.conv, d.x, kMaxAlgos, &returned, perf));
     else
       CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, kMaxAlgos, &returned, perf));
-    for (int i = 0; i < returned; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS) {
-        c = {(int)perf[i].algo, perf[i].memory};
-        break;
-      }
+    c = first_success(perf, returned);
   } else {
     cudnnConvolutionBwdFilterAlgoPerf_t perf[kMaxAlgos];
     if (timed)
       CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(h, d.x, d.y, d.conv, d.w, kMaxAlgos, &returned, perf));
     else
       CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, kMaxAlgos, &returned, perf));
-    for (int i = 0; i < returned; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS) {
-        c = {(int)perf[i].algo, perf[i].memory};
-        break;
-      }
+    c = first_success(perf, returned);
   }
-  if (returned == 0) throw std::runtime_error("cuDNN found no convolution algorithm for " + s.str());
+  if (c.algo < 0)
+    throw std::runtime_error(std::string("cuDNN found no working convolution algorithm for ") + s.str() + " (" +
+                             (dir == Direction::Forward ? "forward" : dir == Direction::BackwardData ? "dgrad" : "wgrad") +
+                             ", " + (math == Conv2dMath::TF32 ? "TF32" : "FMA") + ")");
   std::lock_guard<std::mutex> lock(g_mutex);
   choices()[key] = c;
   return c;
@@ -149,6 +149,7 @@ void conv2d_forward(const float* x, const float* w, const float* b, float* y, co
   if (s.y_numel() == 0) return;
   Descriptors d(s, math);
   const Choice c = choose(Direction::Forward, d, s, math);
+  CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, c.math));
   Workspace ws(c.workspace);
   const float one = 1.f, zero = 0.f;
   CUDNN_CHECK(cudnnConvolutionForward(handle(), &one, d.x, x, d.w, w, d.conv, (cudnnConvolutionFwdAlgo_t)c.algo, ws.ptr,
@@ -160,6 +161,7 @@ void conv2d_backward_data(const float* dy, const float* w, float* dx, const Conv
   if (s.x_numel() == 0) return;
   Descriptors d(s, math);
   const Choice c = choose(Direction::BackwardData, d, s, math);
+  CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, c.math));
   Workspace ws(c.workspace);
   const float one = 1.f, zero = 0.f;
   CUDNN_CHECK(cudnnConvolutionBackwardData(handle(), &one, d.w, w, d.y, dy, d.conv,
@@ -170,6 +172,7 @@ void conv2d_backward_weight(const float* x, const float* dy, float* dw, const Co
   if (s.w_numel() == 0) return;
   Descriptors d(s, math);
   const Choice c = choose(Direction::BackwardFilter, d, s, math);
+  CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, c.math));
   Workspace ws(c.workspace);
   const float one = 1.f, zero = 0.f;
   CUDNN_CHECK(cudnnConvolutionBackwardFilter(handle(), &one, d.x, x, d.y, dy, d.conv,

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -43,11 +44,16 @@ class DeviceArray {
   size_t size() const { return n_; }
   size_t bytes() const { return n_ * sizeof(T); }
 
-  void upload(const std::vector<T>& host) { cuda::memcpy_any(ptr_, true, host.data(), false, bytes()); }
-  std::vector<T> download() const {
+  void upload(const std::vector<T>& host) { upload_range(0, host); }
+  void upload_range(size_t first, const std::vector<T>& host) {
+    cuda::memcpy_any(ptr_ + first, true, host.data(), false, host.size() * sizeof(T));
+  }
+  std::vector<T> download() const { return download_range(0, n_); }
+  // Elements [first, first + count): samples of arrays too large to bring back whole.
+  std::vector<T> download_range(size_t first, size_t count) const {
     cuda::synchronize();  // surfaces an asynchronous kernel fault here, inside the test
-    std::vector<T> host(n_);
-    cuda::memcpy_any(host.data(), false, ptr_, true, bytes());
+    std::vector<T> host(count);
+    cuda::memcpy_any(host.data(), false, ptr_ + first, true, count * sizeof(T));
     return host;
   }
   // All bits set: NaN for float/half, so an element a kernel forgets to write fails the comparison.
@@ -60,6 +66,16 @@ class DeviceArray {
   size_t n_;
   T* ptr_;
 };
+
+// The same bits in both arrays (a kernel that must be deterministic run to run, or equal to the CPU's).
+template <typename T>
+::testing::AssertionResult same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+  if (a.size() != b.size()) return ::testing::AssertionFailure() << "size " << a.size() << " vs " << b.size();
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::memcmp(&a[i], &b[i], sizeof(T)) != 0)
+      return ::testing::AssertionFailure() << "first difference at [" << i << "]: " << a[i] << " vs " << b[i];
+  return ::testing::AssertionSuccess();
+}
 
 inline std::vector<float> random_floats(size_t n, unsigned seed, float lo = -1.f, float hi = 1.f) {
   std::mt19937 gen(seed);

@@ -15,8 +15,10 @@ struct BnShape {
 
 constexpr float kMomentum = 0.03f, kEps = 1e-3f;
 
-// One shape with a single block-loop pass, one with many, one with an offset mean (stability).
-std::vector<BnShape> bn_shapes() { return {{2, 5, 7 * 9}, {4, 3, 64 * 64}, {1, 2, 3}}; }
+// One shape with a single block-loop pass, one with many, one tiny; then the edges: a 1x1 plane
+// (the deepest level of a small input), the smallest batch BN accepts (M = 2), and more channels
+// than one block of the per-channel kernels' launch covers.
+std::vector<BnShape> bn_shapes() { return {{2, 5, 7 * 9}, {4, 3, 64 * 64}, {1, 2, 3}, {3, 4, 1}, {1, 1, 2}, {2, 300, 5}}; }
 
 TEST(CudaBatchNorm2d, TrainForwardStatsAndBackward) {
   YP_REQUIRE_CUDA();

@@ -2,6 +2,7 @@
 // (the transposes of conv_reference.h), and the cuDNN yardstick in both math modes when built.
 #include "cuda_kernels/conv2d.h"
 #include "tensor/ops/conv2d.h"
+#include "tests/cuda/conv_edge_shapes.h"
 #include "tests/cuda/conv_reference.h"
 #include "tests/cuda/cuda_test_support.h"
 #if YOLOPICK_WITH_CUDNN
@@ -62,10 +63,8 @@ TEST(CudaConv2dReference, AgreesWithTensorConv2dOnCpu) {
   }
 }
 
-TEST(CudaConv2dBackward, DataWeightBias) {
-  YP_REQUIRE_CUDA();
-  unsigned seed = 3000;
-  for (const Conv2dShape& s : conv_test_shapes()) {
+void check_backward(const std::vector<Conv2dShape>& shapes, unsigned seed) {
+  for (const Conv2dShape& s : shapes) {
     const auto x = random_floats((size_t)s.x_numel(), seed += 10), w = random_floats((size_t)s.w_numel(), seed + 1),
                dy = random_floats((size_t)s.y_numel(), seed + 2);
     const Grads ref = conv2d_backward_reference(x, w, dy, s);
@@ -79,6 +78,31 @@ TEST(CudaConv2dBackward, DataWeightBias) {
     EXPECT_TRUE(close_to_ref(dx_d.download(), ref.dx, kTolFP32)) << "dx on " << s.str();
     EXPECT_TRUE(close_to_ref(dw_d.download(), ref.dw, kTolFP32)) << "dw on " << s.str();
     EXPECT_TRUE(close_to_ref(db_d.download(), ref.db, kTolFP32)) << "db on " << s.str();
+  }
+}
+
+TEST(CudaConv2dBackward, DataWeightBias) {
+  YP_REQUIRE_CUDA();
+  check_backward(conv_test_shapes(), 3000);
+}
+
+TEST(CudaConv2dBackward, DataWeightBiasOnRaggedEdges) {
+  YP_REQUIRE_CUDA();
+  check_backward(conv_edge_shapes(), 3500);
+  check_backward(conv_split_k_shapes(), 3700);
+}
+
+// The split-K weight gradient adds its partials in a fixed order: two runs give the same bits.
+TEST(CudaConv2dBackward, WeightGradientIsDeterministic) {
+  YP_REQUIRE_CUDA();
+  for (const Conv2dShape& s : conv_split_k_shapes()) {
+    DeviceArray<float> x(random_floats((size_t)s.x_numel(), 51)), dy(random_floats((size_t)s.y_numel(), 52)),
+        dw(s.w_numel());
+    cuda::conv2d_backward_weight(x.get(), dy.get(), dw.get(), s);
+    const std::vector<float> first = dw.download();
+    dw.poison();
+    cuda::conv2d_backward_weight(x.get(), dy.get(), dw.get(), s);
+    EXPECT_TRUE(same_bits(dw.download(), first)) << s.str();
   }
 }
 

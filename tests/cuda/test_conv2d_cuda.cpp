@@ -5,6 +5,7 @@
 
 #include "cuda_kernels/conv2d.h"
 #include "cuda_kernels/elementwise.h"
+#include "tests/cuda/conv_edge_shapes.h"
 #include "tests/cuda/conv_reference.h"
 #include "tests/cuda/cuda_test_support.h"
 
@@ -37,9 +38,9 @@ Case make_case(const Conv2dShape& s, unsigned seed) {
   return c;
 }
 
-void check_variant(ForwardFn fn, double tol, const char* name) {
+void check_variant(ForwardFn fn, double tol, const char* name, const std::vector<Conv2dShape>& shapes) {
   unsigned seed = 100;
-  for (const Conv2dShape& s : conv_test_shapes()) {
+  for (const Conv2dShape& s : shapes) {
     const Case c = make_case(s, seed += 10);
     DeviceArray<float> x(c.x), w(c.w), b(c.b), y((size_t)s.y_numel());
     y.poison();
@@ -53,22 +54,37 @@ void check_variant(ForwardFn fn, double tol, const char* name) {
   }
 }
 
-TEST(CudaConv2d, Kernel1Direct) { YP_REQUIRE_CUDA(); check_variant(cuda::conv2d_forward_kernel1, kTolFP32, "kernel1"); }
-TEST(CudaConv2d, Kernel2Im2colNaive) { YP_REQUIRE_CUDA(); check_variant(cuda::conv2d_forward_kernel2, kTolFP32, "kernel2"); }
-TEST(CudaConv2d, Kernel3Im2colTiled) { YP_REQUIRE_CUDA(); check_variant(cuda::conv2d_forward_kernel3, kTolFP32, "kernel3"); }
-TEST(CudaConv2d, Kernel4Im2colRegister) { YP_REQUIRE_CUDA(); check_variant(cuda::conv2d_forward_kernel4, kTolFP32, "kernel4"); }
-TEST(CudaConv2d, Kernel5Implicit) { YP_REQUIRE_CUDA(); check_variant(cuda::conv2d_forward_kernel5, kTolFP32, "kernel5"); }
+TEST(CudaConv2d, Kernel1Direct) {
+  YP_REQUIRE_CUDA();
+  check_variant(cuda::conv2d_forward_kernel1, kTolFP32, "kernel1", conv_test_shapes());
+}
+TEST(CudaConv2d, Kernel2Im2colNaive) {
+  YP_REQUIRE_CUDA();
+  check_variant(cuda::conv2d_forward_kernel2, kTolFP32, "kernel2", conv_test_shapes());
+}
+TEST(CudaConv2d, Kernel3Im2colTiled) {
+  YP_REQUIRE_CUDA();
+  check_variant(cuda::conv2d_forward_kernel3, kTolFP32, "kernel3", conv_test_shapes());
+}
+TEST(CudaConv2d, Kernel4Im2colRegister) {
+  YP_REQUIRE_CUDA();
+  check_variant(cuda::conv2d_forward_kernel4, kTolFP32, "kernel4", conv_test_shapes());
+}
+TEST(CudaConv2d, Kernel5Implicit) {
+  YP_REQUIRE_CUDA();
+  check_variant(cuda::conv2d_forward_kernel5, kTolFP32, "kernel5", conv_test_shapes());
+}
 TEST(CudaConv2d, Kernel6TensorCoreTF32) {
   YP_REQUIRE_CUDA();
-  check_variant(cuda::conv2d_forward_kernel6_tf32, kTolTF32, "kernel6_tf32");
+  check_variant(cuda::conv2d_forward_kernel6_tf32, kTolTF32, "kernel6_tf32", conv_test_shapes());
 }
 
 // FP16 / BF16 inputs: converted on the device, compared with the FP32-input reference (so the
 // tolerance covers the input rounding as well as the accumulation).
 template <typename Half, typename Convert, typename Run>
-void check_half_variant(Convert convert, Run run, const char* name) {
+void check_half_variant(Convert convert, Run run, const char* name, const std::vector<Conv2dShape>& shapes) {
   unsigned seed = 900;
-  for (const Conv2dShape& s : conv_test_shapes()) {
+  for (const Conv2dShape& s : shapes) {
     const Case c = make_case(s, seed += 10);
     DeviceArray<float> x32(c.x), w32(c.w), b(c.b), y((size_t)s.y_numel());
     DeviceArray<Half> x16(c.x.size()), w16(c.w.size());
@@ -82,24 +98,46 @@ void check_half_variant(Convert convert, Run run, const char* name) {
 
 TEST(CudaConv2d, Kernel6TensorCoreFP16) {
   YP_REQUIRE_CUDA();
-  check_half_variant<__half>(cuda::convert_f32_to_f16, cuda::conv2d_forward_kernel6_f16, "kernel6_f16");
+  check_half_variant<__half>(cuda::convert_f32_to_f16, cuda::conv2d_forward_kernel6_f16, "kernel6_f16",
+                            conv_test_shapes());
 }
 TEST(CudaConv2d, Kernel6TensorCoreBF16) {
   YP_REQUIRE_CUDA();
-  check_half_variant<__nv_bfloat16>(cuda::convert_f32_to_bf16, cuda::conv2d_forward_kernel6_bf16, "kernel6_bf16");
+  check_half_variant<__nv_bfloat16>(cuda::convert_f32_to_bf16, cuda::conv2d_forward_kernel6_bf16, "kernel6_bf16",
+                                    conv_test_shapes());
 }
 
-TEST(CudaConv2d, FusedBiasSiLU) {
-  YP_REQUIRE_CUDA();
+void check_fused_silu(const std::vector<Conv2dShape>& shapes) {
   unsigned seed = 500;
-  for (const Conv2dShape& s : conv_test_shapes()) {
+  for (const Conv2dShape& s : shapes) {
     Case c = make_case(s, seed += 10);
     for (double& v : c.ref) v = v / (1.0 + std::exp(-v));
     DeviceArray<float> x(c.x), w(c.w), b(c.b), y((size_t)s.y_numel());
     y.poison();
     cuda::conv2d_bias_silu_forward(x.get(), w.get(), b.get(), y.get(), s);
-    EXPECT_TRUE(close_to_ref(y.download(), c.ref, kTolFP32)) << s.str();
+    EXPECT_TRUE(close_to_ref(y.download(), c.ref, kTolFP32)) << "fused SiLU on " << s.str();
   }
+}
+
+TEST(CudaConv2d, FusedBiasSiLU) {
+  YP_REQUIRE_CUDA();
+  check_fused_silu(conv_test_shapes());
+}
+
+// Every variant on the shapes that stress the tiles' ragged edges (conv_edge_shapes.h).
+TEST(CudaConv2d, EveryVariantOnRaggedEdges) {
+  YP_REQUIRE_CUDA();
+  const std::vector<Conv2dShape> shapes = conv_edge_shapes();
+  check_variant(cuda::conv2d_forward_kernel1, kTolFP32, "kernel1", shapes);
+  check_variant(cuda::conv2d_forward_kernel2, kTolFP32, "kernel2", shapes);
+  check_variant(cuda::conv2d_forward_kernel3, kTolFP32, "kernel3", shapes);
+  check_variant(cuda::conv2d_forward_kernel4, kTolFP32, "kernel4", shapes);
+  check_variant(cuda::conv2d_forward_kernel5, kTolFP32, "kernel5", shapes);
+  check_variant(cuda::conv2d_forward_kernel6_tf32, kTolTF32, "kernel6_tf32", shapes);
+  check_half_variant<__half>(cuda::convert_f32_to_f16, cuda::conv2d_forward_kernel6_f16, "kernel6_f16", shapes);
+  check_half_variant<__nv_bfloat16>(cuda::convert_f32_to_bf16, cuda::conv2d_forward_kernel6_bf16, "kernel6_bf16",
+                                    shapes);
+  check_fused_silu(shapes);
 }
 
 TEST(CudaConv2d, EngineChoiceIsTimedOnceAndCorrect) {

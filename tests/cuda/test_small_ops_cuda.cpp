@@ -12,19 +12,11 @@
 namespace yp::test {
 namespace {
 
-cuda::PoolShape pool_shape(int n, int c, int h, int w, int kernel, int stride, int pad) {
-  cuda::PoolShape s;
-  s.n = n, s.c = c, s.h = h, s.w = w, s.kernel = kernel, s.stride = stride, s.pad = pad;
-  s.p = (h + 2 * pad - kernel) / stride + 1;
-  s.q = (w + 2 * pad - kernel) / stride + 1;
-  return s;
-}
-
 TEST(CudaMaxPool2d, ForwardBackwardWithTies) {
   YP_REQUIRE_CUDA();
   // SPPF's 5x5/1/2 and a 3x3/2/1; inputs drawn from {-1, 0, 1} so that ties are everywhere and the
   // "first maximum" rule decides where gradients go.
-  for (const cuda::PoolShape& s : {pool_shape(2, 3, 9, 11, 5, 1, 2), pool_shape(1, 2, 8, 7, 3, 2, 1)}) {
+  for (const cuda::PoolShape& s : {cuda::PoolShape::make(2, 3, 9, 11, 5, 1, 2), cuda::PoolShape::make(1, 2, 8, 7, 3, 2, 1)}) {
     std::vector<float> x = random_floats((size_t)s.n * s.c * s.h * s.w, 5);
     for (float& v : x) v = std::round(v);
     const auto dy = random_floats((size_t)s.n * s.c * s.p * s.q, 6);
@@ -114,26 +106,18 @@ TEST(CudaConcat, ConcatThenNarrowRoundTrips) {
   EXPECT_EQ(mid.download(), parts[1]) << "narrow";
 }
 
-TEST(CudaDetectDecode, TwoLevelsIntoOneOutput) {
-  YP_REQUIRE_CUDA();
-  const int batch = 2, no = 7;  // 2 classes
-  cuda::DetectLevel levels[2];
-  levels[0].na = 3, levels[0].no = no, levels[0].ny = 4, levels[0].nx = 6, levels[0].stride = 8.f;
-  levels[1].na = 3, levels[1].no = no, levels[1].ny = 2, levels[1].nx = 3, levels[1].stride = 16.f;
-  const float anchors[2][3][2] = {{{10, 13}, {16, 30}, {33, 23}}, {{30, 61}, {62, 45}, {59, 119}}};
+// Decodes every level into one joined output and compares it with the formulas of detect_decode.h.
+void check_detect_decode(const std::vector<cuda::DetectLevel>& levels, int batch, unsigned seed) {
+  const int no = levels[0].no;
   int64_t rows_total = 0;
-  for (int l = 0; l < 2; ++l) {
-    for (int a = 0; a < 3; ++a) levels[l].anchor_w[a] = anchors[l][a][0], levels[l].anchor_h[a] = anchors[l][a][1];
-    rows_total += 3 * levels[l].ny * levels[l].nx;
-  }
+  for (const cuda::DetectLevel& lv : levels) rows_total += (int64_t)lv.na * lv.ny * lv.nx;
   std::vector<double> ref((size_t)(batch * rows_total * no));
   DeviceArray<float> out(ref.size());
   out.poison();
   int64_t row_offset = 0;
-  for (int l = 0; l < 2; ++l) {
-    const cuda::DetectLevel& lv = levels[l];
+  for (const cuda::DetectLevel& lv : levels) {
     const int cells = lv.ny * lv.nx;
-    const auto raw = random_floats((size_t)batch * lv.na * no * cells, 60 + l, -3.f, 3.f);
+    const auto raw = random_floats((size_t)batch * lv.na * no * cells, seed++, -3.f, 3.f);
     for (int b = 0; b < batch; ++b)
       for (int a = 0; a < lv.na; ++a)
         for (int cell = 0; cell < cells; ++cell)
@@ -151,6 +135,35 @@ TEST(CudaDetectDecode, TwoLevelsIntoOneOutput) {
     row_offset += (int64_t)lv.na * cells;
   }
   EXPECT_TRUE(close_to_ref(out.download(), ref, kTolFP32));
+}
+
+cuda::DetectLevel detect_level(int na, int no, int ny, int nx, float stride, const std::vector<float>& anchors_wh) {
+  cuda::DetectLevel lv;
+  lv.na = na, lv.no = no, lv.ny = ny, lv.nx = nx, lv.stride = stride;
+  for (int a = 0; a < na; ++a) lv.anchor_w[a] = anchors_wh[(size_t)(2 * a)], lv.anchor_h[a] = anchors_wh[(size_t)(2 * a + 1)];
+  return lv;
+}
+
+TEST(CudaDetectDecode, TwoLevelsIntoOneOutput) {
+  YP_REQUIRE_CUDA();
+  const int no = 7;  // 2 classes
+  check_detect_decode({detect_level(3, no, 4, 6, 8.f, {10, 13, 16, 30, 33, 23}),
+                       detect_level(3, no, 2, 3, 16.f, {30, 61, 62, 45, 59, 119})},
+                      2, 60);
+}
+
+// One anchor, one class (no = 6), a 1x1 level after a 3x5 one, batch 3: the joined output's row
+// offsets with odd sizes.
+TEST(CudaDetectDecode, OneAnchorOneClassOddLevels) {
+  YP_REQUIRE_CUDA();
+  check_detect_decode({detect_level(1, 6, 3, 5, 8.f, {12, 20}), detect_level(1, 6, 1, 1, 32.f, {100, 90})}, 3, 80);
+}
+
+TEST(CudaDetectDecode, TooManyAnchorsIsAClearError) {
+  YP_REQUIRE_CUDA();
+  cuda::DetectLevel lv;
+  lv.na = cuda::DetectLevel::kMaxAnchors + 1, lv.ny = 1, lv.nx = 1;
+  EXPECT_THROW(cuda::detect_decode(nullptr, nullptr, 1, lv, 1, 0), std::invalid_argument);
 }
 
 TEST(CudaElementwise, SiluSigmoidForwardBackward) {
