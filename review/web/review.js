@@ -291,9 +291,11 @@ function showSaveState(event) {
     setStatus('busy', `Saving ${unsaved} change${unsaved > 1 ? 's' : ''}…`);
   } else if (event.kind === 'saved') {
     const time = app.lastSavedAt.split(' ')[1] || app.lastSavedAt;
+    const folder = (path) => path.split('/').filter(Boolean).slice(-1)[0] + '/';
     const label = app.lastSavedFiles.find((f) => f.endsWith('.txt') && !f.startsWith(app.session.out_dir));
-    setStatus('ok', `All changes saved at ${time}: ${event.name} → ${app.session.out_dir}` +
-                    (label ? ` and ${label}` : ''));
+    setStatus('ok', `All changes saved at ${time} · ${event.name}: picks in ${folder(app.session.out_dir)}` +
+                    (label ? `, training label ${folder(label.slice(0, label.lastIndexOf('/') + 1))}${label.split('/').pop()}` : ''));
+    $('save-status').title = app.lastSavedFiles.join('\n');
   }
 }
 

@@ -165,7 +165,7 @@ export class Viewer {
     const info = this.view.info;
     const wanted = this.#wantedLevel();
     // Coarse to fine: the one-tile preview always, finer tiles over it as they arrive.
-    ctx.imageSmoothingEnabled = this.scale * info.scale_x < 2;
+    ctx.imageSmoothingEnabled = this.scale * info.scale_x < 4;  // zoomed in further, show the pixels as they are
     ctx.imageSmoothingQuality = 'high';
     const needed = [];
     for (let k = info.levels.length - 1; k >= wanted; --k) {
