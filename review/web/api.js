@@ -24,14 +24,23 @@ async function failure(response) {
   return new ApiError(response.status, message);
 }
 
+// fetch() itself fails (TypeError) only when no answer came: say so in words a user can act on.
+async function send(path, options) {
+  try {
+    return await fetch(path, options);
+  } catch (_) {
+    throw new ApiError(0, 'the review server does not answer (stopped?)');
+  }
+}
+
 export async function getJson(path) {
-  const response = await fetch(path, { headers: headers(), cache: 'no-store' });
+  const response = await send(path, { headers: headers(), cache: 'no-store' });
   if (!response.ok) throw await failure(response);
   return response.json();
 }
 
 export async function postJson(path, body, options = {}) {
-  const response = await fetch(path, {
+  const response = await send(path, {
     method: 'POST',
     headers: headers({ 'Content-Type': 'application/json' }),
     body: JSON.stringify(body),
@@ -43,7 +52,7 @@ export async function postJson(path, body, options = {}) {
 
 // One tile of a view: grey bytes -> an ImageBitmap the canvas can draw.
 export async function getTile(path) {
-  const response = await fetch(path, { headers: headers() });
+  const response = await send(path, { headers: headers() });
   if (!response.ok) throw await failure(response);
   const width = Number(response.headers.get('X-Tile-Width'));
   const height = Number(response.headers.get('X-Tile-Height'));

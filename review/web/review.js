@@ -286,7 +286,7 @@ function showSaveState(event) {
   if (event.kind === 'error') {
     const refused = event.error instanceof ApiError && event.error.status >= 400 && event.error.status < 500;
     setStatus('bad', refused ? `Not saved, the server refused it: ${event.error.message}`
-                             : `Not saved (${event.error.message}): kept in this browser, retrying`);
+                             : `Not saved: ${event.error.message}. Kept in this browser, retrying`);
   } else if (unsaved > 0) {
     setStatus('busy', `Saving ${unsaved} change${unsaved > 1 ? 's' : ''}…`);
   } else if (event.kind === 'saved') {

@@ -49,18 +49,18 @@ DRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exi
 
 # --- the server ------------------------------------------------------------------------------------------
 class Review:
-    """`yolopick review` as a child process; its URL is read from what it prints."""
+    """`yolopick review` as a child process (started in `cwd`); its URL is read from what it prints."""
 
-    def __init__(self, exe, args, port=0):
-        self.log_path = args["log"]
-        log = open(self.log_path, "w")
-        cmd = [exe, "review", "--port", str(port)] + args["flags"]
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    def __init__(self, exe, flags, log_path, port=0, cwd=None):
+        self.log_path = log_path
+        log = open(log_path, "w")
+        cmd = [exe, "review", "--port", str(port)] + flags
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
         deadline = time.time() + 60
         self.url = None
         while time.time() < deadline and self.url is None:
             time.sleep(0.1)
-            text = open(self.log_path).read()
+            text = open(log_path).read()
             m = re.search(r"Open (http://\S+) in a browser", text)
             if m:
                 self.url = m.group(1)
@@ -181,7 +181,7 @@ def test_page(a, shots):
          "--quiet"])
     flags = ["--micrographs", f"{work}/mics", "--picks", f"{work}/picks", "--labels", f"{work}/labels",
              "--out", f"{work}/out", "--model", a.model]
-    review = Review(a.yolopick, {"log": f"{work}/server.log", "flags": flags})
+    review = Review(a.yolopick, flags, f"{work}/server.log")
     d = browser()
     try:
         d.get(review.url)
@@ -344,9 +344,9 @@ def test_page(a, shots):
         x, y = empty_spot(again, W, H)
         at(d, x, y).click().perform()
         wait(d, "document.getElementById('save-status').className === 'state-bad'", "the page to say it could not save")
-        check("kept in this browser" in d.find_element(By.ID, "save-status").text, "the failed save does not say the edit is kept")
+        check("Kept in this browser" in d.find_element(By.ID, "save-status").text, "the failed save does not say the edit is kept")
         d.save_screenshot(f"{shots}/review_server_stopped.png")
-        review = Review(a.yolopick, {"log": f"{work}/server2.log", "flags": flags}, port=port)
+        review = Review(a.yolopick, flags, f"{work}/server2.log", port=port)
         d.get(review.url)
         loaded(d, "sim_00000")
         saved(d)
@@ -381,42 +381,37 @@ def docs_screenshots(a, shots):
         shutil.copy(os.path.join(klh, "labels", f"{name}.txt"), f"{work}/labels/{name}.txt")
     run([a.yolopick, "pick", "--model", a.model, "--input", f"{work}/mics", "-o", f"{work}/picks", "--no-png", "--quiet"])
 
-    # Reviewing the picker's picks.
-    review = Review(a.yolopick, {"log": f"{work}/server.log", "flags": [
-        "--micrographs", f"{work}/mics", "--picks", f"{work}/picks", "--labels", f"{work}/labels_review",
-        "--out", f"{work}/reviewed", "--model", a.model]})
-    d = browser(1600, 1050)
-    try:
-        d.get(review.url + "#KLH_004")
-        loaded(d, "KLH_004")
-        wait(d, "review.viewer.loading.size === 0 && review.viewer.frame === 0", "the tiles")
+    def session(flags, name, take):
+        """A review started in `work` (so the page shows short folder names), opened on micrograph `name`."""
+        review = Review(a.yolopick, flags, f"{work}/server_{name}.log", cwd=work)
+        d = browser(1600, 1050)
+        try:
+            d.get(f"{review.url}#{name}")
+            loaded(d, name)
+            wait(d, "review.viewer.loading.size === 0 && review.viewer.frame === 0", "the tiles")
+            take(d)
+        finally:
+            d.quit()
+            review.stop()
+
+    def reviewing(d):
         d.save_screenshot(f"{shots}/review_picks.png")
         # Zoomed in on the pre-processed view (what the network saw) with a pick selected.
         js(d, "review.viewer.zoomAt(2.6, review.viewer.cssWidth * 0.30, review.viewer.cssHeight * 0.30)")
         box = max(page_boxes(d), key=lambda b: -abs(b["x"] - 620) - abs(b["y"] - 560) if b["conf"] >= 0.25 else -1e9)
         at(d, box["x"], box["y"]).click().perform()
-        js(d, "document.getElementById('view-kind').value = 'processed'; document.getElementById('view-kind').dispatchEvent(new Event('change'))")
-        wait(d, "review.viewer.view && review.viewer.view.kind === 'processed' && review.viewer.loading.size === 0 && review.viewer.frame === 0",
-             "the pre-processed view", timeout=120)
+        js(d, "document.getElementById('view-kind').value = 'processed'; "
+              "document.getElementById('view-kind').dispatchEvent(new Event('change'))")
+        wait(d, "review.viewer.view && review.viewer.view.kind === 'processed' && review.viewer.loading.size === 0 && "
+                "review.viewer.frame === 0", "the pre-processed view", timeout=120)
         time.sleep(0.3)
         d.save_screenshot(f"{shots}/review_zoom_processed.png")
-    finally:
-        d.quit()
-        review.stop()
 
-    # Labelling: the hand-made labels of KLH_002.
-    review = Review(a.yolopick, {"log": f"{work}/server_labels.log", "flags": [
-        "--micrographs", f"{work}/mics_labelled", "--labels", f"{work}/labels", "--out", f"{work}/reviewed_labels",
-        "--classes", "top,side"]})
-    d = browser(1600, 1050)
-    try:
-        d.get(review.url + "#KLH_002")
-        loaded(d, "KLH_002")
-        wait(d, "review.viewer.loading.size === 0 && review.viewer.frame === 0", "the tiles")
-        d.save_screenshot(f"{shots}/review_labels.png")
-    finally:
-        d.quit()
-        review.stop()
+    # Reviewing the picker's picks; labelling (the hand-made labels of KLH_002).
+    session(["--micrographs", "mics", "--picks", "picks", "--labels", "labels_review", "--out", "reviewed",
+             "--model", a.model], "KLH_004", reviewing)
+    session(["--micrographs", "mics_labelled", "--labels", "labels", "--out", "reviewed_labels", "--classes", "top,side"],
+            "KLH_002", lambda d: d.save_screenshot(f"{shots}/review_labels.png"))
     print(f"docs screenshots in {shots}")
 
 
@@ -428,6 +423,7 @@ def main():
     p.add_argument("--artifacts", required=True, help="screenshots go here")
     p.add_argument("--shared", default="", help="the shared data folder (for the docs screenshots)")
     a = p.parse_args()
+    a.yolopick, a.model, a.work, a.artifacts = (os.path.abspath(x) for x in (a.yolopick, a.model, a.work, a.artifacts))
     if not CHROMIUM:
         skip("chromium is not installed (bash scripts/setup.sh installs it)")
     if not DRIVER:
