@@ -168,6 +168,14 @@ LoadedBoxes Project::read_boxes(const Micrograph& m) const {
   } else {
     out.source = "none";
   }
+  for (Pick& p : out.picks) {
+    if (p.w <= 0 || p.h <= 0)
+      throw Error(out.source_path + ": the file gives no box size (RELION STAR): start the review with --box PX");
+    if (p.cls < 0) p.cls = 0;
+    if (p.cls >= kMaxClasses)
+      throw Error(out.source_path + ": class " + std::to_string(p.cls) + " (at most " + std::to_string(kMaxClasses) +
+                  " classes)");
+  }
   out.label = has_label || (out.source != "reviewed" && default_label());
   note_classes(out.picks);
   return out;
@@ -201,8 +209,8 @@ Summary Project::summary(const Micrograph& m, double threshold) const {
     s.source = boxes.source;
     for (const Pick& p : boxes.picks) {
       if (p.confidence < threshold) ++s.below;
-      else if (p.cls >= 0 && static_cast<size_t>(p.cls) < s.counts.size()) ++s.counts[p.cls];
-      else s.counts.resize(p.cls + 1, 0), ++s.counts[p.cls];
+      else if (static_cast<size_t>(p.cls) < s.counts.size()) ++s.counts[p.cls];
+      else s.counts.resize(p.cls + 1, 0), ++s.counts[p.cls];  // read_boxes keeps 0 <= cls < kMaxClasses
     }
   } catch (const std::exception& e) {
     s.error = e.what();

@@ -36,6 +36,10 @@ struct ProjectOptions {
   double box_size = 0;                    // STAR picks carry no size; also the new-box size when nothing else says
 };
 
+// Class ids a session accepts: 0 .. kMaxClasses - 1. A file's negative class (RELION writes -999 or 0 when a
+// picker does not classify) is read as class 0; a larger id than this is an error naming the file.
+constexpr int kMaxClasses = 1000;
+
 enum class Status { Unseen, Reviewed, Labelled };
 const char* status_name(Status status);
 

@@ -115,7 +115,7 @@ Pick decode_box(const Json& j, const std::string& where, int width, int height) 
   if (cls != std::floor(cls)) throw RequestError(422, where + ".class: not an integer");
   p.cls = static_cast<int>(cls);
   const Json* conf = j.find("confidence");
-  p.confidence = conf ? number_in(*conf, where + ".confidence", 0, 1) : 1.0;
+  p.confidence = conf ? number_in(*conf, where + ".confidence", -1e9, 1e9) : 1.0;
   return p;
 }
 

@@ -25,7 +25,6 @@ struct RequestError : std::runtime_error {
 // Bounds on one request: enough for 100 000 boxes, small enough that a bad client cannot exhaust memory.
 constexpr size_t kMaxBodyBytes = size_t(16) << 20;
 constexpr size_t kMaxBoxes = 100000;
-constexpr int kMaxClasses = 1000;
 
 struct SaveRequest {
   std::vector<Pick> boxes;
@@ -33,7 +32,8 @@ struct SaveRequest {
   bool label = false;
 };
 // {"boxes": [...], "threshold": T, "label": true}. Centres must lie on the micrograph (edges included), sizes
-// in (0, 4 x its longer side], classes in [0, kMaxClasses), confidences in [0, 1].
+// in (0, 4 x its longer side], classes in [0, kMaxClasses), confidences finite and within +-1e9 (a foreign
+// STAR's figure of merit, e.g. RELION LoG's, is not a probability; yolopick's are in [0, 1]).
 SaveRequest decode_save_request(const std::string& body, int width, int height);
 // {"threshold": T}, T in [0, 1].
 double decode_threshold_request(const std::string& body);

@@ -291,6 +291,37 @@ TEST_F(ReviewApi, ConcurrentSavesNeverInterleave) {
   EXPECT_TRUE(no_temporary_files(dir));
 }
 
+// A foreign STAR file: no box size (--box gives it), RELION's class -999 (read as class 0), a figure of merit
+// that is not a probability (kept as it is, and saved back).
+TEST(ReviewProject, ForeignStarPicksNeedABoxSizeAndKeepTheirFigureOfMerit) {
+  const fs::path dir = fresh_folder("star");
+  write_review_data(dir);
+  picker::MicrographPicks star;
+  star.picks = {{200.0, 150.0, 0.0, 0.0, -999, 3.5}, {400.0, 300.0, 0.0, 0.0, 0, 0.2}};
+  picker::write_star_coordinates((dir / "picks" / "ramp_autopick.star").string(), star);
+  {
+    RunningReview review(review_options(dir));
+    auto c = review.client();
+    const auto r = c.Get("/api/micrographs/ramp/boxes");
+    EXPECT_EQ(r->status, 422);
+    EXPECT_NE(r->body.find("--box"), std::string::npos) << r->body;
+  }
+  review::ProjectOptions options = review_options(dir);
+  options.box_size = 64;
+  {
+    RunningReview review(options);
+    auto c = review.client();
+    const auto boxes = boxes_of(json_of(c.Get("/api/micrographs/ramp/boxes")));
+    ASSERT_EQ(boxes.size(), 2u);
+    EXPECT_EQ(boxes[0].cls, 0);
+    EXPECT_DOUBLE_EQ(boxes[0].confidence, 3.5);
+    EXPECT_DOUBLE_EQ(boxes[0].w, 64);
+    EXPECT_EQ(post(c, "/api/micrographs/ramp/boxes", save_body(boxes, 0.25, false))->status, 200);
+    EXPECT_DOUBLE_EQ(picker::read_cbox((dir / "out" / "ramp.cbox").string()).picks[0].confidence, 3.5);
+  }
+  fs::remove_all(dir);
+}
+
 TEST_F(ReviewApi, PickNeedsAModel) {
   auto c = review->client();
   EXPECT_EQ(post(c, "/api/micrographs/sim_00000/pick", "{}")->status, 409);

@@ -138,7 +138,8 @@ TEST_F(ReviewSafety, MalformedSavesGetA4xxAndChangeNothing) {
       {with_box(R"({"x":10,"y":10,"w":1e9,"h":50,"class":0})"), 422},
       {with_box(R"({"x":-3,"y":10,"w":50,"h":50,"class":0})"), 422},
       {with_box(R"({"x":10,"y":1024,"w":50,"h":50,"class":0})"), 422},
-      {with_box(R"({"x":10,"y":10,"w":50,"h":50,"class":0,"confidence":1.01})"), 422},
+      {with_box(R"({"x":10,"y":10,"w":50,"h":50,"class":0,"confidence":-2e9})"), 422},
+      {with_box(R"({"x":10,"y":10,"w":50,"h":50,"class":0,"confidence":null})"), 400},
       {with_box(box + "," + R"({"x":10})"), 400},
       {"\xff\xfe{", 400},
   };
