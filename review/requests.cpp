@@ -96,9 +96,9 @@ double number_in(const Json& v, const std::string& where, double lo, double hi) 
 
 void only_keys(const Json& obj, std::initializer_list<const char*> keys, const std::string& where) {
   if (!obj.is(Json::Kind::Object)) throw RequestError(400, where + ": expected an object");
-  for (const auto& [k, v] : obj.object)
-    if (std::none_of(keys.begin(), keys.end(), [&](const char* allowed) { return k == allowed; }))
-      throw RequestError(400, where + ": unknown key \"" + k + "\"");
+  for (const auto& kv : obj.object)
+    if (std::none_of(keys.begin(), keys.end(), [&](const char* allowed) { return kv.first == allowed; }))
+      throw RequestError(400, where + ": unknown key \"" + kv.first + "\"");
 }
 
 Pick decode_box(const Json& j, const std::string& where, int width, int height) {
