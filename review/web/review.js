@@ -64,16 +64,23 @@ async function start() {
   showThreshold();
   await recoverUnsaved();
   const fromHash = app.list.findIndex((m) => m.name === decodeURIComponent(location.hash.slice(1)));
-  const firstUnseen = app.list.findIndex((m) => m.status === 'unseen');
-  await open(fromHash >= 0 ? fromHash : Math.max(firstUnseen, 0));
+  const firstUnseen = app.list.findIndex((m) => m.status === 'unseen' && !m.error);
+  const firstReadable = app.list.findIndex((m) => !m.error);
+  await open([fromHash, firstUnseen, firstReadable, 0].find((i) => i >= 0));
 }
 
 async function loadList(threshold) {
   const answer = await getJson(`/api/micrographs?threshold=${threshold}`);
   app.list = answer.micrographs;
   app.boxSizes = answer.box_sizes;
-  if (answer.classes > app.session.classes.length) app.session = await getJson('/api/session');
+  if (answer.classes > app.session.classes.length) await refreshClasses();
   renderList();
+}
+
+// A file named a class the session had no name for: the server added "class N"; show it with its colour.
+async function refreshClasses() {
+  app.session = await getJson('/api/session');
+  if ($('class-buttons').children.length) buildClassButtons();
 }
 
 // Edits kept in this browser from a closed tab or a stopped server go to the server first.
@@ -157,7 +164,8 @@ function step(delta) {
 function nextUnseen() {
   for (let d = 1; d <= app.list.length; ++d) {
     const i = (app.index + d) % app.list.length;
-    if (app.list[i].status === 'unseen' && !$('mic-list').children[i].hidden) return i;
+    const m = app.list[i];
+    if (m.status === 'unseen' && !m.error && !$('mic-list').children[i].hidden) return i;
   }
   return -1;
 }
@@ -180,12 +188,15 @@ async function open(i) {
   app.undo = [];
   app.redo = [];
   showTitle();
-  viewer.setMicrograph({ name: m.name, width: m.width, height: m.height });
+  viewer.setMicrograph(m.error ? null : { name: m.name, width: m.width, height: m.height });
   viewer.setBoxes(app.current.boxes);
   showMessage(m.error ? `${m.file}: ${m.error}` : 'Loading…', Boolean(m.error));
+  showCounts();
+  showEditState();
   if (m.error) return;
   try {
     const [boxes, view] = await Promise.all([getJson(`${micrographPath(m.name)}/boxes`), loadView(m.name)]);
+    if (boxes.boxes.some((b) => b.class >= app.session.classes.length)) await refreshClasses();
     if (serial !== app.loadSerial) return;  // the user moved on meanwhile
     const kept = app.saver.pending.get(m.name);  // an edit not yet on the server is newer than its files
     app.current.boxes = kept ? kept.boxes.map(fromWire) : boxes.boxes.map(fromWire);

@@ -179,6 +179,8 @@ def test_page(a, shots):
     run([a.yolopick, "simulate", "--n", "2", "--size", "1024", "--seed", "5", "--particles", "12", "-o", f"{work}/mics"])
     run([a.yolopick, "pick", "--model", a.model, "--input", f"{work}/mics", "-o", f"{work}/picks", "--no-png",
          "--quiet"])
+    with open(f"{work}/mics/broken.png", "wb") as f:  # a file that is not a picture: listed, reported, never edited
+        f.write(b"not a picture")
     flags = ["--micrographs", f"{work}/mics", "--picks", f"{work}/picks", "--labels", f"{work}/labels",
              "--out", f"{work}/out", "--model", a.model]
     review = Review(a.yolopick, flags, f"{work}/server.log")
@@ -311,9 +313,20 @@ def test_page(a, shots):
         saved(d)
         check(len(read_labels(label_path, W, H)) == len(shown) - 1, "the right-click delete is not in the label file")
 
-        # 9. The list says what happened; N/P move between micrographs.
-        item = d.find_elements(By.CSS_SELECTOR, "#mic-list li")[0]
-        check("labelled" in item.get_attribute("class"), f"list item class {item.get_attribute('class')}")
+        # 9. The list says what happened; N/P move between micrographs; a broken file is reported, not edited.
+        items = d.find_elements(By.CSS_SELECTOR, "#mic-list li")
+        check("error" in items[0].get_attribute("class"), f"broken.png's list item: {items[0].get_attribute('class')}")
+        check("labelled" in items[1].get_attribute("class"), f"sim_00000's list item: {items[1].get_attribute('class')}")
+        ActionChains(d).send_keys(Keys.ESCAPE).send_keys("p").perform()
+        wait(d, "review.app.current.name === 'broken' && !document.getElementById('viewer-message').hidden", "broken.png")
+        check("broken.png" in d.find_element(By.ID, "viewer-message").text, "broken.png's problem is not shown")
+        check(d.find_element(By.ID, "accept").get_attribute("disabled") is not None, "a broken micrograph can be accepted")
+        n_before = len(os.listdir(f"{work}/out"))
+        ActionChains(d).move_to_element(d.find_element(By.ID, "overlay-canvas")).click().perform()
+        check(len(os.listdir(f"{work}/out")) == n_before and js(d, "return review.app.current.boxes.length") == 0,
+              "a click on a broken micrograph changed something")
+        ActionChains(d).send_keys("n").perform()
+        loaded(d, "sim_00000")
         ActionChains(d).send_keys(Keys.ESCAPE).send_keys("n").perform()
         loaded(d, "sim_00001")
         check(d.find_element(By.ID, "title-name").text == "sim_00001", "N did not open the next micrograph")
