@@ -8,6 +8,7 @@
 #include <string>
 
 #include "review/requests.h"
+#include "tensor/tensor.h"  // yp::Error
 
 using namespace yp::review;
 
