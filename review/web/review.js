@@ -125,7 +125,7 @@ function updateListItem(i) {
   li.title = m.error ? `${m.file}: ${m.error}` : `${m.file} · ${m.width} × ${m.height} · ${m.status}`;
   const counts = li.querySelector('.counts');
   counts.replaceChildren();
-  (m.counts || []).forEach((n, k) => {
+  (m.error ? [] : m.counts || []).forEach((n, k) => {
     if (n === 0 && k >= 2) return;
     const span = document.createElement('span');
     span.style.setProperty('--swatch', classColour(k));

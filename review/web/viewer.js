@@ -85,6 +85,7 @@ export class Viewer {
     this.ox = (this.cssWidth - width * this.scale) / 2;
     this.oy = (this.cssHeight - height * this.scale) / 2;
     this.#changed();
+    this.fitted = true;  // until the user zooms or pans, a resized window fits again
   }
 
   // 1 micrograph pixel = 1 screen pixel, centred where the view's centre was.
@@ -114,6 +115,7 @@ export class Viewer {
   }
 
   #changed() {
+    this.fitted = false;
     this.hooks.onView();
     this.requestRender();
   }
@@ -127,7 +129,7 @@ export class Viewer {
       c.width = Math.max(1, Math.round(this.cssWidth * dpr));
       c.height = Math.max(1, Math.round(this.cssHeight * dpr));
     }
-    if (wasEmpty) this.fit();
+    if (wasEmpty || this.fitted) this.fit();
     this.requestRender();
   }
 
