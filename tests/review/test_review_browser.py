@@ -332,13 +332,31 @@ def test_page(a, shots):
         check(d.find_element(By.ID, "title-name").text == "sim_00001", "N did not open the next micrograph")
         check(js(d, "return review.app.current.label") is False, "a micrograph with picks starts as no training label")
 
-        # 10. Pick this micrograph: the model's picks replace the boxes.
+        # 10. Enter accepts the picks as they are (reviewed, no training label); then "Pick" replaces them with the
+        # model's picks, saved.
+        ActionChains(d).send_keys(Keys.ENTER).perform()
+        saved(d)
+        check(os.path.exists(f"{work}/out/sim_00001_autopick.star") and not os.path.exists(f"{work}/labels/sim_00001.txt"),
+              "Enter did not save sim_00001 as reviewed (and only that)")
+        check("reviewed" in d.find_elements(By.CSS_SELECTOR, "#mic-list li")[2].get_attribute("class"),
+              "sim_00001 is not marked reviewed in the list")
         d.find_element(By.ID, "pick").click()
         wait(d, "review.app.saver.unsaved === 0 && /^All changes saved/.test(document.getElementById('save-status').textContent)",
              "the picks to be saved", timeout=120)
         picked = page_boxes(d)
         check(len(picked) > 0 and all(0.01 <= b["conf"] <= 1 for b in picked), "pick returned no usable boxes")
         check(os.path.exists(f"{work}/out/sim_00001.cbox"), "the picks were not saved")
+        # The export threshold: "Export all reviewed at >= 0.50" keeps it in review.json.
+        slider = d.find_element(By.ID, "threshold")
+        slider.send_keys(Keys.HOME, *([Keys.ARROW_RIGHT] * 50))
+        js(d, "document.activeElement.blur()")
+        d.find_element(By.ID, "export").click()
+        wait(d, "/Rewrote/.test(document.getElementById('export-note').textContent)", "the export")
+        check(json.load(open(f"{work}/out/review.json"))["threshold"] == 0.5, "review.json does not hold 0.5")
+        check("2 reviewed micrographs" in d.find_element(By.ID, "export-note").text, d.find_element(By.ID, "export-note").text)
+        slider.send_keys(Keys.HOME, *([Keys.ARROW_RIGHT] * 25))
+        js(d, "document.activeElement.blur()")
+        saved(d)
         ActionChains(d).send_keys("p").perform()
         loaded(d, "sim_00000")
 
