@@ -32,7 +32,7 @@ static const char* kSimulateUsage =
     "Objects not to pick (per micrograph; placed when there is room):\n"
     "  --overlapping K --aggregates K --under-debris K --broken K --stacked K --elongated K\n"
     "  --border-cut K (particles at the border: > 35 %% cut excluded, 25-35 %% uncertain, else labelled, box clipped)\n"
-    "  --debris K (default 12) --ice K (1) --filaments K (1) --carbon P (probability, 0.3) --ambiguous K (1)\n"
+    "  --debris K (default 12) --ice K (1) --filaments K (1) --carbon P (probability, 0.15) --ambiguous K (1)\n"
     "  -o DIR              output folder: NAME.png, NAME.txt (YOLO), NAME.star (RELION), NAME.excluded.txt and\n"
     "                      NAME.uncertain.txt ('cx cy note', as the real KLH labels), NAME_labels.csv (all objects)\n";
 

@@ -39,11 +39,11 @@ struct SimulationParams {
   int overlapping_pairs = 1, aggregates = 1, under_debris = 1, broken = 2, stacked = 1, elongated = 1;
   int border_cut = 3;           // particles centred near the border: >35 % cut -> excluded, 25-35 % -> uncertain,
                                 // <= 25 % -> labelled with the box clipped to the image
-  int debris = 12;              // dense dark blobs (radius 6-40 px)
+  int debris = 12;              // dense dark blobs (radius 20-60 px)
   int ice = 1;                  // ice contamination: large, very dense, sharp-edged lumps
   int filaments = 1;            // long thin filaments crossing the field
   int ambiguous = 1;            // faint or slightly damaged particles -> uncertain
-  double carbon_probability = 0.3;
+  double carbon_probability = 0.15;
   double min_gap_px = 8;        // the bright halo between a clean particle and anything else
   double defocus_um = 2.5, cs_mm = 2.0, voltage_kv = 120.0, amplitude_contrast = 0.07, bfactor_A2 = 600.0;
   // Effective (DQE-weighted) dose: a 2001 CCD at 120 kV counts far fewer independent electrons than were
@@ -98,6 +98,7 @@ struct SimObject {
   double damage = -1;    // broken/chipped: angle of the missing sector (rad); -1 = intact
   double damage_width = 0;  // half-width of the missing sector (rad)
   double lattice_shift = 0; // side views: offset of the subunit lattice across the axis (px)
+  uint64_t texture_seed = 0; // particles: seed of their own irregular texture (simulate_particles.cpp)
   std::vector<std::pair<double, double>> path;  // filaments and carbon edges: points along them (pixels)
   ObjectKind kind = ObjectKind::Particle;
   LabelRule rule = LabelRule::Pick;
@@ -158,9 +159,8 @@ void render_object(std::vector<float>& phi, std::vector<float>& absorption, int 
                    const KlhGeometry& g, double phase, SimRng& rng);
 void render_top_view(std::vector<float>& phi, int size, const SimObject& o, const KlhGeometry& g, double scale);
 void render_side_view(std::vector<float>& phi, int size, const SimObject& o, const KlhGeometry& g, double scale);
-void render_blob(std::vector<float>& phi, int size, double cx, double cy, double radius, double scale, SimRng& rng);
 // How far an object's density reaches from its centre line (px): particles their radius (side views: half
-// width), blobs and ice 1.1 x radius_px (their lumps spread past it), filaments their half width.
+// width), debris and ice 1.1 x radius_px (their lumps spread past it), filaments their half width.
 double object_reach(const SimObject& o);
 // Axis-aligned bounding box size of a w x h rectangle rotated by angle.
 std::pair<double, double> rotated_box_size(double w, double h, double angle);

@@ -70,7 +70,7 @@ std::vector<float> smooth_background(int n, double std_dev, double cell, SimRng&
 std::vector<float> form_image(const SimulationParams& P, std::vector<float> phi, const std::vector<float>& absorption,
                               const CarbonEdge& carbon, SimRng& rng, double* mean_counts) {
   const int N = P.size;
-  // Carbon film: extra phase (a thicker amorphous layer) with a soft edge, and 4 % absorption.
+  // Carbon film: extra phase (a thicker amorphous layer) with a soft edge, and 2 % absorption.
   std::vector<float> carbon_mask(carbon.present ? size_t(N) * N : 0);
   if (carbon.present)
     for (int y = 0; y < N; ++y)
@@ -113,7 +113,7 @@ std::vector<float> form_image(const SimulationParams& P, std::vector<float> phi,
       const double ramp = ((x - N / 2.0) * gx + (y - N / 2.0) * gy) / N;  // in [-0.71, 0.71]
       double intensity = (1.0 + spec[size_t(y) * F + x].real()) * (1.0 - P.ice_gradient * ramp) * (1.0 + background[i]);
       intensity *= absorption[i] * absorption[i];  // amplitude transmission squared
-      if (carbon.present) intensity *= 1.0 - 0.04 * carbon_mask[i];
+      if (carbon.present) intensity *= 1.0 - 0.02 * carbon_mask[i];
       counts[i] = float(rng.poisson(std::max(0.0, *mean_counts * intensity)));
     }
   blur_detector_psf(counts, N, P.detector_psf_px);

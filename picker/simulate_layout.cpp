@@ -65,6 +65,7 @@ class Layout {
     o.rule = rule;
     o.contrast = contrast_jitter();
     o.lattice_shift = rng.uniform(0, 30);
+    o.texture_seed = rng.next();
     const double s = scale_jitter();
     if (cls == 0) {
       o.radius_px = s * g.diameter_px / 2;
@@ -291,9 +292,9 @@ void Layout::groups() {
           const double a = rng.uniform(0, 2 * M_PI), d = rng.uniform(0, 0.3) * D;
           blob.box.x = x + d * std::cos(a);
           blob.box.y = y + d * std::sin(a);
-          blob.radius_px = rng.uniform(0.2, 0.4) * D;
+          blob.radius_px = rng.uniform(0.25, 0.45) * D;
           blob.box.w = blob.box.h = 2 * blob.radius_px;
-          blob.contrast = rng.uniform(1.5, 3);
+          blob.contrast = rng.uniform(0.8, 1.4);
           return std::vector<SimObject>{p, blob};
         },
         P.min_gap_px, true);
@@ -389,9 +390,9 @@ void Layout::debris() {
           o.rule = LabelRule::Exclude;
           o.box.x = x;
           o.box.y = y;
-          o.radius_px = 12 + 40 * std::pow(rng.uniform(), 1.5);  // mostly small, some particle-sized
+          o.radius_px = 20 + 40 * std::pow(rng.uniform(), 1.5);  // mostly small, some particle-sized
           o.box.w = o.box.h = 2 * o.radius_px;
-          o.contrast = rng.uniform(1.2, 2.8);
+          o.contrast = rng.uniform(0.6, 1.4);
           return std::vector<SimObject>{o};
         },
         P.min_gap_px, true);

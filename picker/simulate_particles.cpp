@@ -9,8 +9,8 @@
 //             is largest just inside the outer edge (the two "walls"); multiplied by the tier pattern along
 //             the axis (6 tiers per didecamer) and a lattice across, which give the dotted look of the real
 //             images; the outermost tier at each end is denser (the real side views read as a box).
-//   debris    a clump of 3-7 Gaussians; ice: a union of sharp-edged discs that also absorbs (amplitude);
-//   filament  a thin hollow tube along a path (the same chord profile), with a periodic stripe.
+//   debris, ice  a union of sharp-edged discs, dense, that also absorbs (amplitude);
+//   filament  a rod with a narrow lumen along a path (the same chord profile), with a periodic stripe.
 // Densities are in arbitrary units with peak ~1 and scaled by the caller into radians of phase.
 #include <algorithm>
 #include <cmath>
@@ -77,8 +77,33 @@ static void for_pixels_near(int size, double cx, double cy, double radius, F f) 
     for (int x = x0; x <= x1; ++x) f(x, y, x - cx, y - cy);
 }
 
+// A particle's own irregularity: no two real KLH particles look alike (subunits vary, the ice around them
+// varies), so a smooth random texture with unit variance, the sum of five plane waves of 14-40 px wavelength
+// in random directions, scales each particle's density by 1 + amplitude t: 0.25 for side views, 0.10 for rings
+// (whose walls look even in the real images).
+namespace {
+struct Irregularity {
+  double kx[5], ky[5], phase[5], amplitude;
+  Irregularity(uint64_t seed, double amplitude) : amplitude(amplitude) {
+    SimRng rng(seed);
+    for (int i = 0; i < 5; ++i) {
+      const double a = rng.uniform(0, 2 * M_PI), k = 2 * M_PI / rng.uniform(14, 40);
+      kx[i] = k * std::cos(a);
+      ky[i] = k * std::sin(a);
+      phase[i] = rng.uniform(0, 2 * M_PI);
+    }
+  }
+  double factor(double dx, double dy) const {
+    double t = 0;
+    for (int i = 0; i < 5; ++i) t += std::cos(kx[i] * dx + ky[i] * dy + phase[i]);
+    return std::max(0.0, 1.0 + amplitude * t * std::sqrt(2.0 / 5.0));
+  }
+};
+}  // namespace
+
 void render_top_view(std::vector<float>& phi, int size, const SimObject& o, const KlhGeometry& g, double scale) {
   const double ro = o.radius_px, s = ro / (g.diameter_px / 2), ri = ro - s * g.wall_px, rc = 0.52 * ro, soft = 1.2;
+  const Irregularity irregular(o.texture_seed, 0.10);
   for_pixels_near(size, o.box.x, o.box.y, ro + 4, [&](int x, int y, double dx, double dy) {
     const double r = std::hypot(dx, dy);
     const double a = std::atan2(dy, dx) - o.angle_rad;
@@ -87,7 +112,7 @@ void render_top_view(std::vector<float>& phi, int size, const SimObject& o, cons
     const double lumen = 0.10 * sigmoid((ri - r) / soft);
     double d = wall + collar + lumen;
     if (o.damage >= 0) d *= sigmoid((std::fabs(wrap_angle(a - o.damage)) - o.damage_width) / 0.08);  // missing sector
-    phi[size_t(y) * size + x] += float(scale * d);
+    phi[size_t(y) * size + x] += float(scale * d * irregular.factor(dx, dy));
   });
 }
 
@@ -97,6 +122,7 @@ void render_side_view(std::vector<float>& phi, int size, const SimObject& o, con
   const double peak = 2.0 * std::sqrt(ro * ro - ri * ri);
   const double tier = unit / 6.0, lattice = 2 * ro / 5.0;
   const double cs = std::cos(o.angle_rad), sn = std::sin(o.angle_rad);
+  const Irregularity irregular(o.texture_seed, 0.25);
   for_pixels_near(size, o.box.x, o.box.y, std::hypot(ro, half_len) + 4, [&](int x, int y, double dx, double dy) {
     const double u = dx * cs + dy * sn;    // across the cylinder
     const double v = -dx * sn + dy * cs;   // along its axis
@@ -117,37 +143,24 @@ void render_side_view(std::vector<float>& phi, int size, const SimObject& o, con
     const double wall = 0.35 + 0.65 * std::min(1.0, chord);
     double d = (wall * pattern + cap + collar) * ends;
     if (o.damage >= 0) d *= sigmoid((0.35 * ro - (u * std::cos(o.damage) + v * std::sin(o.damage))) / 1.5);  // corner gone
-    phi[size_t(y) * size + x] += float(scale * d);
+    phi[size_t(y) * size + x] += float(scale * d * irregular.factor(dx, dy));
   });
 }
 
-void render_blob(std::vector<float>& phi, int size, double cx, double cy, double radius, double scale, SimRng& rng) {
-  // Lumps within 0.4 r of the centre, sigma <= 0.35 r: the density is below 14 % of a lump's peak (2 sigma)
-  // beyond 1.1 r (the footprint the layout keeps clear) and is cut at 3 sigma.
-  const int parts = 3 + int(rng.uniform() * 5);
-  for (int i = 0; i < parts; ++i) {
-    const double a = rng.uniform(0, 2 * M_PI), r = rng.uniform(0, 0.4) * radius;
-    const double px = cx + r * std::cos(a), py = cy + r * std::sin(a);
-    const double sigma = rng.uniform(0.25, 0.35) * radius, amp = scale * rng.uniform(0.5, 1.0);
-    for_pixels_near(size, px, py, 3 * sigma, [&](int x, int y, double dx, double dy) {
-      phi[size_t(y) * size + x] += float(amp * std::exp(-0.5 * (dx * dx + dy * dy) / (sigma * sigma)));
-    });
-  }
-}
-
-// Ice contamination: 3-6 overlapping sharp-edged discs; a dense phase object that also absorbs.
-static void render_ice(std::vector<float>& phi, std::vector<float>& absorption, int size, const SimObject& o, double scale,
-                       SimRng& rng) {
+// Dense debris and ice contamination: 3-6 overlapping sharp-edged discs (centres within 0.55 R, radii up to
+// 0.55 R, so nothing reaches past 1.1 R): a dense phase object with a hard edge that also absorbs. The real
+// images' dark blobs have exactly that look: a sharp boundary, a bright Fresnel rim, a mottled dark inside.
+static void render_lumps(std::vector<float>& phi, std::vector<float>& absorption, int size, const SimObject& o,
+                         double scale, double absorb, SimRng& rng) {
   const int parts = 3 + int(rng.uniform() * 4);
-  const double absorb = rng.uniform(0.08, 0.25);
   for (int i = 0; i < parts; ++i) {
     const double a = rng.uniform(0, 2 * M_PI), r = rng.uniform(0, 0.55) * o.radius_px;
     const double px = o.box.x + r * std::cos(a), py = o.box.y + r * std::sin(a), rad = rng.uniform(0.3, 0.55) * o.radius_px;
     for_pixels_near(size, px, py, rad + 4, [&](int x, int y, double dx, double dy) {
       const size_t k = size_t(y) * size + x;
-      const float edge = float(sigmoid((rad - std::hypot(dx, dy)) / 1.0));
-      // The union of the discs: keep the largest coverage seen at this pixel, as absorption 1 - absorb * cover.
-      const float t = float(1.0 - absorb * edge);
+      const float cover = float(sigmoid((rad - std::hypot(dx, dy)) / 1.0));
+      // The union of the discs: the largest coverage seen at a pixel sets its phase and its transmission.
+      const float t = float(1.0 - absorb * cover);
       if (t < absorption[k]) {
         phi[k] += float(scale) * (absorption[k] - t) / float(absorb);
         absorption[k] = t;
@@ -156,9 +169,10 @@ static void render_ice(std::vector<float>& phi, std::vector<float>& absorption, 
   }
 }
 
-// A filament: a hollow tube of radius o.radius_px along o.path, with a stripe every ~12 px along it.
+// A filament: a rod of radius o.radius_px along o.path (projected thickness sqrt(R^2 - d^2), a narrow lumen
+// inside), with a stripe every ~12 px along it: the dark banded filaments of the real images.
 static void render_filament(std::vector<float>& phi, int size, const SimObject& o, double scale) {
-  const double R = o.radius_px, Ri = 0.55 * R, peak = 2.0 * std::sqrt(R * R - Ri * Ri), period = 12.0;
+  const double R = o.radius_px, Ri = 0.3 * R, peak = 2.0 * std::sqrt(R * R - Ri * Ri), period = 12.0;
   double s0 = 0;  // arc length at the start of each segment
   for (size_t i = 0; i + 1 < o.path.size(); ++i) {
     const auto [ax, ay] = o.path[i];
@@ -186,8 +200,8 @@ void render_object(std::vector<float>& phi, std::vector<float>& absorption, int 
   const double scale = phase * o.contrast;
   switch (o.kind) {
     case ObjectKind::CarbonEdge: return;  // part of the image formation (a film, not an object on it)
-    case ObjectKind::Debris: return render_blob(phi, size, o.box.x, o.box.y, o.radius_px, scale, rng);
-    case ObjectKind::Ice: return render_ice(phi, absorption, size, o, 2 * scale, rng);
+    case ObjectKind::Debris: return render_lumps(phi, absorption, size, o, 1.5 * scale, rng.uniform(0.03, 0.10), rng);
+    case ObjectKind::Ice: return render_lumps(phi, absorption, size, o, 2 * scale, rng.uniform(0.08, 0.25), rng);
     case ObjectKind::Filament: return render_filament(phi, size, o, 1.5 * scale);
     default:
       if (o.box.cls == 0) return render_top_view(phi, size, o, g, kTopViewWeight * scale);
