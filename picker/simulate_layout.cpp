@@ -79,6 +79,18 @@ class Layout {
     }
     return o;
   }
+  // A dense lump (debris or ice) not to pick.
+  static SimObject lump(ObjectKind kind, double x, double y, double radius, double contrast) {
+    SimObject o;
+    o.kind = kind;
+    o.rule = LabelRule::Exclude;
+    o.box.x = x;
+    o.box.y = y;
+    o.radius_px = radius;
+    o.box.w = o.box.h = 2 * radius;
+    o.contrast = contrast;
+    return o;
+  }
   SimObject random_view(double x, double y, ObjectKind kind, LabelRule rule) {
     const int cls = rng.uniform() < P.side_fraction ? 1 : 0;
     return view(x, y, cls, rng.uniform(0, 2 * M_PI), 1.0, kind, rule);
@@ -229,14 +241,7 @@ void Layout::ice() {
   for (int i = 0; i < P.ice; ++i)
     place(
         [&](double x, double y) {
-          SimObject o;
-          o.kind = ObjectKind::Ice;
-          o.rule = LabelRule::Exclude;
-          o.box.x = x;
-          o.box.y = y;
-          o.radius_px = rng.uniform(0.25, 0.8) * g.diameter_px;
-          o.box.w = o.box.h = 2 * o.radius_px;
-          return std::vector<SimObject>{o};
+          return std::vector<SimObject>{lump(ObjectKind::Ice, x, y, rng.uniform(0.25, 0.8) * g.diameter_px, 1.0)};
         },
         P.min_gap_px, true);
 }
@@ -286,16 +291,9 @@ void Layout::groups() {
     place(
         [&](double x, double y) {
           SimObject p = random_view(x, y, ObjectKind::UnderDebris, LabelRule::Exclude);
-          SimObject blob;
-          blob.kind = ObjectKind::Debris;
-          blob.rule = LabelRule::Exclude;
           const double a = rng.uniform(0, 2 * M_PI), d = rng.uniform(0, 0.3) * D;
-          blob.box.x = x + d * std::cos(a);
-          blob.box.y = y + d * std::sin(a);
-          blob.radius_px = rng.uniform(0.25, 0.45) * D;
-          blob.box.w = blob.box.h = 2 * blob.radius_px;
-          blob.contrast = rng.uniform(0.8, 1.4);
-          return std::vector<SimObject>{p, blob};
+          const double r = rng.uniform(0.25, 0.45) * D;
+          return std::vector<SimObject>{p, lump(ObjectKind::Debris, x + d * std::cos(a), y + d * std::sin(a), r, rng.uniform(0.8, 1.4))};
         },
         P.min_gap_px, true);
   for (int i = 0; i < P.broken; ++i)
@@ -385,15 +383,8 @@ void Layout::debris() {
   for (int i = 0; i < P.debris; ++i)
     place(
         [&](double x, double y) {
-          SimObject o;
-          o.kind = ObjectKind::Debris;
-          o.rule = LabelRule::Exclude;
-          o.box.x = x;
-          o.box.y = y;
-          o.radius_px = 20 + 40 * std::pow(rng.uniform(), 1.5);  // mostly small, some particle-sized
-          o.box.w = o.box.h = 2 * o.radius_px;
-          o.contrast = rng.uniform(0.6, 1.4);
-          return std::vector<SimObject>{o};
+          const double r = 20 + 40 * std::pow(rng.uniform(), 1.5);  // mostly small, some particle-sized
+          return std::vector<SimObject>{lump(ObjectKind::Debris, x, y, r, rng.uniform(0.6, 1.4))};
         },
         P.min_gap_px, true);
 }

@@ -28,6 +28,14 @@ SimulationParams small_params(uint64_t seed) {
   return p;
 }
 
+// Only clean particles (and the counts the caller sets after).
+SimulationParams no_hard_negatives(SimulationParams p) {
+  p.overlapping_pairs = p.aggregates = p.under_debris = p.broken = p.stacked = p.elongated = p.ice = p.filaments = 0;
+  p.border_cut = p.ambiguous = p.debris = 0;
+  p.carbon_probability = 0;
+  return p;
+}
+
 // Every kind of object at least once per micrograph when there is room (1024 px is crowded for all of them).
 SimulationParams catalogue_params(uint64_t seed) {
   SimulationParams p = small_params(seed);
@@ -203,12 +211,9 @@ TEST(Simulator, EveryNotToPickObjectIsWrittenAsExcluded) {
 }
 
 TEST(Simulator, BorderCutsAreClassifiedByTheShareCutOff) {
-  SimulationParams p = small_params(3);
+  SimulationParams p = no_hard_negatives(small_params(3));
   p.particles = 0;
   p.border_cut = 12;
-  p.overlapping_pairs = p.aggregates = p.under_debris = p.broken = p.stacked = p.elongated = p.ice = p.filaments = 0;
-  p.ambiguous = p.debris = 0;
-  p.carbon_probability = 0;
   std::map<LabelRule, int> count;
   for (int i = 0; i < 3; ++i)
     for (const SimObject& o : simulate_micrograph(p, i).objects) {
@@ -222,11 +227,9 @@ TEST(Simulator, BorderCutsAreClassifiedByTheShareCutOff) {
 }
 
 TEST(Simulator, SideViewsAtEveryInPlaneAngle) {
-  SimulationParams p = small_params(8);
+  SimulationParams p = no_hard_negatives(small_params(8));
   p.side_fraction = 1.0;
   p.particles = 20;
-  p.overlapping_pairs = p.aggregates = p.under_debris = p.broken = p.stacked = p.elongated = p.ice = p.filaments = 0;
-  p.border_cut = p.ambiguous = 0;
   int bins[8] = {0};
   for (int i = 0; i < 4; ++i)
     for (const SimObject& o : simulate_micrograph(p, i).objects)
@@ -253,11 +256,9 @@ TEST(Simulator, PicksOnExcludedObjectsScoreAsHardNegatives) {
 }
 
 TEST(Simulator, NonPowerOfTwoSizeIsPadded) {
-  SimulationParams p = small_params(2);
+  SimulationParams p = no_hard_negatives(small_params(2));
   p.size = 300;
   p.particles = 1;
-  p.overlapping_pairs = p.aggregates = p.under_debris = p.broken = p.stacked = p.elongated = p.ice = p.filaments = 0;
-  p.border_cut = p.ambiguous = 0;
   const SimulatedMicrograph m = simulate_micrograph(p, 0);
   EXPECT_EQ(m.counts.size(), 300u * 300u);
   double mean = 0;
