@@ -6,6 +6,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "imgproc/image_io.h"
 #include "picker/evaluate.h"
 #include "picker/formats_text.h"
 #include "picker/pick_io.h"
@@ -25,6 +26,9 @@ static const char* kEvaluateUsage =
     "  --names A,B,...         class names for the reports (e.g. top,side)\n"
     "  --marker-radius PX      reach of the marked positions below (default 75)\n"
     "  --no-markers            ignore NAME.excluded.txt / NAME.uncertain.txt\n"
+    "  --images DIR            also draw NAME_eval.png per micrograph (TP/FP/hard negative/ignored/missed) on the\n"
+    "                          micrograph NAME.{mrc,png,jpg} found in DIR\n"
+    "  --png-size PX           longer side of those pictures (default 1024; 0 = full size)\n"
     "  -o DIR                  where to write summary.csv, micrographs.csv, thresholds.csv, pr_curve.csv,\n"
     "                          metrics.json, pr_curve.png (default ./evaluation)\n"
     "Files pair up by micrograph name (suffixes _autopick/_manualpick removed). Formats: .star .box .cbox .csv .txt\n"
@@ -36,6 +40,8 @@ int cmd_evaluate(const Args& args) {
   std::string pred_dir, truth_dir, out = "evaluation", match = "iou:0.5";
   double conf = 0.25, marker_radius = picker::kDefaultMarkerRadius;
   bool markers = true;
+  std::string images_dir;
+  int png_size = 1024;
   std::vector<std::string> names;
   picker::ReadOptions pred_opt, truth_opt;
   ArgReader cli(args, "evaluate");
@@ -57,6 +63,8 @@ int cmd_evaluate(const Args& args) {
     else if (cli.is("--names")) names = picker::split_char(cli.value(), ',');
     else if (cli.is("--marker-radius")) marker_radius = cli.number();
     else if (cli.is("--no-markers")) markers = false;
+    else if (cli.is("--images")) images_dir = cli.value();
+    else if (cli.is("--png-size")) png_size = int(cli.number());
     else if (cli.is("-o", "--output")) out = cli.value();
     else cli.unknown();
   }
@@ -120,6 +128,23 @@ int cmd_evaluate(const Args& args) {
   for (const auto& m : r.per_class) add(m);
   add(r.overall);
   picker::write_pr_curve_png((o / "pr_curve.png").string(), series, "PR curve, Hungarian " + rule.str());
+  if (!images_dir.empty()) {
+    int drawn = 0;
+    for (const auto& mp : pairs) {
+      std::string image;
+      for (const char* ext : {".mrc", ".png", ".jpg", ".jpeg"})
+        if (image.empty() && std::filesystem::exists(std::filesystem::path(images_dir) / (mp.name + ext)))
+          image = (std::filesystem::path(images_dir) / (mp.name + ext)).string();
+      if (image.empty()) {
+        std::printf("no micrograph for %s in %s: no picture\n", mp.name.c_str(), images_dir.c_str());
+        continue;
+      }
+      picker::write_evaluation_png((o / (mp.name + "_eval.png")).string(), imgproc::read_image(image).image, mp,
+                                   picker::micrograph_outcomes(mp, rule, conf, marker_radius), png_size, names);
+      ++drawn;
+    }
+    std::printf("drew %d evaluation picture(s) NAME_eval.png\n", drawn);
+  }
   std::printf("wrote %s/{summary.csv, micrographs.csv, thresholds.csv, pr_curve.csv, metrics.json, pr_curve.png}\n",
               out.c_str());
   return 0;

@@ -198,10 +198,14 @@ ScopeTruth scope_truth(const MicrographPair& mp, const std::vector<Pick>& truth,
   return s;
 }
 
-// For picks taken in descending confidence, whether each one raised the maximum-matching size with the required
-// truths (Kuhn's augmenting paths), and if not, what it counts as. Returns (confidence, outcome) per pick.
-std::vector<std::pair<double, PickOutcome>> incremental_outcomes(const ScopeTruth& st, const std::vector<Pick>& preds,
-                                                                 const MatchRule& rule) {
+// Picks taken in descending confidence: whether each one raised the maximum-matching size with the required
+// truths (Kuhn's augmenting paths), and if not, what it counts as. Outcomes in the order of `preds`;
+// truth_match[t] = the pick matched to required truth t at the end, or -1.
+struct Matching {
+  std::vector<PickOutcome> outcome;
+  std::vector<int> truth_match;
+};
+Matching incremental_match(const ScopeTruth& st, const std::vector<Pick>& preds, const MatchRule& rule) {
   const std::vector<Pick>& truth = st.required;
   const int T = static_cast<int>(truth.size()), P = static_cast<int>(preds.size());
   std::vector<std::vector<int>> adj(P);
@@ -209,26 +213,25 @@ std::vector<std::pair<double, PickOutcome>> incremental_outcomes(const ScopeTrut
   std::vector<int> order(P);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return preds[a].confidence > preds[b].confidence; });
-  std::vector<int> truth_match(T, -1);
+  Matching m{std::vector<PickOutcome>(P, PickOutcome::FalsePositive), std::vector<int>(T, -1)};
   std::vector<int> seen(T, -1);
   int stamp = 0;
   std::function<bool(int)> augment = [&](int p) {
     for (int t : adj[p]) {
       if (seen[t] == stamp) continue;
       seen[t] = stamp;
-      if (truth_match[t] < 0 || augment(truth_match[t])) {
-        truth_match[t] = p;
+      if (m.truth_match[t] < 0 || augment(m.truth_match[t])) {
+        m.truth_match[t] = p;
         return true;
       }
     }
     return false;
   };
-  std::vector<std::pair<double, PickOutcome>> out;
   for (int p : order) {
     ++stamp;
-    out.emplace_back(preds[p].confidence, augment(p) ? PickOutcome::TruePositive : st.unmatched(preds[p]));
+    m.outcome[p] = augment(p) ? PickOutcome::TruePositive : st.unmatched(preds[p]);
   }
-  return out;
+  return m;
 }
 
 double safe_div(double a, double b, double if_zero) { return b > 0 ? a / b : if_zero; }
@@ -258,7 +261,9 @@ ClassMetrics evaluate_scope(const std::vector<MicrographPair>& data, const Match
   for (const MicrographPair& mp : data) {
     const ScopeTruth st = scope_truth(mp, of_class(mp.truth, cls), rule, radius);
     const std::vector<Pick> preds = of_class(mp.preds, cls);
-    const auto inc = incremental_outcomes(st, preds, rule);
+    const Matching matching = incremental_match(st, preds, rule);
+    std::vector<std::pair<double, PickOutcome>> inc;
+    for (size_t i = 0; i < preds.size(); ++i) inc.emplace_back(preds[i].confidence, matching.outcome[i]);
     scored.insert(scored.end(), inc.begin(), inc.end());
     MicrographMetrics mm;
     mm.name = mp.name;
@@ -325,6 +330,28 @@ ClassMetrics evaluate_scope(const std::vector<MicrographPair>& data, const Match
 }
 
 }  // namespace
+
+MicrographOutcomes micrograph_outcomes(const MicrographPair& mp, const MatchRule& rule, double threshold,
+                                      double marker_radius) {
+  const ScopeTruth st = scope_truth(mp, mp.truth, rule, marker_radius);
+  std::vector<Pick> kept;
+  std::vector<size_t> kept_index;
+  for (size_t i = 0; i < mp.preds.size(); ++i)
+    if (mp.preds[i].confidence >= threshold) {
+      kept.push_back(mp.preds[i]);
+      kept_index.push_back(i);
+    }
+  const Matching m = incremental_match(st, kept, rule);
+  MicrographOutcomes out;
+  out.pick.assign(mp.preds.size(), -1);
+  for (size_t k = 0; k < kept.size(); ++k) out.pick[kept_index[k]] = static_cast<int>(m.outcome[k]);
+  // scope_truth keeps the order of mp.truth within each group: walk both to map required truths back.
+  out.truth_found.assign(mp.truth.size(), true);
+  size_t r = 0;
+  for (size_t t = 0; t < mp.truth.size(); ++t)
+    if (nearest_distance(mp.truth[t], mp.uncertain) > marker_radius) out.truth_found[t] = m.truth_match[r++] >= 0;
+  return out;
+}
 
 PrPoint point_at_threshold(const ClassMetrics& m, double t) {
   PrPoint out;

@@ -100,6 +100,15 @@ constexpr double kDefaultMarkerRadius = 75;  // px; labels/README.txt of the rea
 EvaluationReport evaluate_picks(const std::vector<MicrographPair>& data, const MatchRule& rule, double threshold,
                                 double marker_radius = kDefaultMarkerRadius);
 
+// What each pick of one micrograph counts as at `threshold`, all classes together (the "all" scope):
+// pick[i] = int(PickOutcome) or -1 below the threshold; truth_found[t] = matched, or optional (never a miss).
+struct MicrographOutcomes {
+  std::vector<int> pick;
+  std::vector<bool> truth_found;
+};
+MicrographOutcomes micrograph_outcomes(const MicrographPair& mp, const MatchRule& rule, double threshold,
+                                      double marker_radius = kDefaultMarkerRadius);
+
 // The curve's counts at confidence >= t (the last curve point at or above t; all zero when no pick reaches t).
 PrPoint point_at_threshold(const ClassMetrics& m, double t);
 

@@ -5,7 +5,12 @@
 #include <numeric>
 #include <random>
 
+#include <filesystem>
+
+#include <stb_image.h>
+
 #include "picker/evaluate.h"
+#include "picker/plot.h"
 #include "tensor/tensor.h"
 
 using namespace yp::picker;
@@ -277,4 +282,43 @@ TEST(Evaluation, CurveCountsEqualOperatingPointWithMarkers) {
       ASSERT_EQ(q.picks, p.picks);
     }
   EXPECT_EQ(point_at_threshold(all.overall, 1.5).picks, 0);  // no pick reaches 1.5
+}
+
+TEST(Evaluation, PerPickOutcomesAgreeWithTheCounts) {
+  MicrographPair mp{"m", {at(0, 0), at(100, 0), at(300, 300)}, {at(1, 0, 0.9), at(500, 500, 0.8), at(580, 500, 0.7), at(99, 0, 0.1)}};
+  mp.excluded = {{505, 500, "tube"}};
+  mp.uncertain = {{590, 510, "faint"}, {310, 300, "touching debris"}};
+  const MicrographOutcomes o = micrograph_outcomes(mp, parse_match_rule("dist:5"), 0.5);
+  ASSERT_EQ(o.pick.size(), 4u);
+  EXPECT_EQ(o.pick[0], int(PickOutcome::TruePositive));
+  EXPECT_EQ(o.pick[1], int(PickOutcome::HardNegative));
+  EXPECT_EQ(o.pick[2], int(PickOutcome::Ignored));
+  EXPECT_EQ(o.pick[3], -1);  // below the threshold
+  EXPECT_EQ(o.truth_found, (std::vector<bool>{true, false, true}));  // the third truth is optional
+  const EvaluationReport r = evaluate_picks({mp}, parse_match_rule("dist:5"), 0.5);
+  EXPECT_EQ(r.overall.tp, 1);
+  EXPECT_EQ(r.overall.hard_negatives, 1);
+  EXPECT_EQ(r.overall.ignored, 1);
+  EXPECT_EQ(r.overall.n_truth, 2);
+}
+
+TEST(Evaluation, PictureColoursPicksByOutcome) {
+  // A flat 200 x 100 micrograph, one truth found by a pick (green) and one false pick (red), full size.
+  yp::imgproc::Image img(200, 100, 0.5f);
+  img.at(0, 0) = 0.f;
+  img.at(199, 99) = 1.f;
+  MicrographPair mp{"m", {at(50, 50, 1, 0, 40)}, {at(50, 50, 0.9, 0, 40), at(150, 50, 0.8, 0, 40)}};
+  const MicrographOutcomes o = micrograph_outcomes(mp, parse_match_rule("iou:0.5"), 0.5);
+  const std::string path = (std::filesystem::temp_directory_path() / "yp_eval_picture.png").string();
+  write_evaluation_png(path, img, mp, o, 0, {"top"});
+  int w = 0, h = 0, c = 0;
+  uint8_t* px = stbi_load(path.c_str(), &w, &h, &c, 3);
+  ASSERT_NE(px, nullptr);
+  ASSERT_EQ(w, 200);
+  ASSERT_EQ(h, 100);
+  // The picks' outlines are inset by 3 px: left edges at x = 50.5 - 20 + 3 and 150.5 - 20 + 3, row 50.
+  auto rgb = [&](int x, int y) { return std::vector<int>{px[3 * (y * w + x)], px[3 * (y * w + x) + 1], px[3 * (y * w + x) + 2]}; };
+  EXPECT_EQ(rgb(34, 50), (std::vector<int>{0, 200, 0}));
+  EXPECT_EQ(rgb(134, 50), (std::vector<int>{230, 0, 0}));
+  stbi_image_free(px);
 }
