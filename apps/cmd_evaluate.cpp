@@ -6,7 +6,9 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "imgproc/image_io.h"
 #include "picker/evaluate.h"
+#include "picker/formats_text.h"
 #include "picker/pick_io.h"
 #include "picker/plot.h"
 #include "util/error.h"
@@ -22,13 +24,26 @@ static const char* kEvaluateUsage =
     "  --size WxH              image size for YOLO .txt files without an image beside them\n"
     "  --pred-format EXT       read only this format from --pred (star, box, cbox, csv, txt)\n"
     "  --truth-format EXT      the same for --truth\n"
-    "  -o DIR                  where to write summary.csv, micrographs.csv, pr_curve.csv, metrics.json,\n"
-    "                          pr_curve.png (default ./evaluation)\n"
-    "Files pair up by micrograph name (suffixes _autopick/_manualpick removed). Formats: .star .box .cbox .csv .txt\n";
+    "  --names A,B,...         class names for the reports (e.g. top,side)\n"
+    "  --marker-radius PX      reach of the marked positions below (default 75)\n"
+    "  --no-markers            ignore NAME.excluded.txt / NAME.uncertain.txt\n"
+    "  --images DIR            also draw NAME_eval.png per micrograph (TP/FP/hard negative/ignored/missed) on the\n"
+    "                          micrograph NAME.{mrc,png,jpg} found in DIR\n"
+    "  --png-size PX           longer side of those pictures (default 1024; 0 = full size)\n"
+    "  -o DIR                  where to write summary.csv, micrographs.csv, thresholds.csv, pr_curve.csv,\n"
+    "                          metrics.json, pr_curve.png (default ./evaluation)\n"
+    "Files pair up by micrograph name (suffixes _autopick/_manualpick removed). Formats: .star .box .cbox .csv .txt\n"
+    "Marked positions beside a truth file NAME (\"cx cy note\" lines, pixels): NAME.excluded.txt = objects that\n"
+    "must not be picked (an unmatched pick within PX is a hard-negative false positive), NAME.uncertain.txt =\n"
+    "ambiguous objects (unmatched picks within PX are ignored; truths within PX are optional).\n";
 
 int cmd_evaluate(const Args& args) {
   std::string pred_dir, truth_dir, out = "evaluation", match = "iou:0.5";
-  double conf = 0.25;
+  double conf = 0.25, marker_radius = picker::kDefaultMarkerRadius;
+  bool markers = true;
+  std::string images_dir;
+  int png_size = 1024;
+  std::vector<std::string> names;
   picker::ReadOptions pred_opt, truth_opt;
   ArgReader cli(args, "evaluate");
   while (cli.next()) {
@@ -46,6 +61,11 @@ int cmd_evaluate(const Args& args) {
       truth_opt.height = pred_opt.height;
     } else if (cli.is("--pred-format")) pred_opt.only_ext = "." + cli.value();
     else if (cli.is("--truth-format")) truth_opt.only_ext = "." + cli.value();
+    else if (cli.is("--names")) names = split_char(cli.value(), ',');
+    else if (cli.is("--marker-radius")) marker_radius = cli.number();
+    else if (cli.is("--no-markers")) markers = false;
+    else if (cli.is("--images")) images_dir = cli.value();
+    else if (cli.is("--png-size")) png_size = int(cli.number());
     else if (cli.is("-o", "--output")) out = cli.value();
     else cli.unknown();
   }
@@ -61,6 +81,13 @@ int cmd_evaluate(const Args& args) {
     picker::MicrographPair mp{key, t.picks, {}};
     const auto it = preds.find(key);
     if (it != preds.end()) mp.preds = it->second.picks;
+    if (markers) {
+      const std::filesystem::path base = std::filesystem::path(truth_dir) / key;
+      if (std::filesystem::exists(base.string() + ".excluded.txt"))
+        mp.excluded = picker::read_marked_positions(base.string() + ".excluded.txt");
+      if (std::filesystem::exists(base.string() + ".uncertain.txt"))
+        mp.uncertain = picker::read_marked_positions(base.string() + ".uncertain.txt");
+    }
     pairs.push_back(std::move(mp));
   }
   for (const auto& [key, p] : preds) unmatched_pred_files += truth.count(key) == 0;
@@ -71,21 +98,28 @@ int cmd_evaluate(const Args& args) {
           if (p.w <= 0 || p.h <= 0)
             throw Error("micrograph " + mp.name + " has picks without a box size (STAR?): pass --box PX or use --match dist:R");
 
-  const picker::EvaluationReport r = picker::evaluate_picks(pairs, rule, conf);
+  picker::EvaluationReport r = picker::evaluate_picks(pairs, rule, conf, marker_radius);
+  r.class_names = names;
   std::printf("truth: %zu micrographs from %s; predictions: %zu files from %s", truth.size(), truth_dir.c_str(),
               preds.size(), pred_dir.c_str());
   if (unmatched_pred_files) std::printf(" (%d without truth, ignored)", unmatched_pred_files);
   std::printf("\n%s", picker::report_table(r).c_str());
+  constexpr size_t kMaxMicrographRows = 12;  // beyond that the terminal table is noise: micrographs.csv has it
+  if (r.micrographs.size() <= kMaxMicrographRows) std::printf("\n%s", picker::report_micrograph_table(r).c_str());
+  std::printf("\nP/R/F1 by confidence threshold (picks counted, P, R, F1; thresholds.csv has steps of 0.05):\n%s",
+              picker::report_threshold_table(r).c_str());
 
   std::filesystem::create_directories(out);
   const std::filesystem::path o(out);
   write_text_file_atomic((o / "summary.csv").string(), picker::report_summary_csv(r));
   write_text_file_atomic((o / "micrographs.csv").string(), picker::report_micrographs_csv(r));
   write_text_file_atomic((o / "pr_curve.csv").string(), picker::report_curve_csv(r));
+  write_text_file_atomic((o / "thresholds.csv").string(), picker::report_threshold_csv(r));
   write_text_file_atomic((o / "metrics.json").string(), picker::report_json(r));
   std::vector<picker::CurveSeries> series;
   auto add = [&](const picker::ClassMetrics& m) {
-    picker::CurveSeries s{m.cls < 0 ? "all" : "class " + std::to_string(m.cls), imgproc::class_colour(m.cls), {}};
+    const std::string name = m.cls < 0 ? "all" : m.cls < int(names.size()) ? names[m.cls] : "class " + std::to_string(m.cls);
+    picker::CurveSeries s{name, imgproc::class_colour(m.cls), {}};
     char buf[32];
     std::snprintf(buf, sizeof buf, " (AP %.3f)", m.ap);
     s.label += buf;
@@ -95,7 +129,25 @@ int cmd_evaluate(const Args& args) {
   for (const auto& m : r.per_class) add(m);
   add(r.overall);
   picker::write_pr_curve_png((o / "pr_curve.png").string(), series, "PR curve, Hungarian " + rule.str());
-  std::printf("wrote %s/{summary.csv, micrographs.csv, pr_curve.csv, metrics.json, pr_curve.png}\n", out.c_str());
+  if (!images_dir.empty()) {
+    int drawn = 0;
+    for (const auto& mp : pairs) {
+      std::string image;
+      for (const char* ext : {".mrc", ".png", ".jpg", ".jpeg"})
+        if (image.empty() && std::filesystem::exists(std::filesystem::path(images_dir) / (mp.name + ext)))
+          image = (std::filesystem::path(images_dir) / (mp.name + ext)).string();
+      if (image.empty()) {
+        std::printf("no micrograph for %s in %s: no picture\n", mp.name.c_str(), images_dir.c_str());
+        continue;
+      }
+      picker::write_evaluation_png((o / (mp.name + "_eval.png")).string(), imgproc::read_image(image).image, mp,
+                                   picker::micrograph_outcomes(mp, rule, conf, marker_radius), png_size, names);
+      ++drawn;
+    }
+    std::printf("drew %d evaluation picture(s) NAME_eval.png\n", drawn);
+  }
+  std::printf("wrote %s/{summary.csv, micrographs.csv, thresholds.csv, pr_curve.csv, metrics.json, pr_curve.png}\n",
+              out.c_str());
   return 0;
 }
 

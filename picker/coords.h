@@ -36,6 +36,14 @@ struct MicrographPicks {
   std::vector<Pick> picks;
 };
 
+// A position without a box, with a free-text note: the lines of the real KLH labels' NAME.excluded.txt (objects
+// that must not be picked: hard negatives) and NAME.uncertain.txt (ambiguous objects: picks near them are
+// ignored), "cx cy note" in pixels of the micrograph (formats_text.h). The simulator writes the same files.
+struct MarkedPosition {
+  double x = 0, y = 0;
+  std::string note;
+};
+
 // Mirror a y coordinate between MRC rows and a flipped image: y' = H - 1 - y (pixel centres at integers).
 inline double flip_row(double y, int height) { return height - 1 - y; }
 

@@ -168,36 +168,70 @@ std::vector<int> match_picks(const std::vector<Pick>& truth, const std::vector<P
 
 namespace {
 
-// For picks taken in descending confidence, whether each one raised the maximum-matching size (Kuhn's
-// augmenting paths). Returns (confidence, is_tp) per pick.
-std::vector<std::pair<double, bool>> incremental_tp(const std::vector<Pick>& truth, const std::vector<Pick>& preds,
-                                                    const MatchRule& rule) {
+double nearest_distance(const Pick& p, const std::vector<MarkedPosition>& marks) {
+  double best = std::numeric_limits<double>::infinity();
+  for (const MarkedPosition& m : marks) best = std::min(best, std::hypot(p.x - m.x, p.y - m.y));
+  return best;
+}
+
+// The truths of one micrograph and scope, split by the uncertain positions, and the rule for unmatched picks.
+struct ScopeTruth {
+  std::vector<Pick> required, optional;
+  const MicrographPair* mp;
+  const MatchRule* rule;
+  double radius;
+
+  // What a pick that matched no required truth counts as (evaluate.h, "Marked positions").
+  PickOutcome unmatched(const Pick& p) const {
+    for (const Pick& t : optional)
+      if (pair_cost(t, p, *rule) >= 0) return PickOutcome::Ignored;
+    const double d_ex = nearest_distance(p, mp->excluded), d_un = nearest_distance(p, mp->uncertain);
+    if (d_ex <= radius && d_ex <= d_un) return PickOutcome::HardNegative;
+    if (d_un <= radius) return PickOutcome::Ignored;
+    return PickOutcome::FalsePositive;
+  }
+};
+
+ScopeTruth scope_truth(const MicrographPair& mp, const std::vector<Pick>& truth, const MatchRule& rule, double radius) {
+  ScopeTruth s{{}, {}, &mp, &rule, radius};
+  for (const Pick& t : truth) (nearest_distance(t, mp.uncertain) <= radius ? s.optional : s.required).push_back(t);
+  return s;
+}
+
+// Picks taken in descending confidence: whether each one raised the maximum-matching size with the required
+// truths (Kuhn's augmenting paths), and if not, what it counts as. Outcomes in the order of `preds`;
+// truth_match[t] = the pick matched to required truth t at the end, or -1.
+struct Matching {
+  std::vector<PickOutcome> outcome;
+  std::vector<int> truth_match;
+};
+Matching incremental_match(const ScopeTruth& st, const std::vector<Pick>& preds, const MatchRule& rule) {
+  const std::vector<Pick>& truth = st.required;
   const int T = static_cast<int>(truth.size()), P = static_cast<int>(preds.size());
   std::vector<std::vector<int>> adj(P);
   for (const Edge& e : allowed_pairs(truth, preds, rule)) adj[e.pred].push_back(e.truth);
   std::vector<int> order(P);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return preds[a].confidence > preds[b].confidence; });
-  std::vector<int> truth_match(T, -1);
+  Matching m{std::vector<PickOutcome>(P, PickOutcome::FalsePositive), std::vector<int>(T, -1)};
   std::vector<int> seen(T, -1);
   int stamp = 0;
   std::function<bool(int)> augment = [&](int p) {
     for (int t : adj[p]) {
       if (seen[t] == stamp) continue;
       seen[t] = stamp;
-      if (truth_match[t] < 0 || augment(truth_match[t])) {
-        truth_match[t] = p;
+      if (m.truth_match[t] < 0 || augment(m.truth_match[t])) {
+        m.truth_match[t] = p;
         return true;
       }
     }
     return false;
   };
-  std::vector<std::pair<double, bool>> out;
   for (int p : order) {
     ++stamp;
-    out.emplace_back(preds[p].confidence, augment(p));
+    m.outcome[p] = augment(p) ? PickOutcome::TruePositive : st.unmatched(preds[p]);
   }
-  return out;
+  return m;
 }
 
 double safe_div(double a, double b, double if_zero) { return b > 0 ? a / b : if_zero; }
@@ -218,55 +252,70 @@ std::vector<Pick> above(const std::vector<Pick>& v, double threshold) {
   return out;
 }
 
-ClassMetrics evaluate_scope(const std::vector<MicrographPair>& data, const MatchRule& rule, double threshold, int cls,
-                            std::vector<MicrographMetrics>* per_mic) {
+ClassMetrics evaluate_scope(const std::vector<MicrographPair>& data, const MatchRule& rule, double threshold,
+                            double radius, int cls, std::vector<MicrographMetrics>* per_mic) {
   ClassMetrics m;
   m.cls = cls;
-  std::vector<std::pair<double, bool>> scored;
+  std::vector<std::pair<double, PickOutcome>> scored;
   double err_sum = 0;
   for (const MicrographPair& mp : data) {
-    const std::vector<Pick> truth = of_class(mp.truth, cls), preds = of_class(mp.preds, cls);
-    const auto inc = incremental_tp(truth, preds, rule);
+    const ScopeTruth st = scope_truth(mp, of_class(mp.truth, cls), rule, radius);
+    const std::vector<Pick> preds = of_class(mp.preds, cls);
+    const Matching matching = incremental_match(st, preds, rule);
+    std::vector<std::pair<double, PickOutcome>> inc;
+    for (size_t i = 0; i < preds.size(); ++i) inc.emplace_back(preds[i].confidence, matching.outcome[i]);
     scored.insert(scored.end(), inc.begin(), inc.end());
-    const std::vector<Pick> kept = above(preds, threshold);
-    const std::vector<int> match = match_picks(truth, kept, rule);
-    int tp = 0;
-    for (size_t i = 0; i < kept.size(); ++i)
-      if (match[i] >= 0) {
-        ++tp;
-        err_sum += std::hypot(kept[i].x - truth[match[i]].x, kept[i].y - truth[match[i]].y);
-      }
-    m.n_truth += static_cast<int>(truth.size());
-    m.n_pred += static_cast<int>(kept.size());
-    m.tp += tp;
-    if (per_mic) {
-      MicrographMetrics mm;
-      mm.name = mp.name;
-      mm.n_truth = static_cast<int>(truth.size());
-      mm.n_pred = static_cast<int>(kept.size());
-      mm.tp = tp;
-      mm.precision = safe_div(tp, mm.n_pred, 1.0);
-      mm.recall = safe_div(tp, mm.n_truth, 1.0);
-      mm.f1 = f1_of(mm.precision, mm.recall);
-      per_mic->push_back(mm);
+    MicrographMetrics mm;
+    mm.name = mp.name;
+    mm.cls = cls;
+    mm.n_truth = static_cast<int>(st.required.size());
+    int kept = 0;
+    for (const auto& [confidence, outcome] : inc) {
+      if (confidence < threshold) continue;
+      ++kept;
+      mm.tp += outcome == PickOutcome::TruePositive;
+      mm.ignored += outcome == PickOutcome::Ignored;
+      mm.hard_negatives += outcome == PickOutcome::HardNegative;
     }
+    mm.n_pred = kept - mm.ignored;
+    // The centre error of the cheapest maximum matching (same size as the incremental one).
+    const std::vector<Pick> above_threshold = above(preds, threshold);
+    const std::vector<int> match = match_picks(st.required, above_threshold, rule);
+    for (size_t i = 0; i < above_threshold.size(); ++i)
+      if (match[i] >= 0)
+        err_sum += std::hypot(above_threshold[i].x - st.required[match[i]].x, above_threshold[i].y - st.required[match[i]].y);
+    mm.precision = safe_div(mm.tp, mm.n_pred, 1.0);
+    mm.recall = safe_div(mm.tp, mm.n_truth, 1.0);
+    mm.f1 = f1_of(mm.precision, mm.recall);
+    m.n_truth += mm.n_truth;
+    m.n_pred += mm.n_pred;
+    m.tp += mm.tp;
+    m.hard_negatives += mm.hard_negatives;
+    m.ignored += mm.ignored;
+    if (per_mic) per_mic->push_back(mm);
   }
   m.precision = safe_div(m.tp, m.n_pred, 0.0);
   m.recall = safe_div(m.tp, m.n_truth, 0.0);
   m.f1 = f1_of(m.precision, m.recall);
   m.mean_centre_error = safe_div(err_sum, m.tp, 0.0);
 
-  // Pooled PR curve: a point at the end of each group of equal confidence.
+  // Pooled PR curve: a point at the end of each group of equal confidence; ignored picks do not count.
   std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  int tp = 0;
+  PrPoint pt;
   for (size_t i = 0; i < scored.size(); ++i) {
-    tp += scored[i].second;
+    const PickOutcome o = scored[i].second;
+    pt.tp += o == PickOutcome::TruePositive;
+    pt.hard_negatives += o == PickOutcome::HardNegative;
+    pt.picks += o != PickOutcome::Ignored;
     if (i + 1 < scored.size() && scored[i + 1].first == scored[i].first) continue;
-    const double p = double(tp) / double(i + 1), r = safe_div(tp, m.n_truth, 0.0);
-    m.curve.push_back({scored[i].first, p, r});
-    if (f1_of(p, r) > m.best_f1) {
-      m.best_f1 = f1_of(p, r);
-      m.best_threshold = scored[i].first;
+    if (pt.picks == 0) continue;
+    pt.threshold = scored[i].first;
+    pt.precision = double(pt.tp) / pt.picks;
+    pt.recall = safe_div(pt.tp, m.n_truth, 0.0);
+    m.curve.push_back(pt);
+    if (f1_of(pt.precision, pt.recall) > m.best_f1) {
+      m.best_f1 = f1_of(pt.precision, pt.recall);
+      m.best_threshold = pt.threshold;
     }
   }
   // All-point AP: precision envelope (running max from the right) integrated over recall steps.
@@ -282,17 +331,61 @@ ClassMetrics evaluate_scope(const std::vector<MicrographPair>& data, const Match
 
 }  // namespace
 
-EvaluationReport evaluate_picks(const std::vector<MicrographPair>& data, const MatchRule& rule, double threshold) {
+MicrographOutcomes micrograph_outcomes(const MicrographPair& mp, const MatchRule& rule, double threshold,
+                                      double marker_radius) {
+  const ScopeTruth st = scope_truth(mp, mp.truth, rule, marker_radius);
+  std::vector<Pick> kept;
+  std::vector<size_t> kept_index;
+  for (size_t i = 0; i < mp.preds.size(); ++i)
+    if (mp.preds[i].confidence >= threshold) {
+      kept.push_back(mp.preds[i]);
+      kept_index.push_back(i);
+    }
+  const Matching m = incremental_match(st, kept, rule);
+  MicrographOutcomes out;
+  out.pick.assign(mp.preds.size(), -1);
+  for (size_t k = 0; k < kept.size(); ++k) out.pick[kept_index[k]] = static_cast<int>(m.outcome[k]);
+  // scope_truth keeps the order of mp.truth within each group: walk both to map required truths back.
+  out.truth_found.assign(mp.truth.size(), true);
+  size_t r = 0;
+  for (size_t t = 0; t < mp.truth.size(); ++t)
+    if (nearest_distance(mp.truth[t], mp.uncertain) > marker_radius) out.truth_found[t] = m.truth_match[r++] >= 0;
+  return out;
+}
+
+PrPoint point_at_threshold(const ClassMetrics& m, double t) {
+  PrPoint out;
+  out.threshold = t;
+  for (const PrPoint& p : m.curve) {  // descending threshold
+    if (p.threshold < t) break;
+    out = p;
+    out.threshold = t;
+  }
+  return out;
+}
+
+EvaluationReport evaluate_picks(const std::vector<MicrographPair>& data, const MatchRule& rule, double threshold,
+                                double marker_radius) {
+  if (!(marker_radius >= 0)) throw Error("evaluate: the marker radius must be >= 0");
   EvaluationReport r;
   r.rule = rule;
   r.threshold = threshold;
-  r.overall = evaluate_scope(data, rule, threshold, -1, &r.micrographs);
+  r.marker_radius = marker_radius;
+  r.overall = evaluate_scope(data, rule, threshold, marker_radius, -1, &r.micrographs);
   std::set<int> classes;
   for (const MicrographPair& mp : data) {
     for (const Pick& p : mp.truth) classes.insert(p.cls);
     for (const Pick& p : mp.preds) classes.insert(p.cls);
+    r.n_excluded += static_cast<int>(mp.excluded.size());
+    r.n_uncertain += static_cast<int>(mp.uncertain.size());
   }
-  for (int c : classes) r.per_class.push_back(evaluate_scope(data, rule, threshold, c, nullptr));
+  std::vector<std::vector<MicrographMetrics>> by_class;
+  for (int c : classes) {
+    by_class.emplace_back();
+    r.per_class.push_back(evaluate_scope(data, rule, threshold, marker_radius, c, &by_class.back()));
+  }
+  for (size_t i = 0; i < data.size(); ++i)
+    for (const auto& rows : by_class) r.micrographs_by_class.push_back(rows[i]);
   int above90 = 0, above95 = 0;
   for (const MicrographMetrics& mm : r.micrographs) {
     r.macro_precision += mm.precision;

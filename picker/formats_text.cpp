@@ -112,4 +112,36 @@ MicrographPicks read_yolo_txt(const std::string& path, int width, int height, Im
   return mic;
 }
 
+void write_marked_positions(const std::string& path, const std::vector<MarkedPosition>& positions) {
+  std::string s;
+  for (const MarkedPosition& m : positions) {
+    if (m.note.find('\n') != std::string::npos) throw Error(path + ": a note may not span lines");
+    s += fmt(m.x, 0) + " " + fmt(m.y, 0) + (m.note.empty() ? "" : " " + m.note) + "\n";
+  }
+  write_text_file_atomic(path, s);
+}
+
+std::vector<MarkedPosition> read_marked_positions(const std::string& path) {
+  std::istringstream in(read_text_file(path));
+  std::string line;
+  int line_no = 0;
+  std::vector<MarkedPosition> out;
+  while (std::getline(in, line)) {
+    ++line_no;
+    const std::string t = trim(line);
+    if (t.empty()) continue;
+    const std::vector<std::string> tok = split_whitespace(t);
+    if (tok.size() < 2) fail_at(path, line_no, "expected 'cx cy [note]', found " + std::to_string(tok.size()) + " column");
+    MarkedPosition m;
+    m.x = parse_double(tok[0], path, line_no, "cx");
+    m.y = parse_double(tok[1], path, line_no, "cy");
+    // The note is the rest of the line after the second number, spaces kept.
+    const size_t after_x = t.find(tok[0]) + tok[0].size();
+    const size_t after_y = t.find(tok[1], after_x) + tok[1].size();
+    m.note = trim(t.substr(after_y));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 }  // namespace yp::picker

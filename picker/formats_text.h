@@ -10,6 +10,8 @@
 //             cx = (x + 0.5) / W,   cy = (row + 0.5) / H,   w_n = w / W,   h_n = h / H,
 //           with row = y when the image stores MRC rows as they are, and row = H - 1 - y when it is flipped
 //           (MicrographPicks::image_rows). Needs the image size; the confidence column is optional.
+// Marked positions (NAME.excluded.txt, NAME.uncertain.txt): "cx cy note" per line, pixels of the micrograph,
+//           the note is the rest of the line (may hold spaces, may be empty). Blank lines are skipped.
 #pragma once
 
 #include <string>
@@ -24,5 +26,8 @@ MicrographPicks read_picks_csv(const std::string& path);
 // mic.width/height must be set. with_confidence=false writes the 5-column training-label form.
 void write_yolo_txt(const std::string& path, const MicrographPicks& mic, bool with_confidence = true);
 MicrographPicks read_yolo_txt(const std::string& path, int width, int height, ImageRows rows = ImageRows::SameAsMrc);
+
+void write_marked_positions(const std::string& path, const std::vector<MarkedPosition>& positions);
+std::vector<MarkedPosition> read_marked_positions(const std::string& path);
 
 }  // namespace yp::picker

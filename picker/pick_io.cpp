@@ -21,6 +21,8 @@ namespace yp::picker {
 static int format_rank(const std::string& path) {
   const std::string name = fs::path(path).filename().string();
   if (name == "autopick.star" || name == "manualpick.star" || ends_with(name, "_labels.csv")) return -1;
+  // Marked positions beside the labels (formats_text.h) and a labels folder's README are not pick files.
+  if (ends_with(name, ".excluded.txt") || ends_with(name, ".uncertain.txt") || name.rfind("README", 0) == 0) return -1;
   const std::string e = lower_extension(path);
   if (e == ".cbox") return 0;
   if (e == ".star") return 1;

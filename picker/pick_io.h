@@ -3,8 +3,8 @@
 //   .star -> RELION coordinates   .box -> EMAN   .cbox -> crYOLO   .csv -> our CSV   .txt -> YOLO labels
 // A folder may hold several files for one micrograph (the simulator writes .txt and .star); one is taken per
 // micrograph key (coords.h micrograph_key) in the order cbox, star, csv, box, txt: .cbox first because it keeps
-// the picks below threshold that PR curves need. RELION index files (autopick.star) and *_labels.csv
-// (simulator's full object list) are skipped.
+// the picks below threshold that PR curves need. RELION index files (autopick.star), *_labels.csv
+// (simulator's full object list), marked positions (*.excluded.txt, *.uncertain.txt) and README* are skipped.
 #pragma once
 
 #include <map>

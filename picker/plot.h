@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "imgproc/annotate.h"
+#include "picker/coords.h"
+#include "picker/evaluate.h"
 
 namespace yp::picker {
 
@@ -20,5 +22,12 @@ struct CurveSeries {
 void write_pr_curve_png(const std::string& path, const std::vector<CurveSeries>& series, const std::string& title);
 
 void write_grey_png(const std::string& path, int width, int height, const std::vector<uint8_t>& grey);
+
+// One micrograph's evaluation at a glance (evaluate --images; evaluate_picture.cpp): the micrograph (0.5/99.5 %
+// contrast, longer side at most max_side px, 0 = full size), truth boxes thin in their class colour (missed
+// ones thick yellow), picks at the threshold by outcome (green TP, red FP, orange hard negative, grey ignored)
+// with class name and confidence, excluded marks as red X, uncertain ones as green circles.
+void write_evaluation_png(const std::string& path, const imgproc::Image& micrograph, const MicrographPair& mp,
+                          const MicrographOutcomes& outcomes, int max_side, const std::vector<std::string>& names);
 
 }  // namespace yp::picker

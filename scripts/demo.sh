@@ -20,12 +20,15 @@ echo; echo "== 1. simulate $N KLH micrographs (2048 px, 2.2 A/px; seed 2026: not
 echo; echo "== 2. pick them with the bundled model"
 "$yolopick" pick --model models/klh_yolov5n.safetensors --input "$DEMO_DIR/micrographs" -o "$DEMO_DIR/picks"
 
-echo; echo "== 3. score the picks against the simulator's labels (one-to-one, IoU >= 0.5)"
+echo; echo "== 3. score the picks against the simulator's labels (one-to-one, IoU >= 0.5; a pick on an object not to"
+echo "      pick, listed in NAME.excluded.txt, is a hard-negative false positive)"
 "$yolopick" evaluate --pred "$DEMO_DIR/picks" --truth "$DEMO_DIR/micrographs" --truth-format txt \
-  --match iou:0.5 -o "$DEMO_DIR/evaluation"
+  --match iou:0.5 --names top,side --images "$DEMO_DIR/micrographs" -o "$DEMO_DIR/evaluation"
 
 echo
 echo "Outputs in $DEMO_DIR:"
 echo "  picks/       per micrograph: _autopick.star (RELION), .box (EMAN), .cbox (crYOLO, every pick with its"
 echo "               confidence), .csv, .txt (YOLO), .png (annotated); autopick.star (RELION 4 index)"
-echo "  evaluation/  summary.csv, micrographs.csv, pr_curve.csv, metrics.json, pr_curve.png"
+echo "  micrographs/ NAME.png, NAME.txt/.star (particles to pick), NAME.excluded.txt/.uncertain.txt (not to pick)"
+echo "  evaluation/  summary.csv, micrographs.csv, thresholds.csv, pr_curve.csv, metrics.json, pr_curve.png,"
+echo "               NAME_eval.png (each pick coloured by what it counts as)"

@@ -5,7 +5,12 @@
 #include <numeric>
 #include <random>
 
+#include <filesystem>
+
+
+#include "imgproc/image_io.h"
 #include "picker/evaluate.h"
+#include "picker/plot.h"
 #include "tensor/tensor.h"
 
 using namespace yp::picker;
@@ -184,4 +189,138 @@ TEST(Evaluation, MatchRuleParsing) {
   EXPECT_THROW(parse_match_rule("iou:1.5"), yp::Error);
   EXPECT_THROW(parse_match_rule("dist:"), yp::Error);
   EXPECT_THROW(parse_match_rule("near:3"), yp::Error);
+}
+
+// Marked positions (evaluate.h): one micrograph, dist:5 matching, 75-px reach.
+TEST(Evaluation, PickOnExcludedObjectIsHardNegativeFalsePositive) {
+  MicrographPair mp{"m", {at(0, 0)}, {at(0, 0, 0.9), at(500, 500, 0.8), at(1000, 0, 0.7)}};
+  mp.excluded = {{510, 490, "tube"}};
+  const EvaluationReport r = evaluate_picks({mp}, parse_match_rule("dist:5"), 0.5);
+  EXPECT_EQ(r.overall.tp, 1);
+  EXPECT_EQ(r.overall.n_pred, 3);  // the pick on the tube still counts against precision
+  EXPECT_EQ(r.overall.hard_negatives, 1);
+  EXPECT_EQ(r.overall.ignored, 0);
+  EXPECT_NEAR(r.overall.precision, 1.0 / 3, 1e-12);
+  EXPECT_EQ(r.micrographs[0].hard_negatives, 1);
+  EXPECT_EQ(r.n_excluded, 1);
+  // Without the marker the pick is an ordinary false positive: same P, no hard negative.
+  mp.excluded.clear();
+  const EvaluationReport plain = evaluate_picks({mp}, parse_match_rule("dist:5"), 0.5);
+  EXPECT_EQ(plain.overall.hard_negatives, 0);
+  EXPECT_NEAR(plain.overall.precision, 1.0 / 3, 1e-12);
+}
+
+TEST(Evaluation, PickNearUncertainObjectIsIgnored) {
+  MicrographPair mp{"m", {at(0, 0)}, {at(0, 0, 0.9), at(560, 500, 0.8), at(580, 500, 0.7)}};
+  mp.uncertain = {{500, 500, "faint ring"}};
+  // 60 px away: ignored; 80 px away: beyond the 75-px reach, a false positive.
+  const EvaluationReport r = evaluate_picks({mp}, parse_match_rule("dist:5"), 0.5);
+  EXPECT_EQ(r.overall.ignored, 1);
+  EXPECT_EQ(r.overall.n_pred, 2);
+  EXPECT_EQ(r.overall.tp, 1);
+  EXPECT_NEAR(r.overall.precision, 0.5, 1e-12);
+  EXPECT_EQ(r.overall.hard_negatives, 0);
+  // A larger reach ignores both; the curve leaves ignored picks out too.
+  const EvaluationReport wide = evaluate_picks({mp}, parse_match_rule("dist:5"), 0.5, 100);
+  EXPECT_EQ(wide.overall.ignored, 2);
+  EXPECT_NEAR(wide.overall.precision, 1.0, 1e-12);
+  ASSERT_FALSE(wide.overall.curve.empty());
+  EXPECT_NEAR(wide.overall.curve.back().precision, 1.0, 1e-12);
+  EXPECT_EQ(wide.overall.curve.back().picks, 1);
+  // Ignoring applies per class as well: the class-0 scope sees the same picks.
+  EXPECT_EQ(wide.per_class[0].ignored, 2);
+}
+
+TEST(Evaluation, TruthNearUncertainObjectIsOptional) {
+  // Truth B sits beside an uncertain object: missing it costs no recall, and a pick on it is ignored.
+  MicrographPair missed{"missed", {at(0, 0), at(300, 0)}, {at(0, 0, 0.9)}};
+  missed.uncertain = {{320, 10, "touching debris"}};
+  MicrographPair found{"found", {at(0, 0), at(300, 0)}, {at(0, 0, 0.9), at(301, 0, 0.8)}};
+  found.uncertain = missed.uncertain;
+  for (const MicrographPair& mp : {missed, found}) {
+    const EvaluationReport r = evaluate_picks({mp}, parse_match_rule("dist:5"), 0.5);
+    EXPECT_EQ(r.overall.n_truth, 1) << mp.name;
+    EXPECT_EQ(r.overall.tp, 1) << mp.name;
+    EXPECT_NEAR(r.overall.recall, 1.0, 1e-12) << mp.name;
+    EXPECT_NEAR(r.overall.precision, 1.0, 1e-12) << mp.name;
+  }
+  EXPECT_EQ(evaluate_picks({found}, parse_match_rule("dist:5"), 0.5).overall.ignored, 1);
+}
+
+TEST(Evaluation, NearerMarkerDecidesAndMatchedPickIsNeverPenalised) {
+  MicrographPair mp{"m", {at(0, 0)}, {at(0, 0, 0.9), at(540, 500, 0.8), at(460, 500, 0.7)}};
+  mp.excluded = {{560, 500, "aggregate"}};
+  mp.uncertain = {{440, 500, "faint"}};
+  mp.excluded.push_back({0, 0, "a truth can sit beside an excluded blob"});
+  const EvaluationReport r = evaluate_picks({mp}, parse_match_rule("dist:5"), 0.5);
+  EXPECT_EQ(r.overall.tp, 1);              // the matched pick stays a TP although an excluded mark is on it
+  EXPECT_EQ(r.overall.hard_negatives, 1);  // (540, 500): 20 px from the excluded, 100 from the uncertain
+  EXPECT_EQ(r.overall.ignored, 1);         // (460, 500): 20 px from the uncertain, 100 from the excluded
+}
+
+TEST(Evaluation, CurveCountsEqualOperatingPointWithMarkers) {
+  std::mt19937 g(5);
+  std::uniform_real_distribution<double> u(0, 400), c(0, 1);
+  std::vector<MicrographPair> data(3);
+  for (int k = 0; k < 3; ++k) {
+    data[k].name = "m" + std::to_string(k);
+    for (int i = 0; i < 25; ++i) data[k].truth.push_back(at(u(g), u(g), 1, i % 2));
+    for (int i = 0; i < 40; ++i) data[k].preds.push_back(at(u(g), u(g), c(g), i % 2));
+    for (int i = 0; i < 4; ++i) data[k].excluded.push_back({u(g), u(g), "x"});
+    for (int i = 0; i < 3; ++i) data[k].uncertain.push_back({u(g), u(g), "u"});
+  }
+  const MatchRule rule = parse_match_rule("dist:20");
+  const EvaluationReport all = evaluate_picks(data, rule, 0.0, 30);
+  for (const ClassMetrics* m : {&all.overall, &all.per_class[0], &all.per_class[1]})
+    for (const PrPoint& p : m->curve) {
+      const EvaluationReport at_p = evaluate_picks(data, rule, p.threshold, 30);
+      const ClassMetrics& o = m->cls < 0 ? at_p.overall : at_p.per_class[m->cls];
+      ASSERT_EQ(p.tp, o.tp) << "threshold " << p.threshold;
+      ASSERT_EQ(p.picks, o.n_pred) << "threshold " << p.threshold;
+      ASSERT_EQ(p.hard_negatives, o.hard_negatives) << "threshold " << p.threshold;
+      const PrPoint q = point_at_threshold(*m, p.threshold);
+      ASSERT_EQ(q.picks, p.picks);
+    }
+  EXPECT_EQ(point_at_threshold(all.overall, 1.5).picks, 0);  // no pick reaches 1.5
+}
+
+TEST(Evaluation, PerPickOutcomesAgreeWithTheCounts) {
+  MicrographPair mp{"m", {at(0, 0), at(100, 0), at(300, 300)}, {at(1, 0, 0.9), at(500, 500, 0.8), at(580, 500, 0.7), at(99, 0, 0.1)}};
+  mp.excluded = {{505, 500, "tube"}};
+  mp.uncertain = {{590, 510, "faint"}, {310, 300, "touching debris"}};
+  const MicrographOutcomes o = micrograph_outcomes(mp, parse_match_rule("dist:5"), 0.5);
+  ASSERT_EQ(o.pick.size(), 4u);
+  EXPECT_EQ(o.pick[0], int(PickOutcome::TruePositive));
+  EXPECT_EQ(o.pick[1], int(PickOutcome::HardNegative));
+  EXPECT_EQ(o.pick[2], int(PickOutcome::Ignored));
+  EXPECT_EQ(o.pick[3], -1);  // below the threshold
+  EXPECT_EQ(o.truth_found, (std::vector<bool>{true, false, true}));  // the third truth is optional
+  const EvaluationReport r = evaluate_picks({mp}, parse_match_rule("dist:5"), 0.5);
+  EXPECT_EQ(r.overall.tp, 1);
+  EXPECT_EQ(r.overall.hard_negatives, 1);
+  EXPECT_EQ(r.overall.ignored, 1);
+  EXPECT_EQ(r.overall.n_truth, 2);
+}
+
+TEST(Evaluation, PictureColoursPicksByOutcome) {
+  // A flat 200 x 100 micrograph, one truth found by a pick (green) and one false pick (red), full size.
+  yp::imgproc::Image img(200, 100, 0.5f);
+  img.at(0, 0) = 0.f;
+  img.at(199, 99) = 1.f;
+  MicrographPair mp{"m", {at(50, 50, 1, 0, 40)}, {at(50, 50, 0.9, 0, 40), at(150, 50, 0.8, 0, 40)}};
+  const MicrographOutcomes o = micrograph_outcomes(mp, parse_match_rule("iou:0.5"), 0.5);
+  const std::string path = (std::filesystem::temp_directory_path() / "yp_eval_picture.png").string();
+  write_evaluation_png(path, img, mp, o, 0, {"top"});
+  yp::imgproc::ReadOptions keep;
+  keep.keep_rgb = true;
+  const yp::imgproc::LoadedImage read = yp::imgproc::read_image(path, keep);
+  const int w = read.image.width;
+  ASSERT_EQ(w, 200);
+  ASSERT_EQ(read.image.height, 100);
+  ASSERT_EQ(read.rgb.size(), size_t(200 * 100 * 3));
+  const uint8_t* px = read.rgb.data();
+  // The picks' outlines are inset by 3 px: left edges at x = 50.5 - 20 + 3 and 150.5 - 20 + 3, row 50.
+  auto rgb = [&](int x, int y) { return std::vector<int>{px[3 * (y * w + x)], px[3 * (y * w + x) + 1], px[3 * (y * w + x) + 2]}; };
+  EXPECT_EQ(rgb(34, 50), (std::vector<int>{0, 200, 0}));
+  EXPECT_EQ(rgb(134, 50), (std::vector<int>{230, 0, 0}));
 }

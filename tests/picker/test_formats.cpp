@@ -244,3 +244,47 @@ TEST(PickFormats, FolderPairsByMicrographAndPrefersCbox) {
   only_star.only_ext = ".star";
   EXPECT_EQ(read_pick_folder(d, only_star).at("a").picks.size(), 5u);
 }
+
+TEST(PickFormats, MarkedPositionsKeepNotesAndRoundTrip) {
+  const std::string d = temp_dir();
+  // The real labels' form: integers, a note with spaces and punctuation, a blank line.
+  write(d + "/m.excluded.txt", "1509 195 side view overlapped by debris blob(also elongated)\n\n660 1380 tube(>2x)\n7.5 8\n");
+  const std::vector<MarkedPosition> m = read_marked_positions(d + "/m.excluded.txt");
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].x, 1509);
+  EXPECT_EQ(m[0].y, 195);
+  EXPECT_EQ(m[0].note, "side view overlapped by debris blob(also elongated)");
+  EXPECT_EQ(m[1].note, "tube(>2x)");
+  EXPECT_EQ(m[2].x, 7.5);
+  EXPECT_EQ(m[2].note, "");
+  write_marked_positions(d + "/back.excluded.txt", {m[0], m[1]});
+  const std::vector<MarkedPosition> back = read_marked_positions(d + "/back.excluded.txt");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].note, m[0].note);
+  EXPECT_EQ(back[1].y, 1380);
+  write(d + "/bad.uncertain.txt", "10 20 fine\n30\n");
+  try {
+    read_marked_positions(d + "/bad.uncertain.txt");
+    FAIL() << "expected an error";
+  } catch (const yp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.uncertain.txt:2:"), std::string::npos) << e.what();
+  }
+}
+
+TEST(PickFormats, FolderSkipsMarkedPositionsAndReadme) {
+  // A real labels folder: NAME.txt beside NAME.excluded.txt, NAME.uncertain.txt and README.txt.
+  const std::string d = temp_dir() + "/labels";
+  fs::create_directories(d);
+  MicrographPicks m = sample(3, 7);
+  write_yolo_txt(d + "/KLH_002.txt", m, false);
+  write(d + "/KLH_002.excluded.txt", "10 20 tube\n");
+  write(d + "/KLH_002.uncertain.txt", "30 40 faint\n");
+  write(d + "/README.txt", "Real KLH particle labels\n");
+  ReadOptions opt;
+  opt.width = m.width;
+  opt.height = m.height;
+  opt.only_ext = ".txt";
+  const auto all = read_pick_folder(d, opt);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all.at("KLH_002").picks.size(), 3u);
+}
