@@ -2,29 +2,33 @@
 //
 // Per image n, with CRS = C*R*S and PQ = P*Q, the convolution is one matrix product
 //   Y_n (K x PQ) = W (K x CRS) * col_n (CRS x PQ),   col_n[(c*R + r)*S + s][p*Q + q] = x[n, c, p*st-pad+r, q*st-pad+s]
-// All matrices are row-major and reach Eigen through Map (no copies). A 1x1/stride-1/pad-0 conv
-// has col_n == x_n (C x HW), so it is a bare GEMM.
+// computed by tensor/cpu/gemm.h (float32; gemm_reference for float64). A 1x1/stride-1/pad-0 conv has
+// col_n == x_n (C x HW), so it is a bare GEMM.
 //
 // col_n is R*S times bigger than the image (the 3x3 C=64 layer at 512x512 would be 600 MB), so it
 // is built one band of output rows at a time: the band [p0, p1) needs columns (p0*Q .. p1*Q) of
 // col_n, writes columns (p0*Q .. p1*Q) of Y_n, and its buffer stays below kColBudgetElements.
 //   forward:  bands are independent (disjoint output columns), so threads take whole bands, each
 //             running im2col and a single-threaded GEMM on its own buffer.
-//   backward: dW += dY_band * col_band^T and dx += col2im(W^T * dY_band). Bands of one image
-//             overlap in x (a 3x3 kernel reads input rows shared by neighbouring output rows), so
-//             col2im accumulates (+=) into dx and the bands of one image run one after the other.
-//             Threads split the images when there are enough; otherwise every band uses all threads
-//             (Eigen's parallel GEMM; im2col split by col rows, col2im by channels).
+//   backward: dW_n = dY_n * col_n^T and dx += col2im(W^T * dY_n). Bands of one image overlap in x (a 3x3
+//             kernel reads input rows shared by neighbouring output rows), so col2im accumulates (+=) into
+//             dx and the bands of one image run one after the other. Threads split the images when there
+//             are enough; otherwise every band uses all threads (GEMM split by C tiles, im2col by col rows,
+//             col2im by channels).
+// Same bits on any thread count: every GEMM output is one fixed chain (gemm.h); the weight gradient is a
+// partial per image (its chain runs over the image's columns in order, band after band), summed in image
+// order; the backward's bands depend on the shape only, so col2im adds into each dx element in one order.
 #include "tensor/ops/conv2d.h"
 
 #include <omp.h>
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/autograd.h"
+#include "tensor/cpu/gemm.h"
 #include "tensor/ops/dispatch.h"
 #include "tensor/ops/elementwise.h"
 #include "tensor/parallel.h"
@@ -56,17 +60,18 @@ struct ConvGeometry {
   int64_t band_rows() const { return std::clamp<int64_t>(kColBudgetElements / (crs() * Q), 1, P); }
 };
 
-template <typename T> using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <typename T> using MatrixView = Eigen::Map<RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-template <typename T> using ConstMatrixView = Eigen::Map<const RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+// C (M x N, rows ldc apart) = [C +] A * B: the packed SIMD GEMM for float32, the reference chain for float64.
+template <typename T>
+void matmul(int64_t M, int64_t N, int64_t K, MatrixRef<T> a, MatrixRef<T> b, T* c, int64_t ldc, bool accumulate) {
+  if constexpr (std::is_same_v<T, float>)
+    gemm(M, N, K, a, b, c, ldc, accumulate, /*parallel=*/true);
+  else
+    gemm_reference(M, N, K, a, b, c, ldc, accumulate);
+}
 
-// A rows x cols row-major matrix at p whose rows are `row_stride` elements apart.
-template <typename T> MatrixView<T> view(T* p, int64_t rows, int64_t cols, int64_t row_stride) {
-  return MatrixView<T>(p, rows, cols, Eigen::OuterStride<>(row_stride));
-}
-template <typename T> ConstMatrixView<T> view(const T* p, int64_t rows, int64_t cols, int64_t row_stride) {
-  return ConstMatrixView<T>(p, rows, cols, Eigen::OuterStride<>(row_stride));
-}
+// A rows x cols row-major matrix at p whose rows are `row_stride` elements apart, and its transpose.
+template <typename T> MatrixRef<T> rows_of(const T* p, int64_t row_stride) { return {p, row_stride, 1}; }
+template <typename T> MatrixRef<T> transposed_rows_of(const T* p, int64_t row_stride) { return {p, 1, row_stride}; }
 
 // The output columns q whose input column w = q*stride - pad + s lies inside [0, W): [lo, hi).
 struct ValidRange {
@@ -174,14 +179,13 @@ template <typename T> void silu_band(T* yb, const ConvGeometry& g, int64_t width
   for (int64_t k = 0; k < g.K; ++k) silu_span(yb + k * g.pq(), yb + k * g.pq(), width);
 }
 
-// Bands run in parallel, each on one thread from im2col to GEMM (Eigen's GEMM called inside an
-// OpenMP region stays on the calling thread). So a band's col buffer is written and read by the same
+// Bands run in parallel, each on one thread from im2col to GEMM (gemm() called inside an OpenMP region
+// stays on the calling thread). So a band's col buffer is written and read by the same
 // core while it is in that core's cache, and the whole conv crosses one barrier instead of two per
 // band, which matters when another process takes a core away (see docs/perf.md).
 template <typename T>
 void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g, bool fuse_silu = false) {
   if (g.N == 0) return;
-  const auto Wm = view(w, g.K, g.crs(), g.crs());
   const std::vector<Band> bands = split_into_bands(g, cpu_threads());
   const int64_t max_width = g.band_rows() * g.Q;
 #pragma omp parallel if (bands.size() > 1)
@@ -194,10 +198,10 @@ void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvG
       const T* xn = x + b.n * g.C * g.H * g.W;
       T* yb = y + b.n * g.K * g.pq() + b.p0 * g.Q;  // Y_n's columns p0*Q .. p1*Q
       if (g.col_is_input()) {
-        view(yb, g.K, width, g.pq()).noalias() = Wm * view(xn + b.p0 * g.Q, g.C, width, g.pq());
+        matmul(g.K, width, g.C, rows_of(w, g.crs()), rows_of(xn + b.p0 * g.Q, g.pq()), yb, g.pq(), false);
       } else {
         im2col_rows(xn, g, b.p0, b.p1, 0, g.crs(), col.data());
-        view(yb, g.K, width, g.pq()).noalias() = Wm * view(col.data(), g.crs(), width, width);
+        matmul(g.K, width, g.crs(), rows_of(w, g.crs()), rows_of(col.data(), width), yb, g.pq(), false);
       }
       if (bias)
         for (int64_t k = 0; k < g.K; ++k) {
@@ -209,66 +213,65 @@ void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvG
   }
 }
 
-// The backward of one image: dW_acc += dY_n col_n^T, dx_n = col2im(W^T dY_n) (dx_n zeroed by the
-// caller unless col is x). Called from inside an OpenMP region, every step runs on the calling
-// thread (nested regions get one thread, Eigen stays serial); called outside, every step uses all.
+// The backward of one image: dw_n = dY_n col_n^T (dw_n zeroed by the caller), dx_n = col2im(W^T dY_n) (dx_n
+// zeroed by the caller unless col is x). Called from inside an OpenMP region, every step runs on the calling
+// thread (nested regions get one thread, gemm() stays serial); called outside, every step uses all.
 template <typename T>
-void conv2d_backward_image(const T* xn, const T* w, const T* dyn, const ConvGeometry& g, T* dxn, T* dw_acc,
+void conv2d_backward_image(const T* xn, const T* w, const T* dyn, const ConvGeometry& g, T* dxn, T* dw_n,
                            std::vector<T>& col) {
-  const auto Wm = view(w, g.K, g.crs(), g.crs());
-  auto dW = view(dw_acc, dw_acc ? g.K : 0, g.crs(), g.crs());
   if (g.col_is_input()) {
-    const auto dY = view(dyn, g.K, g.pq(), g.pq());
-    if (dw_acc) dW.noalias() += dY * view(xn, g.C, g.pq(), g.pq()).transpose();
-    if (dxn) view(dxn, g.C, g.pq(), g.pq()).noalias() = Wm.transpose() * dY;
+    if (dw_n) matmul(g.K, g.C, g.pq(), rows_of(dyn, g.pq()), transposed_rows_of(xn, g.pq()), dw_n, g.C, true);
+    if (dxn) matmul(g.C, g.pq(), g.K, transposed_rows_of(w, g.crs()), rows_of(dyn, g.pq()), dxn, g.pq(), false);
     return;
   }
   const int64_t band = g.band_rows();
   col.resize(static_cast<size_t>(g.crs() * band * g.Q));
   for (int64_t p0 = 0; p0 < g.P; p0 += band) {
     const int64_t p1 = std::min(g.P, p0 + band), width = (p1 - p0) * g.Q;
-    const auto dY = view(dyn + p0 * g.Q, g.K, width, g.pq());
-    auto colm = view(col.data(), g.crs(), width, width);
-    if (dw_acc) {
+    const MatrixRef<T> dY = rows_of(dyn + p0 * g.Q, g.pq());
+    if (dw_n) {  // the chain of each dw element continues over this band's columns
       im2col_band_parallel(xn, g, p0, p1, col.data());
-      dW.noalias() += dY * colm.transpose();
+      matmul(g.K, g.crs(), width, dY, transposed_rows_of(col.data(), width), dw_n, g.crs(), true);
     }
     if (dxn) {
-      colm.noalias() = Wm.transpose() * dY;  // the buffer now holds dcol
+      matmul(g.crs(), width, g.K, transposed_rows_of(w, g.crs()), dY, col.data(), width, false);  // col = dcol
       col2im_band_parallel(col.data(), g, p0, p1, dxn);
     }
   }
 }
 
 // dx, dw, db may each be null (that gradient is not wanted). dx and dw are overwritten.
-// With at least as many images as threads, threads take whole images (no barrier inside, each with
-// its own dW partial, summed in thread order so results do not depend on timing); otherwise images
-// run one after the other with every thread inside each step.
+// The weight gradient is one partial per image, summed in image order afterwards, whichever thread
+// computed each. With at least as many images as threads, threads take whole images (no barrier inside);
+// otherwise images run one after the other with every thread inside each step.
 template <typename T>
 void conv2d_backward_cpu(const T* x, const T* w, const T* dy, const ConvGeometry& g, T* dx, T* dw, T* db) {
   const int64_t image = g.C * g.H * g.W, out_image = g.K * g.pq(), dw_size = g.K * g.crs();
   if (dx && !g.col_is_input()) std::fill(dx, dx + g.N * image, T(0));
-  if (dw) std::fill(dw, dw + dw_size, T(0));
+  std::vector<T> partials(dw && g.N > 1 ? static_cast<size_t>(g.N * dw_size) : 0, T(0));
+  if (dw && g.N == 1) std::fill(dw, dw + dw_size, T(0));
+  const auto dw_of = [&](int64_t n) -> T* { return !dw ? nullptr : g.N == 1 ? dw : partials.data() + n * dw_size; };
   const int threads = cpu_threads();
   if (threads > 1 && g.N >= threads) {
-    std::vector<std::vector<T>> partial_dw(static_cast<size_t>(threads));
 #pragma omp parallel num_threads(threads)
     {
-      std::vector<T>& mine = partial_dw[static_cast<size_t>(omp_get_thread_num())];
-      if (dw) mine.assign(static_cast<size_t>(dw_size), T(0));
       std::vector<T> col;
 #pragma omp for schedule(static)
       for (int64_t n = 0; n < g.N; ++n)
-        conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr,
-                              dw ? mine.data() : nullptr, col);
+        conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr, dw_of(n), col);
     }
-    if (dw)
-      for (const std::vector<T>& part : partial_dw)
-        for (int64_t i = 0; i < (int64_t)part.size(); ++i) dw[i] += part[(size_t)i];
   } else {
     std::vector<T> col;
     for (int64_t n = 0; n < g.N; ++n)
-      conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr, dw, col);
+      conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr, dw_of(n), col);
+  }
+  if (dw && g.N > 1) {
+#pragma omp parallel for schedule(static) if (g.N * dw_size > kParallelMinElements)
+    for (int64_t i = 0; i < dw_size; ++i) {
+      T sum = partials[(size_t)i];
+      for (int64_t n = 1; n < g.N; ++n) sum += partials[(size_t)(n * dw_size + i)];
+      dw[i] = sum;
+    }
   }
   if (db) {
 #pragma omp parallel for schedule(static) if (g.N * g.K * g.pq() > kParallelMinElements)

@@ -2,6 +2,7 @@
 // double for gradient checks); the CUDA path is in cuda_kernels/elementwise.cu.
 #include "tensor/ops/elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <Eigen/Core>
@@ -132,9 +133,20 @@ template <typename T> T silu_derivative(T x) {
 
 }  // namespace
 
+// Blocks of a fixed 8 values, the last one zero-padded: every value goes through Eigen's vectorised exp,
+// whatever its position and the alignment of x. (A dynamic-size Eigen expression computes the unaligned head
+// and the tail with the scalar std::exp, whose last bit differs, so a conv band's SiLU depended on where the
+// band started and the bits on the thread count.)
 void silu_span(const float* x, float* y, int64_t n) {
-  const ConstArrayMap xs(x, n);
-  ArrayMap(y, n) = xs / (1.0f + (-xs).exp());
+  using Block = Eigen::Array<float, 8, 1>;
+  const auto silu_block = [](const Block& v) -> Block { return v / (1.0f + (-v).exp()); };
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) Eigen::Map<Block>(y + i) = silu_block(Eigen::Map<const Block>(x + i));
+  if (i == n) return;
+  Block tail = Block::Zero();
+  std::copy(x + i, x + n, tail.data());
+  tail = silu_block(tail);
+  std::copy(tail.data(), tail.data() + (n - i), y + i);
 }
 
 void silu_span(const double* x, double* y, int64_t n) {

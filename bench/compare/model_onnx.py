@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""ONNX Runtime peer of bench/bench_model.cpp: the same YOLOv5 network and weights, exported to ONNX and run
+by ONNX Runtime's CPU provider with the same number of threads.
+
+The network is model_torch.py's plain PyTorch definition (built from the yaml stored in our model file, the
+file's weights, BatchNorm folded, gray stem folded with --gray), exported with torch.onnx.export at a fixed
+input size and run under ORT's full graph optimisation (its own conv fusions and NCHWc layout), one
+intra-op thread pool of --threads threads, sequential execution. The forward is the same as ours: the conv
+stack and the Detect decode.
+
+    pip install onnxruntime onnx torch numpy pyyaml
+    python3 bench/compare/model_onnx.py /tmp/y5n.safetensors --sizes 640 1024 --threads 2 [--gray]
+
+With --golden DIR (../shared/golden/yolov5n_coco) and the RGB yolov5n file it first checks that the exported
+graph reproduces the golden raw outputs, so the timing is of the right network.
+"""
+import argparse
+import os
+import tempfile
+import time
+
+import numpy as np
+import onnxruntime as ort
+import torch
+
+import model_torch
+
+
+class Exported(torch.nn.Module):  # flat outputs: the decoded predictions, then the raw level outputs
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        raw, z = self.model(x)
+        return (z, *raw)
+
+
+def session(model, ch, h, w, threads, folder):
+    path = os.path.join(folder, f"model_{ch}x{h}x{w}.onnx")
+    with torch.inference_mode(False), torch.no_grad():
+        torch.onnx.export(Exported(model), torch.rand(1, ch, h, w), path, opset_version=17, dynamo=False,
+                          input_names=["images"])
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def check_golden(model, golden, threads, folder):
+    x = np.fromfile(f"{golden}/bus.input.f32", dtype=np.float32).reshape(1, 3, 640, 480)
+    ref = np.fromfile(f"{golden}/bus.raw.f32", dtype=np.float32)
+    outs = session(model, 3, 640, 480, threads, folder).run(None, {"images": x})
+    ours = np.concatenate([o.ravel() for o in outs[1:]])
+    err = np.max(np.abs(ours - ref) / np.maximum(1, np.abs(ref)))
+    print(f"golden raw outputs: max |onnx - ref| / max(1, |ref|) = {err:.2e} ({'ok' if err <= 1e-3 else 'MISMATCH'})")
+    assert err <= 1e-3
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[640, 1024])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gray", action="store_true")
+    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--golden", default=None)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    model, ch = model_torch.load(a.model, a.gray)
+    model.fuse()
+    print(f"onnxruntime {ort.__version__} (CPU provider), {a.threads} intra-op threads")
+    with tempfile.TemporaryDirectory() as folder:
+        if a.golden:
+            check_golden(model, a.golden, a.threads, folder)
+        for size in a.sizes:
+            sess = session(model, ch, size, size, a.threads, folder)
+            x = np.random.default_rng(0).random((1, ch, size, size), dtype=np.float32)
+            for _ in range(2):
+                sess.run(None, {"images": x})
+            times = []
+            for _ in range(a.repeats):
+                t0 = time.perf_counter()
+                sess.run(None, {"images": x})
+                times.append(time.perf_counter() - t0)
+            print(f"{a.model} {'gray' if ch == 1 else 'rgb'} {size}: median {np.median(times) * 1e3:.1f} ms, "
+                  f"min {np.min(times) * 1e3:.1f} ms over {a.repeats}")
+
+
+if __name__ == "__main__":
+    main()
