@@ -23,6 +23,7 @@
 #include "tensor/cpu/gemm_kernels.h"
 #include "tensor/cpu/isa.h"
 #include "tensor/parallel.h"
+#include "tensor/tensor.h"
 
 namespace yp {
 
@@ -71,7 +72,7 @@ MicroKernel kernel_for(CpuIsa isa) {
 }
 
 // out[(p*kc + k)*nr + jj] = B(k0 + k, n0 + p*nr + jj), zero past column n0 + width.
-void pack_b(MatrixRef<float> b, int64_t k0, int64_t kc, int64_t n0, int64_t width, int nr, float* out) {
+void pack_b_panels(MatrixRef<float> b, int64_t k0, int64_t kc, int64_t n0, int64_t width, int nr, float* out) {
   const int64_t panels = (width + nr - 1) / nr;
   for (int64_t p = 0; p < panels; ++p) {
     const int64_t j0 = n0 + p * nr, cols = std::min<int64_t>(nr, n0 + width - j0);
@@ -95,7 +96,7 @@ void pack_b(MatrixRef<float> b, int64_t k0, int64_t kc, int64_t n0, int64_t widt
 }
 
 // out[k*mr + i] = A(m0 + i, k0 + k), zero past row m0 + rows.
-void pack_a(MatrixRef<float> a, int64_t m0, int64_t rows, int64_t k0, int64_t kc, int mr, float* out) {
+void pack_a_panel(MatrixRef<float> a, int64_t m0, int64_t rows, int64_t k0, int64_t kc, int mr, float* out) {
   if (a.row_stride == 1) {  // columns of A are contiguous (A is a transposed row-major matrix)
     for (int64_t k = 0; k < kc; ++k) {
       std::memcpy(out + k * mr, a.data + (k0 + k) * a.col_stride + m0, sizeof(float) * rows);
@@ -113,38 +114,58 @@ void pack_a(MatrixRef<float> a, int64_t m0, int64_t rows, int64_t k0, int64_t kc
   }
 }
 
-// Rows [m0, m1) x columns [n0, n1) of C on the calling thread.
+// Rows [m0, m1) x columns [n0, n1) of C on the calling thread. a_panel(ib, rows, kb, kc) gives the packed
+// A micro-panel of rows ib.. and k block kb..; pack_b(kb, kc, nb, width, out) packs B's k block for columns
+// nb..; epilogue (may be null) sees each tile after its last k block.
+template <typename APanel, typename PackB>
 void gemm_block(const MicroKernel& kern, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K,
-                MatrixRef<float> a, MatrixRef<float> b, float* c, int64_t ldc, bool accumulate) {
+                const APanel& a_panel, const PackB& pack_b, float* c, int64_t ldc, bool accumulate,
+                const TileEpilogueFn* epilogue) {
   const int mr = kern.mr, nr = kern.nr;
-  thread_local std::vector<float> a_pack, b_pack, edge;
-  a_pack.resize((size_t)(mr * kGemmKc));
+  thread_local std::vector<float> b_pack, edge;
   b_pack.resize((size_t)(kGemmKc * ((kGemmNc + nr - 1) / nr) * nr));
   edge.assign((size_t)(mr * nr), 0.f);
   for (int64_t nb = n0; nb < n1; nb += kGemmNc) {
     const int64_t width = std::min(kGemmNc, n1 - nb), panels = (width + nr - 1) / nr;
     for (int64_t kb = 0; kb < K; kb += kGemmKc) {
       const int64_t kc = std::min(kGemmKc, K - kb);
-      const bool acc = accumulate || kb > 0;
-      pack_b(b, kb, kc, nb, width, nr, b_pack.data());
+      const bool acc = accumulate || kb > 0, last = kb + kc == K;
+      pack_b(kb, kc, nb, width, b_pack.data());
       for (int64_t ib = m0; ib < m1; ib += mr) {
         const int64_t rows = std::min<int64_t>(mr, m1 - ib);
-        pack_a(a, ib, rows, kb, kc, mr, a_pack.data());
+        const float* ap = a_panel(ib, rows, kb, kc);
         for (int64_t p = 0; p < panels; ++p) {
           const int64_t j = nb + p * nr, cols = std::min<int64_t>(nr, n1 - j);
           float* tile = c + ib * ldc + j;
           const float* bp = b_pack.data() + p * kc * nr;
           if (rows == mr && cols == nr) {
-            kern.run(kc, a_pack.data(), bp, tile, ldc, acc);
-            continue;
+            kern.run(kc, ap, bp, tile, ldc, acc);
+          } else {
+            for (int64_t i = 0; i < rows && acc; ++i)
+              std::memcpy(&edge[(size_t)(i * nr)], tile + i * ldc, sizeof(float) * cols);
+            kern.run(kc, ap, bp, edge.data(), nr, acc);
+            for (int64_t i = 0; i < rows; ++i) std::memcpy(tile + i * ldc, &edge[(size_t)(i * nr)], sizeof(float) * cols);
           }
-          for (int64_t i = 0; i < rows && acc; ++i) std::memcpy(&edge[(size_t)(i * nr)], tile + i * ldc, sizeof(float) * cols);
-          kern.run(kc, a_pack.data(), bp, edge.data(), nr, acc);
-          for (int64_t i = 0; i < rows; ++i) std::memcpy(tile + i * ldc, &edge[(size_t)(i * nr)], sizeof(float) * cols);
+          if (last && epilogue) (*epilogue)(ib, rows, tile, ldc, cols);
         }
       }
     }
   }
+}
+
+// gemm_block on strided A and B, both packed as it goes.
+void gemm_block_strided(const MicroKernel& kern, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K,
+                        MatrixRef<float> a, MatrixRef<float> b, float* c, int64_t ldc, bool accumulate) {
+  thread_local std::vector<float> a_pack;
+  a_pack.resize((size_t)(kern.mr * kGemmKc));
+  const auto a_panel = [&](int64_t ib, int64_t rows, int64_t kb, int64_t kc) {
+    pack_a_panel(a, ib, rows, kb, kc, kern.mr, a_pack.data());
+    return (const float*)a_pack.data();
+  };
+  const auto pack_b_block = [&](int64_t kb, int64_t kc, int64_t nb, int64_t width, float* out) {
+    pack_b_panels(b, kb, kc, nb, width, kern.nr, out);
+  };
+  gemm_block(kern, m0, m1, n0, n1, K, a_panel, pack_b_block, c, ldc, accumulate, nullptr);
 }
 
 }  // namespace
@@ -159,7 +180,7 @@ void gemm(int64_t M, int64_t N, int64_t K, MatrixRef<float> a, MatrixRef<float> 
   }
   const MicroKernel kern = kernel_for(cpu_isa());
   const int threads = parallel && M * N * K >= kParallelMinWork && !omp_in_parallel() ? cpu_threads() : 1;
-  if (threads <= 1) return gemm_block(kern, 0, M, 0, N, K, a, b, c, ldc, accumulate);
+  if (threads <= 1) return gemm_block_strided(kern, 0, M, 0, N, K, a, b, c, ldc, accumulate);
   // Whole micro-tiles per thread: contiguous column ranges when there are enough nr-wide panels, else row
   // ranges. Which thread computes a tile does not change its chain.
   const int64_t col_panels = (N + kern.nr - 1) / kern.nr, row_panels = (M + kern.mr - 1) / kern.mr;
@@ -170,10 +191,44 @@ void gemm(int64_t M, int64_t N, int64_t K, MatrixRef<float> a, MatrixRef<float> 
   for (int part = 0; part < parts; ++part) {
     const int64_t u0 = units * part / parts, u1 = units * (part + 1) / parts;
     if (split_columns)
-      gemm_block(kern, 0, M, u0 * kern.nr, std::min(N, u1 * kern.nr), K, a, b, c, ldc, accumulate);
+      gemm_block_strided(kern, 0, M, u0 * kern.nr, std::min(N, u1 * kern.nr), K, a, b, c, ldc, accumulate);
     else
-      gemm_block(kern, u0 * kern.mr, std::min(M, u1 * kern.mr), 0, N, K, a, b, c, ldc, accumulate);
+      gemm_block_strided(kern, u0 * kern.mr, std::min(M, u1 * kern.mr), 0, N, K, a, b, c, ldc, accumulate);
   }
+}
+
+PackedA pack_a(int64_t M, int64_t K, MatrixRef<float> a) {
+  const MicroKernel kern = kernel_for(cpu_isa());
+  PackedA packed{M, K, kern.mr, kern.nr, {}};
+  const int64_t m_padded = (M + kern.mr - 1) / kern.mr * kern.mr;
+  packed.data.resize((size_t)(m_padded * K));
+  for (int64_t kb = 0; kb < K; kb += kGemmKc) {
+    const int64_t kc = std::min(kGemmKc, K - kb);
+    for (int64_t ib = 0; ib < M; ib += kern.mr)
+      pack_a_panel(a, ib, std::min<int64_t>(kern.mr, M - ib), kb, kc, kern.mr,
+                   packed.data.data() + kb * m_padded + ib * kc);
+  }
+  return packed;
+}
+
+void gemm_packed(const PackedA& a, int64_t N, const PackBFn& pack_b, float* c, int64_t ldc,
+                 const TileEpilogueFn* epilogue) {
+  const MicroKernel kern = kernel_for(cpu_isa());
+  YP_CHECK(a.mr == kern.mr, "gemm_packed: A was packed for another micro-kernel");
+  if (a.M <= 0 || N <= 0) return;
+  const int64_t m_padded = (a.M + kern.mr - 1) / kern.mr * kern.mr;
+  const auto a_panel = [&](int64_t ib, int64_t, int64_t kb, int64_t kc) {
+    return a.data.data() + kb * m_padded + ib * kc;
+  };
+  const auto pack_b_block = [&](int64_t kb, int64_t kc, int64_t nb, int64_t width, float* out) {
+    pack_b(kb, kc, nb, width, kern.nr, out);
+  };
+  if (a.K <= 0) {  // no k block runs: C = 0, then the epilogue
+    for (int64_t i = 0; i < a.M; ++i) std::fill(c + i * ldc, c + i * ldc + N, 0.f);
+    if (epilogue) (*epilogue)(0, a.M, c, ldc, N);
+    return;
+  }
+  gemm_block(kern, 0, a.M, 0, N, a.K, a_panel, pack_b_block, c, ldc, false, epilogue);
 }
 
 template <typename T>

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 namespace yp {
 
@@ -30,6 +32,28 @@ template <typename T> struct MatrixRef {
 // outside a parallel region); false runs on the calling thread.
 void gemm(int64_t M, int64_t N, int64_t K, MatrixRef<float> a, MatrixRef<float> b, float* c, int64_t ldc,
           bool accumulate, bool parallel);
+
+// A packed once for many products (a convolution's weights, shared by all its bands and threads), in the
+// layout of the micro-kernel in use when it was packed: per k block, per mr-row panel, kc columns of mr.
+struct PackedA {
+  int64_t M = 0, K = 0;
+  int mr = 0, nr = 0;  // the micro-kernel's tile: B panels for gemm_packed are nr wide
+  std::vector<float> data;
+};
+PackedA pack_a(int64_t M, int64_t K, MatrixRef<float> a);
+
+// Writes rows [k0, k0 + kc) x columns [n0, n0 + width) of B as nr-wide micro-panels:
+//   out[(p*kc + k)*nr + jj] = B(k0 + k, n0 + p*nr + jj), zero past the width.
+// A convolution builds its im2col columns straight into this layout, with no col matrix in between.
+using PackBFn = std::function<void(int64_t k0, int64_t kc, int64_t n0, int64_t width, int nr, float* out)>;
+// Called once per finished tile: C rows [row0, row0 + rows) x `cols` columns at c (rows ldc apart), while
+// the tile is in L1 (bias, SiLU).
+using TileEpilogueFn = std::function<void(int64_t row0, int64_t rows, float* c, int64_t ldc, int64_t cols)>;
+
+// C (M x N) = A * B with A pre-packed and B packed by the caller's function, on the calling thread; the
+// same chains as gemm().
+void gemm_packed(const PackedA& a, int64_t N, const PackBFn& pack_b, float* c, int64_t ldc,
+                 const TileEpilogueFn* epilogue);
 
 // The readable chain, float32 or float64 (the float64 convolution of the gradient checks uses it).
 template <typename T>

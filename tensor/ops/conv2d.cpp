@@ -41,6 +41,8 @@ namespace {
 // and the GEMM reading it, and Eigen's GEMM keeps its full speed on such panels (>= 450 columns even
 // for the 256-channel 3x3 layers). Measured against 512 Ki, 2 Mi and 4 Mi in docs/perf.md.
 constexpr int64_t kColBudgetElements = int64_t(1) << 20;
+// The fast forward's widest band of output columns: its packed B (kGemmKc x 1024 floats, 1 MB) stays in L2.
+constexpr int64_t kMaxBandColumns = 1024;
 // Bands per thread the forward aims for (see split_into_bands).
 constexpr int64_t kBandsPerThread = 4;
 // Below this many elements a loop is not worth waking the OpenMP team for.
@@ -179,12 +181,10 @@ template <typename T> void silu_band(T* yb, const ConvGeometry& g, int64_t width
   for (int64_t k = 0; k < g.K; ++k) silu_span(yb + k * g.pq(), yb + k * g.pq(), width);
 }
 
-// Bands run in parallel, each on one thread from im2col to GEMM (gemm() called inside an OpenMP region
-// stays on the calling thread). So a band's col buffer is written and read by the same
-// core while it is in that core's cache, and the whole conv crosses one barrier instead of two per
-// band, which matters when another process takes a core away (see docs/perf.md).
+// The readable forward (float64, and the reference of the float32 path): per band of output rows, im2col
+// into a col matrix, then the GEMM, then bias and SiLU over the band. Bands run in parallel.
 template <typename T>
-void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g, bool fuse_silu = false) {
+void conv2d_forward_reference(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g, bool fuse_silu) {
   if (g.N == 0) return;
   const std::vector<Band> bands = split_into_bands(g, cpu_threads());
   const int64_t max_width = g.band_rows() * g.Q;
@@ -211,6 +211,104 @@ void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvG
       if (fuse_silu) silu_band(yb, g, width);
     }
   }
+}
+
+// One row of col for the output columns [j0, j1) of one image (j = p*Q + q), contiguous in out.
+void im2col_row_range(const float* x, const ConvGeometry& g, int64_t row, int64_t j0, int64_t j1, float* out) {
+  const int64_t c = row / (g.R * g.S), r = (row / g.S) % g.R, s = row % g.S;
+  const ValidRange v = valid_columns(g, s);
+  const float* xc = x + c * g.H * g.W;
+  for (int64_t p = j0 / g.Q; p * g.Q < j1; ++p) {
+    const int64_t qa = std::max(j0 - p * g.Q, int64_t(0)), qb = std::min(j1 - p * g.Q, g.Q);
+    const int64_t h = p * g.stride - g.pad + r;
+    if (h < 0 || h >= g.H) {
+      std::fill(out, out + (qb - qa), 0.f);
+      out += qb - qa;
+      continue;
+    }
+    const float* xrow = xc + h * g.W - g.pad + s;  // xrow[q*stride] = x[c, h, q*stride - pad + s]
+    const int64_t lo = std::clamp(v.lo, qa, qb), hi = std::clamp(v.hi, lo, qb);
+    std::fill(out, out + (lo - qa), 0.f);
+    float* o = out + (lo - qa);
+    if (g.stride == 1)
+      std::memcpy(o, xrow + lo, sizeof(float) * (hi - lo));
+    else if (g.stride == 2)  // a constant stride lets the compiler vectorise (loads + even-lane shuffles)
+      for (int64_t q = lo; q < hi; ++q) *o++ = xrow[q * 2];
+    else
+      for (int64_t q = lo; q < hi; ++q) *o++ = xrow[q * g.stride];
+    std::fill(out + (hi - qa), out + (qb - qa), 0.f);
+    out += qb - qa;
+  }
+}
+
+// A range of output columns [j0, j1) of image n: the fast forward's unit of parallel work.
+struct ColumnBand {
+  int64_t n, j0, j1;
+};
+
+// Cuts every image's P*Q output columns into bands of whole nr-wide panels, at most kMaxBandColumns wide,
+// and into at least kBandsPerThread * threads bands in all where there are panels enough (the dynamic
+// schedule then evens out a thread that loses its core for a while). The bits do not depend on the cut.
+std::vector<ColumnBand> split_into_column_bands(const ConvGeometry& g, int threads, int nr) {
+  const int64_t panels = (g.pq() + nr - 1) / nr;
+  const int64_t wanted = (kBandsPerThread * threads + g.N - 1) / g.N;
+  const int64_t by_size = (g.pq() + kMaxBandColumns - 1) / kMaxBandColumns;
+  const int64_t per_image = std::clamp<int64_t>(std::max(wanted, by_size), 1, panels);
+  const int64_t band = (panels + per_image - 1) / per_image * nr;
+  std::vector<ColumnBand> bands;
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t j0 = 0; j0 < g.pq(); j0 += band) bands.push_back({n, j0, std::min(g.pq(), j0 + band)});
+  return bands;
+}
+
+// The float32 forward: W packed once for the micro-kernel and shared by every band; each band's im2col
+// columns are written straight into the GEMM's packed B panels (for a 1x1 conv, x's rows are), and bias and
+// SiLU are applied to each C tile as soon as its chain ends, while it is in L1. Same sums as the reference.
+void conv2d_forward_fast(const float* x, const float* w, const float* bias, float* y, const ConvGeometry& g,
+                         bool fuse_silu) {
+  if (g.N == 0) return;
+  const PackedA a = pack_a(g.K, g.crs(), rows_of(w, g.crs()));
+  const std::vector<ColumnBand> bands = split_into_column_bands(g, cpu_threads(), a.nr);
+  const TileEpilogueFn epilogue = [&](int64_t row0, int64_t rows, float* c, int64_t ldc, int64_t cols) {
+    for (int64_t i = 0; i < rows; ++i) {
+      float* row = c + i * ldc;
+      if (bias)
+        for (int64_t j = 0; j < cols; ++j) row[j] += bias[row0 + i];
+      if (fuse_silu) silu_span(row, row, cols);
+    }
+  };
+#pragma omp parallel for schedule(dynamic) if (bands.size() > 1)
+  for (size_t i = 0; i < bands.size(); ++i) {
+    const ColumnBand b = bands[i];
+    const float* xn = x + b.n * g.C * g.H * g.W;
+    thread_local std::vector<float> col_row;
+    col_row.resize((size_t)(b.j1 - b.j0));
+    const PackBFn pack_b = [&](int64_t k0, int64_t kc, int64_t n0, int64_t width, int nr, float* out) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float* src = xn + (k0 + k) * g.pq() + b.j0 + n0;
+        if (!g.col_is_input()) {
+          im2col_row_range(xn, g, k0 + k, b.j0 + n0, b.j0 + n0 + width, col_row.data());
+          src = col_row.data();
+        }
+        for (int64_t p = 0; p * nr < width; ++p) {
+          const int64_t cols = std::min<int64_t>(nr, width - p * nr);
+          float* dst = out + (p * kc + k) * nr;
+          std::memcpy(dst, src + p * nr, sizeof(float) * cols);
+          std::fill(dst + cols, dst + nr, 0.f);
+        }
+      }
+    };
+    const TileEpilogueFn* epi = bias || fuse_silu ? &epilogue : nullptr;
+    gemm_packed(a, b.j1 - b.j0, pack_b, y + b.n * g.K * g.pq() + b.j0, g.pq(), epi);
+  }
+}
+
+template <typename T>
+void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g, bool fuse_silu = false) {
+  if constexpr (std::is_same_v<T, float>)
+    conv2d_forward_fast(x, w, bias, y, g, fuse_silu);
+  else
+    conv2d_forward_reference(x, w, bias, y, g, fuse_silu);
 }
 
 // The backward of one image: dw_n = dY_n col_n^T (dw_n zeroed by the caller), dx_n = col2im(W^T dY_n) (dx_n
