@@ -418,48 +418,52 @@ template <typename T> T* data_or_null(Tensor& t) { return t.defined() ? t.data<T
 
 CudaConvConfig g_cuda_conv_config;
 
-#if YOLOPICK_WITH_CUDA
-cuda::Conv2dShape cuda_shape(const ConvGeometry& g) {
-  return cuda::Conv2dShape::make((int)g.N, (int)g.C, (int)g.H, (int)g.W, (int)g.K, (int)g.R, (int)g.S, (int)g.stride,
-                                 (int)g.pad);
-}
-cuda::Conv2dMath cuda_math() {
-  return g_cuda_conv_config.allow_tf32 ? cuda::Conv2dMath::TF32 : cuda::Conv2dMath::FP32;
-}
+// CUDA (float32): the hand-written kernels of cuda_kernels/conv2d.h, or cuDNN when set_cuda_conv_config selects
+// it. The shape and math mode are spelled inside each dispatch, which compiles in CUDA builds only (dispatch.h).
+#define YP_CONV_CUDA_SHAPE(g)                                                                                  \
+  cuda::Conv2dShape::make((int)(g).N, (int)(g).C, (int)(g).H, (int)(g).W, (int)(g).K, (int)(g).R, (int)(g).S, \
+                          (int)(g).stride, (int)(g).pad)
+#define YP_CONV_CUDA_MATH (g_cuda_conv_config.allow_tf32 ? cuda::Conv2dMath::TF32 : cuda::Conv2dMath::FP32)
+
 bool use_cudnn() {
   if (g_cuda_conv_config.backend != CudaConvBackend::Cudnn) return false;
   YP_CHECK(YOLOPICK_WITH_CUDNN, "conv2d: the cuDNN backend was requested but this build has no cuDNN");
   return true;
 }
 
-void conv2d_forward_cuda(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const ConvGeometry& g) {
-  const float* bias = b.defined() ? b.data<float>() : nullptr;
-#if YOLOPICK_WITH_CUDNN
-  if (use_cudnn()) return cuda::cudnn::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(),
-                                                      cuda_shape(g), cuda_math());
-#else
-  use_cudnn();
-#endif
-  cuda::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(), cuda_shape(g), cuda_math());
+// (Parameters are unused in a CPU-only build, where the dispatches only throw.)
+void conv2d_forward_cuda([[maybe_unused]] const Tensor& x, [[maybe_unused]] const Tensor& w, const Tensor& b,
+                         [[maybe_unused]] Tensor& y, [[maybe_unused]] const ConvGeometry& g) {
+  [[maybe_unused]] const float* bias = b.defined() ? b.data<float>() : nullptr;
+  if (use_cudnn())
+    YP_CUDNN_DISPATCH(cuda::cudnn::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(),
+                                                  YP_CONV_CUDA_SHAPE(g), YP_CONV_CUDA_MATH));
+  else
+    YP_CUDA_DISPATCH(cuda::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(), YP_CONV_CUDA_SHAPE(g),
+                                          YP_CONV_CUDA_MATH));
 }
 
 std::vector<Tensor> conv2d_backward_cuda(const Tensor& x, const Tensor& w, bool has_bias, const ConvGeometry& g,
-                                         const Tensor& dy, bool want_dx, bool want_dw, bool want_db) {
+                                         [[maybe_unused]] const Tensor& dy, bool want_dx, bool want_dw, bool want_db) {
   Tensor dx = want_dx ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
   Tensor dw = want_dw ? Tensor::empty(w.shape(), w.dtype(), w.device()) : Tensor();
   Tensor db = want_db ? Tensor::empty({g.K}, w.dtype(), w.device()) : Tensor();
-  const cuda::Conv2dShape s = cuda_shape(g);
-  const bool cudnn = use_cudnn();
-#if YOLOPICK_WITH_CUDNN
-  if (cudnn && want_dx) cuda::cudnn::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(), s, cuda_math());
-  if (cudnn && want_dw) cuda::cudnn::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(), s, cuda_math());
-#endif
-  if (!cudnn && want_dx) cuda::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(), s);
-  if (!cudnn && want_dw) cuda::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(), s);
-  if (want_db) cuda::conv2d_backward_bias(dy.data<float>(), db.data<float>(), s);
+  if (use_cudnn()) {
+    if (want_dx)
+      YP_CUDNN_DISPATCH(cuda::cudnn::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(),
+                                                          YP_CONV_CUDA_SHAPE(g), YP_CONV_CUDA_MATH));
+    if (want_dw)
+      YP_CUDNN_DISPATCH(cuda::cudnn::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(),
+                                                            YP_CONV_CUDA_SHAPE(g), YP_CONV_CUDA_MATH));
+  } else {
+    if (want_dx)
+      YP_CUDA_DISPATCH(cuda::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(), YP_CONV_CUDA_SHAPE(g)));
+    if (want_dw)
+      YP_CUDA_DISPATCH(cuda::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(), YP_CONV_CUDA_SHAPE(g)));
+  }
+  if (want_db) YP_CUDA_DISPATCH(cuda::conv2d_backward_bias(dy.data<float>(), db.data<float>(), YP_CONV_CUDA_SHAPE(g)));
   return {dx, dw, has_bias ? db : Tensor()};
 }
-#endif
 
 template <typename T>
 std::vector<Tensor> conv2d_backward(const Tensor& x, const Tensor& w, bool has_bias, const ConvGeometry& g,
@@ -502,7 +506,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const ConvGeometry g = check_and_measure(x, weight, bias, params);
   Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q}, x.dtype(), x.device());
   if (x.is_cuda())
-    YP_CUDA_DISPATCH(conv2d_forward_cuda(x, weight, bias, y, g));
+    conv2d_forward_cuda(x, weight, bias, y, g);
   else if (x.dtype() == DType::F64)
     conv2d_forward_cpu<double>(x.data<double>(), weight.data<double>(), data_or_null<double>(bias),
                                y.data<double>(), g);
@@ -515,7 +519,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   // The backward keeps x and weight (not the col buffer, which is rebuilt band by band).
   const Tensor x_saved = x.detach(), w_saved = weight.detach();
   return record("conv2d", y, {x, weight, bias}, [=](const Tensor& dy) {
-    if (x_saved.is_cuda()) YP_CUDA_DISPATCH(return conv2d_backward_cuda(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db));
+    if (x_saved.is_cuda()) return conv2d_backward_cuda(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);
     if (x_saved.dtype() == DType::F64)
       return conv2d_backward<double>(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);
     return conv2d_backward<float>(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);
