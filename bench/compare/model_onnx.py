@@ -15,7 +15,9 @@ With --golden DIR (../shared/golden/yolov5n_coco) and the RGB yolov5n file it fi
 graph reproduces the golden raw outputs, so the timing is of the right network.
 """
 import argparse
+import json
 import os
+import re
 import tempfile
 import time
 
@@ -36,7 +38,7 @@ class Exported(torch.nn.Module):  # flat outputs: the decoded predictions, then 
         return (z, *raw)
 
 
-def session(model, ch, h, w, threads, folder):
+def session(model, ch, h, w, threads, folder, profile=False):
     path = os.path.join(folder, f"model_{ch}x{h}x{w}.onnx")
     with torch.inference_mode(False), torch.no_grad():
         torch.onnx.export(Exported(model), torch.rand(1, ch, h, w), path, opset_version=17, dynamo=False,
@@ -46,7 +48,33 @@ def session(model, ch, h, w, threads, folder):
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if profile:
+        so.enable_profiling = True
+        so.profile_file_prefix = os.path.join(folder, "profile")
     return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def print_layer_times(sess, x, repeats):
+    """Per model.N: the sum of its ORT nodes' kernel times per run, median over the runs. The exported node
+    names carry the module path (/model/model.2/cv1/conv/Conv); nodes ORT fused keep the first one's name."""
+    for _ in range(repeats):
+        sess.run(None, {"images": x})
+    with open(sess.end_profiling()) as f:
+        events = json.load(f)
+    per_run = {}  # layer -> {run index: microseconds}
+    run = -1
+    for e in events:
+        if e.get("cat") == "Session" and e.get("name") == "model_run":
+            run += 1
+        if e.get("cat") != "Node" or not e.get("name", "").endswith("_kernel_time"):
+            continue
+        m = re.search(r"model\.(\d+)", e["name"])
+        layer = int(m.group(1)) if m else -1
+        per_run.setdefault(layer, {}).setdefault(run, 0)
+        per_run[layer][run] += e["dur"]
+    for layer in sorted(per_run):
+        label = f"model.{layer:<3d}" if layer >= 0 else "other    "
+        print(f"  {label} {np.median(list(per_run[layer].values())) / 1e3:8.3f} ms")
 
 
 def check_golden(model, golden, threads, folder):
@@ -67,6 +95,8 @@ def main():
     ap.add_argument("--gray", action="store_true")
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--golden", default=None)
+    ap.add_argument("--layers", action="store_true",
+                    help="also print the median ms of every layer (model.N), from ORT's profiler (separate runs)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, ch = model_torch.load(a.model, a.gray)
@@ -87,6 +117,8 @@ def main():
                 times.append(time.perf_counter() - t0)
             print(f"{a.model} {'gray' if ch == 1 else 'rgb'} {size}: median {np.median(times) * 1e3:.1f} ms, "
                   f"min {np.min(times) * 1e3:.1f} ms over {a.repeats}")
+            if a.layers:
+                print_layer_times(session(model, ch, size, size, a.threads, folder, profile=True), x, a.repeats)
 
 
 if __name__ == "__main__":
