@@ -5,6 +5,8 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "tensor/cpu/gemm.h"
+#include "tensor/cpu/isa.h"
 #include "tensor/device.h"
 #include "tensor/parallel.h"
 #include "yolo/model_file.h"
@@ -104,6 +106,8 @@ int cmd_info(const Args& args) {
   std::printf("build:        %s, -march=%s, compiler %s\n", YOLOPICK_BUILD_TYPE, YOLOPICK_MARCH, __VERSION__);
   std::printf("backends:     cpu%s%s\n", built_with_cuda() ? ", cuda" : "", built_with_cudnn() ? ", cudnn" : "");
   std::printf("cpu threads:  %d\n", cpu_threads());
+  std::printf("cpu kernels:  %s (this CPU's best: %s; YP_CPU_ISA=avx2|generic caps it)\n", gemm_kernel_name(),
+              cpu_isa_name(best_cpu_isa()));
   std::string reason;
   const int n = cuda_device_count(&reason);
   if (n == 0) {
