@@ -80,6 +80,7 @@ BENCHMARK_CAPTURE(BM_Model, yolov5s_1024_gray, "yolov5s", 1024, 1)->Unit(benchma
 }  // namespace
 
 int main(int argc, char** argv) {
+  yp::restart_with_passive_openmp_wait(argv);  // as yolopick runs (tensor/parallel.h)
   if (argc == 4 && std::string(argv[1]) == "--save-model") {
     yp::yolo::ModelOptions o;
     o.seed = 1;

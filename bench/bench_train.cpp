@@ -59,4 +59,11 @@ BENCHMARK_CAPTURE(BM_TrainStep, yolov5n_640_b4, "yolov5n", 640, 4)->Unit(benchma
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  yp::restart_with_passive_openmp_wait(argv);  // as yolopick runs (tensor/parallel.h)
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -77,24 +77,9 @@ def print_layer_times(sess, x, repeats):
         print(f"  {label} {np.median(list(per_run[layer].values())) / 1e3:8.3f} ms")
 
 
-def check_golden(model, golden, threads, folder):
-    x = np.fromfile(f"{golden}/bus.input.f32", dtype=np.float32).reshape(1, 3, 640, 480)
-    ref = np.fromfile(f"{golden}/bus.raw.f32", dtype=np.float32)
-    outs = session(model, 3, 640, 480, threads, folder).run(None, {"images": x})
-    ours = np.concatenate([o.ravel() for o in outs[1:]])
-    err = np.max(np.abs(ours - ref) / np.maximum(1, np.abs(ref)))
-    print(f"golden raw outputs: max |onnx - ref| / max(1, |ref|) = {err:.2e} ({'ok' if err <= 1e-3 else 'MISMATCH'})")
-    assert err <= 1e-3
-
-
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("model")
-    ap.add_argument("--sizes", type=int, nargs="+", default=[640, 1024])
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--gray", action="store_true")
-    ap.add_argument("--repeats", type=int, default=10)
-    ap.add_argument("--golden", default=None)
+    model_torch.add_common_arguments(ap)
     ap.add_argument("--layers", action="store_true",
                     help="also print the median ms of every layer (model.N), from ORT's profiler (separate runs)")
     a = ap.parse_args()
@@ -104,7 +89,8 @@ def main():
     print(f"onnxruntime {ort.__version__} (CPU provider), {a.threads} intra-op threads")
     with tempfile.TemporaryDirectory() as folder:
         if a.golden:
-            check_golden(model, a.golden, a.threads, folder)
+            sess = session(model, 3, 640, 480, a.threads, folder)
+            model_torch.check_golden(a.golden, lambda x: sess.run(None, {"images": x})[1:], "onnx")
         for size in a.sizes:
             sess = session(model, ch, size, size, a.threads, folder)
             x = np.random.default_rng(0).random((1, ch, size, size), dtype=np.float32)

@@ -349,25 +349,36 @@ def train_step_times(name, size, batch, repeats):
     return times
 
 
-def check_golden(model, golden):
-    x = torch.from_numpy(np.fromfile(f"{golden}/bus.input.f32", dtype=np.float32).reshape(1, 3, 640, 480))
+def check_golden(golden, raw_outputs, label):
+    """raw_outputs(x: numpy (1, 3, 640, 480)) -> the three raw level outputs; they must match the golden ones."""
+    x = np.fromfile(f"{golden}/bus.input.f32", dtype=np.float32).reshape(1, 3, 640, 480)
     ref = np.fromfile(f"{golden}/bus.raw.f32", dtype=np.float32)
-    with torch.inference_mode():
-        raw, _ = model(x)
-    ours = torch.cat([r.flatten() for r in raw]).numpy()
+    ours = np.concatenate([np.asarray(r).ravel() for r in raw_outputs(x)])
     err = np.max(np.abs(ours - ref) / np.maximum(1, np.abs(ref)))
-    print(f"golden raw outputs: max |ours - ref| / max(1, |ref|) = {err:.2e} ({'ok' if err <= 1e-3 else 'MISMATCH'})")
+    print(f"golden raw outputs: max |{label} - ref| / max(1, |ref|) = {err:.2e} ({'ok' if err <= 1e-3 else 'MISMATCH'})")
     assert err <= 1e-3
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def torch_raw_outputs(model):
+    def run(x):
+        with torch.inference_mode():
+            raw, _ = model(torch.from_numpy(x))
+        return [r.numpy() for r in raw]
+    return run
+
+
+def add_common_arguments(ap):  # shared with model_onnx.py
     ap.add_argument("model")
     ap.add_argument("--sizes", type=int, nargs="+", default=[640, 1024])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gray", action="store_true")
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--golden", default=None)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    add_common_arguments(ap)
     ap.add_argument("--layers", action="store_true", help="also print the median ms of every layer (model.N)")
     ap.add_argument("--train", action="store_true", help="time one training step (model = a built-in name)")
     ap.add_argument("--batch", type=int, default=4)
@@ -382,7 +393,7 @@ def main():
         return
     model, ch = load(a.model, a.gray)
     if a.golden:
-        check_golden(model, a.golden)
+        check_golden(a.golden, torch_raw_outputs(model), "ours")
     model.fuse()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.is_available()}")
     for size in a.sizes:

@@ -18,6 +18,7 @@ namespace {
 
 struct ScalarOps {
   using V = float;
+  static constexpr int kWidth = 1;
   static V set1(float a) { return a; }
   static V add(V a, V b) { return a + b; }
   static V sub(V a, V b) { return a - b; }
@@ -33,21 +34,17 @@ struct ScalarOps {
     std::memcpy(&f, &bits, sizeof f);
     return f;
   }
+  static V load(const float* p) { return *p; }
+  static void store(float* p, V v) { *p = v; }
+  static V load_part(const float* p, int64_t) { return *p; }  // never called: the width is 1
+  static void store_part(float* p, V v, int64_t) { *p = v; }
 };
-
-void silu_generic(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = silu_recipe<ScalarOps>(x[i]);
-}
-void sigmoid_generic(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = sigmoid_recipe<ScalarOps>(x[i]);
-}
-void silu_backward_generic(const float* x, const float* g, float* dx, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dx[i] = silu_backward_recipe<ScalarOps>(x[i], g[i]);
-}
 
 }  // namespace
 
-ActivationKernels generic_activation_kernels() { return {silu_generic, sigmoid_generic, silu_backward_generic}; }
+ActivationKernels generic_activation_kernels() {
+  return {silu_loop<ScalarOps>, sigmoid_loop<ScalarOps>, silu_backward_loop<ScalarOps>};
+}
 
 }  // namespace activation_detail
 

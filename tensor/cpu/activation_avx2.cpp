@@ -1,5 +1,5 @@
 // activation_avx2.cpp: the AVX2 kernels of activation.h: exp_recipe.h on 8 floats at a time, the tail through
-// a zero-padded vector. Compiled with -mavx2 -mfma -ffp-contract=off (tensor/CMakeLists.txt).
+// a masked load and store. Compiled with -mavx2 -mfma -ffp-contract=off (tensor/CMakeLists.txt).
 #include <immintrin.h>
 
 #include "tensor/cpu/activation.h"
@@ -9,10 +9,9 @@ namespace yp::activation_detail {
 
 namespace {
 
-constexpr int kWidth = 8;
-
 struct Ops {
   using V = __m256;
+  static constexpr int kWidth = 8;
   static V set1(float a) { return _mm256_set1_ps(a); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
@@ -25,37 +24,19 @@ struct Ops {
   static V pow2n(V n) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
   }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static __m256i first(int64_t count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static V load_part(const float* p, int64_t count) { return _mm256_maskload_ps(p, first(count)); }
+  static void store_part(float* p, V v, int64_t count) { _mm256_maskstore_ps(p, first(count), v); }
 };
-
-// Lanes [0, count) of p, zeros elsewhere; and the store back.
-inline __m256i lane_mask(int64_t count) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-inline __m256 load_part(const float* p, int64_t count) { return _mm256_maskload_ps(p, lane_mask(count)); }
-inline void store_part(float* p, __m256 v, int64_t count) { _mm256_maskstore_ps(p, lane_mask(count), v); }
-inline __m256 load(const float* p) { return _mm256_loadu_ps(p); }
-inline void store(float* p, __m256 v) { _mm256_storeu_ps(p, v); }
-
-void silu(const float* x, float* y, int64_t n) {
-  int64_t i = 0;
-  for (; i + kWidth <= n; i += kWidth) store(y + i, silu_recipe<Ops>(load(x + i)));
-  if (i < n) store_part(y + i, silu_recipe<Ops>(load_part(x + i, n - i)), n - i);
-}
-
-void sigmoid(const float* x, float* y, int64_t n) {
-  int64_t i = 0;
-  for (; i + kWidth <= n; i += kWidth) store(y + i, sigmoid_recipe<Ops>(load(x + i)));
-  if (i < n) store_part(y + i, sigmoid_recipe<Ops>(load_part(x + i, n - i)), n - i);
-}
-
-void silu_backward(const float* x, const float* g, float* dx, int64_t n) {
-  int64_t i = 0;
-  for (; i + kWidth <= n; i += kWidth) store(dx + i, silu_backward_recipe<Ops>(load(x + i), load(g + i)));
-  if (i < n) store_part(dx + i, silu_backward_recipe<Ops>(load_part(x + i, n - i), load_part(g + i, n - i)), n - i);
-}
 
 }  // namespace
 
-ActivationKernels avx2_activation_kernels() { return {silu, sigmoid, silu_backward}; }
+ActivationKernels avx2_activation_kernels() {
+  return {silu_loop<Ops>, sigmoid_loop<Ops>, silu_backward_loop<Ops>};
+}
 
 }  // namespace yp::activation_detail

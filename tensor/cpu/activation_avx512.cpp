@@ -1,5 +1,6 @@
-// activation_avx512.cpp: the AVX-512 kernels of activation.h: exp_recipe.h on 16 floats at a time, the tail through
-// a zero-padded vector. Compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma -ffp-contract=off (tensor/CMakeLists.txt).
+// activation_avx512.cpp: the AVX-512 kernels of activation.h: exp_recipe.h on 16 floats at a time, the tail
+// through a masked load and store. Compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+// -ffp-contract=off (tensor/CMakeLists.txt).
 #include <immintrin.h>
 
 #include "tensor/cpu/activation.h"
@@ -9,10 +10,9 @@ namespace yp::activation_detail {
 
 namespace {
 
-constexpr int kWidth = 16;
-
 struct Ops {
   using V = __m512;
+  static constexpr int kWidth = 16;
   static V set1(float a) { return _mm512_set1_ps(a); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
@@ -25,34 +25,17 @@ struct Ops {
   static V pow2n(V n) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
   }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static __mmask16 first(int64_t count) { return (__mmask16)((1u << count) - 1); }
+  static V load_part(const float* p, int64_t count) { return _mm512_maskz_loadu_ps(first(count), p); }
+  static void store_part(float* p, V v, int64_t count) { _mm512_mask_storeu_ps(p, first(count), v); }
 };
-
-// Lanes [0, count) of p, zeros elsewhere; and the store back.
-inline __m512 load_part(const float* p, int64_t count) { return _mm512_maskz_loadu_ps((__mmask16)((1u << count) - 1), p); }
-inline void store_part(float* p, __m512 v, int64_t count) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << count) - 1), v); }
-inline __m512 load(const float* p) { return _mm512_loadu_ps(p); }
-inline void store(float* p, __m512 v) { _mm512_storeu_ps(p, v); }
-
-void silu(const float* x, float* y, int64_t n) {
-  int64_t i = 0;
-  for (; i + kWidth <= n; i += kWidth) store(y + i, silu_recipe<Ops>(load(x + i)));
-  if (i < n) store_part(y + i, silu_recipe<Ops>(load_part(x + i, n - i)), n - i);
-}
-
-void sigmoid(const float* x, float* y, int64_t n) {
-  int64_t i = 0;
-  for (; i + kWidth <= n; i += kWidth) store(y + i, sigmoid_recipe<Ops>(load(x + i)));
-  if (i < n) store_part(y + i, sigmoid_recipe<Ops>(load_part(x + i, n - i)), n - i);
-}
-
-void silu_backward(const float* x, const float* g, float* dx, int64_t n) {
-  int64_t i = 0;
-  for (; i + kWidth <= n; i += kWidth) store(dx + i, silu_backward_recipe<Ops>(load(x + i), load(g + i)));
-  if (i < n) store_part(dx + i, silu_backward_recipe<Ops>(load_part(x + i, n - i), load_part(g + i, n - i)), n - i);
-}
 
 }  // namespace
 
-ActivationKernels avx512_activation_kernels() { return {silu, sigmoid, silu_backward}; }
+ActivationKernels avx512_activation_kernels() {
+  return {silu_loop<Ops>, sigmoid_loop<Ops>, silu_backward_loop<Ops>};
+}
 
 }  // namespace yp::activation_detail

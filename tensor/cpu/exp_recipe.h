@@ -8,10 +8,13 @@
 //   at e^88 = 1.65e38 (so silu(x) for x < -88 is x e^-88, e.g. -6e-9 at x = -1e30, instead of ~0).
 //   sigmoid(x) = 1 / (1 + e^-x),  silu(x) = x / (1 + e^-x),  silu'(x) = s (1 + x (1 - s)) with s = sigmoid(x)
 // Ops supplies: V set1(float), add, sub, mul, div, fma(a, b, c) = a*b + c fused, min, max, round (to nearest
-// even), pow2n(V n) = 2^n for integral n in [-126, 127].
+// even), pow2n(V n) = 2^n for integral n in [-126, 127]; for the array loops at the end also kWidth, load, store
+// and load_part / store_part (the first `count` lanes, zeros in the others).
 // Included only by the activation kernel files; nothing here is a non-template function, so no copy compiled
 // with wide instructions can be shared with code that runs on every CPU.
 #pragma once
+
+#include <cstdint>
 
 namespace yp::activation_detail {
 
@@ -45,6 +48,29 @@ template <typename Ops> typename Ops::V silu_backward_recipe(typename Ops::V x, 
   const auto one = Ops::set1(1.0f);
   const auto s = sigmoid_recipe<Ops>(x);
   return Ops::mul(g, Ops::mul(s, Ops::fma(x, Ops::sub(one, s), one)));
+}
+
+// The array loops of activation.h: whole vectors, then the tail through a zero-padded one.
+template <typename Ops, typename F> void map_lanes(const float* x, float* y, int64_t n, F f) {
+  int64_t i = 0;
+  for (; i + Ops::kWidth <= n; i += Ops::kWidth) Ops::store(y + i, f(Ops::load(x + i)));
+  if (i < n) Ops::store_part(y + i, f(Ops::load_part(x + i, n - i)), n - i);
+}
+
+template <typename Ops> void silu_loop(const float* x, float* y, int64_t n) {
+  map_lanes<Ops>(x, y, n, [](typename Ops::V v) { return silu_recipe<Ops>(v); });
+}
+
+template <typename Ops> void sigmoid_loop(const float* x, float* y, int64_t n) {
+  map_lanes<Ops>(x, y, n, [](typename Ops::V v) { return sigmoid_recipe<Ops>(v); });
+}
+
+template <typename Ops> void silu_backward_loop(const float* x, const float* g, float* dx, int64_t n) {
+  int64_t i = 0;
+  for (; i + Ops::kWidth <= n; i += Ops::kWidth)
+    Ops::store(dx + i, silu_backward_recipe<Ops>(Ops::load(x + i), Ops::load(g + i)));
+  if (i < n)
+    Ops::store_part(dx + i, silu_backward_recipe<Ops>(Ops::load_part(x + i, n - i), Ops::load_part(g + i, n - i)), n - i);
 }
 
 }  // namespace yp::activation_detail

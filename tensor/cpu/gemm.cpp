@@ -82,7 +82,7 @@ void pack_b_panels(MatrixRef<float> b, int64_t k0, int64_t kc, int64_t n0, int64
         std::memcpy(dst, b.data + (k0 + k) * b.row_stride + j0, sizeof(float) * cols);
         std::fill(dst + cols, dst + nr, 0.f);
       }
-    } else {  // read along k (contiguous when B is a transposed row-major matrix)
+    } else {  // read along k (contiguous when B is a transposed row-major matrix, or A's rows for pack_a_panel)
       for (int64_t jj = 0; jj < nr; ++jj) {
         if (jj >= cols) {
           for (int64_t k = 0; k < kc; ++k) dst[k * nr + jj] = 0.f;
@@ -95,23 +95,9 @@ void pack_b_panels(MatrixRef<float> b, int64_t k0, int64_t kc, int64_t n0, int64
   }
 }
 
-// out[k*mr + i] = A(m0 + i, k0 + k), zero past row m0 + rows.
+// out[k*mr + i] = A(m0 + i, k0 + k), zero past row m0 + rows: one micro-panel of A is one of A^T's B panels.
 void pack_a_panel(MatrixRef<float> a, int64_t m0, int64_t rows, int64_t k0, int64_t kc, int mr, float* out) {
-  if (a.row_stride == 1) {  // columns of A are contiguous (A is a transposed row-major matrix)
-    for (int64_t k = 0; k < kc; ++k) {
-      std::memcpy(out + k * mr, a.data + (k0 + k) * a.col_stride + m0, sizeof(float) * rows);
-      std::fill(out + k * mr + rows, out + (k + 1) * mr, 0.f);
-    }
-    return;
-  }
-  for (int64_t i = 0; i < mr; ++i) {
-    if (i >= rows) {
-      for (int64_t k = 0; k < kc; ++k) out[k * mr + i] = 0.f;
-      continue;
-    }
-    const float* src = a.data + (m0 + i) * a.row_stride + k0 * a.col_stride;
-    for (int64_t k = 0; k < kc; ++k) out[k * mr + i] = src[k * a.col_stride];
-  }
+  pack_b_panels(a.transposed(), k0, kc, m0, rows, mr, out);
 }
 
 // Rows [m0, m1) x columns [n0, n1) of C on the calling thread. a_panel(ib, rows, kb, kc) gives the packed
