@@ -13,6 +13,7 @@ namespace {
 
 bool cpu_can_run(CpuIsa isa) {
 #if defined(__x86_64__) && defined(YOLOPICK_X86_KERNELS)
+  __builtin_cpu_init();  // needed when the first call comes from a static initializer
   switch (isa) {
     case CpuIsa::Generic: return true;
     case CpuIsa::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
