@@ -5,9 +5,11 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
-#include "util/build_info.h"
+#include "tensor/cpu/gemm.h"
+#include "tensor/cpu/isa.h"
 #include "tensor/device.h"
 #include "tensor/parallel.h"
+#include "util/build_info.h"
 #include "yolo/model_file.h"
 
 namespace yp::app {
@@ -101,6 +103,8 @@ int cmd_info(const Args& args) {
   if (b.cuda) std::printf("cuda build:   sm_%s, %s%s\n", b.cuda_archs, b.cuda_compiler, b.cudnn ? ", cuDNN yardstick" : "");
   std::printf("backends:     cpu%s%s\n", built_with_cuda() ? ", cuda" : "", built_with_cudnn() ? ", cudnn" : "");
   std::printf("cpu threads:  %d\n", cpu_threads());
+  std::printf("cpu kernels:  %s (this CPU's best: %s; YP_CPU_ISA=avx2|generic caps it)\n", gemm_kernel_name(),
+              cpu_isa_name(best_cpu_isa()));
   std::string reason;
   const int n = cuda_device_count(&reason);
   if (n == 0) {

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "apps/commands.h"
+#include "tensor/parallel.h"
 
 namespace yp::app {
 
@@ -30,6 +31,7 @@ static void print_usage() {
 }
 
 int main(int argc, char** argv) {
+  yp::restart_with_passive_openmp_wait(argv);  // OpenMP threads sleep instead of spinning (tensor/parallel.h)
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     print_usage();
     return argc < 2 ? 2 : 0;

@@ -1,6 +1,7 @@
 // bench_conv2d: conv2d forward and backward on the yolov5s layer shapes at a 1024x1024 input
-// (batch 1, float32), next to Eigen's GEMM alone on the same M, N, K, which is the ceiling the
-// im2col + GEMM design can reach on this machine.
+// (bench/yolov5_layer_shapes.h; batch 1, float32), next to the engine's GEMM alone on the same M, N, K,
+// which is the ceiling the im2col + GEMM design can reach on this machine, and Eigen's GEMM as a yardstick.
+// YP_CPU_ISA=avx2 (or generic) caps the kernels (tensor/cpu/isa.h).
 //
 //   conv forward:  2*K*CRS*PQ*N flops   (GEMM: M = K, N = PQ, K = CRS = C*R*S)
 //   conv backward: twice that (dW = dY col^T and dcol = W^T dY), plus im2col/col2im traffic
@@ -16,50 +17,20 @@
 #include <vector>
 
 #include "tensor/autograd.h"
+#include "tensor/cpu/gemm.h"
 #include "tensor/ops/conv2d.h"
 #include "tensor/parallel.h"
+#include "bench/yolov5_layer_shapes.h"
 #include "tensor/random.h"
 
 namespace {
 
 using namespace yp;
 
-struct LayerShape {
-  const char* name;  // yolov5s module path
-  int64_t C, K, kernel, stride, in_size;
-  bool bias;
-};
+using LayerShape = bench::Yolov5ConvLayer;
 
-// The distinct conv shapes of yolov5s at 1024x1024 (pad = kernel/2, except the stem's 2).
-const std::vector<LayerShape>& yolov5s_layers() {
-  static const std::vector<LayerShape> layers = {
-      {"m0_stem_6x6s2", 3, 32, 6, 2, 1024, false},
-      {"m1_3x3s2", 32, 64, 3, 2, 512, false},
-      {"m2_cv1_1x1", 64, 32, 1, 1, 256, false},
-      {"m2_m_cv2_3x3", 32, 32, 3, 1, 256, false},
-      {"m2_cv3_1x1", 64, 64, 1, 1, 256, false},
-      {"m3_3x3s2", 64, 128, 3, 2, 256, false},
-      {"m4_cv1_1x1", 128, 64, 1, 1, 128, false},
-      {"m4_m_cv2_3x3", 64, 64, 3, 1, 128, false},
-      {"m4_cv3_1x1", 128, 128, 1, 1, 128, false},
-      {"m5_3x3s2", 128, 256, 3, 2, 128, false},
-      {"m6_cv1_1x1", 256, 128, 1, 1, 64, false},
-      {"m6_m_cv2_3x3", 128, 128, 3, 1, 64, false},
-      {"m6_cv3_1x1", 256, 256, 1, 1, 64, false},
-      {"m7_3x3s2", 256, 512, 3, 2, 64, false},
-      {"m8_cv1_1x1", 512, 256, 1, 1, 32, false},
-      {"m8_m_cv2_3x3", 256, 256, 3, 1, 32, false},
-      {"m8_cv3_1x1", 512, 512, 1, 1, 32, false},
-      {"m9_sppf_cv2_1x1", 1024, 512, 1, 1, 32, false},
-      {"m18_3x3s2", 128, 128, 3, 2, 128, false},
-      {"m21_3x3s2", 256, 256, 3, 2, 64, false},
-      {"m24_detect_P3_1x1", 128, 255, 1, 1, 128, true},
-  };
-  return layers;
-}
-
-int pad_of(const LayerShape& l) { return l.kernel == 6 ? 2 : int(l.kernel / 2); }
-int64_t out_size(const LayerShape& l) { return conv2d_output_size(l.in_size, l.kernel, int(l.stride), pad_of(l)); }
+int pad_of(const LayerShape& l) { return l.pad(); }
+int64_t out_size(const LayerShape& l) { return l.out_size(); }
 double forward_flops(const LayerShape& l) {
   const double pq = double(out_size(l)) * double(out_size(l));
   return 2.0 * double(l.K) * double(l.C * l.kernel * l.kernel) * pq;
@@ -99,7 +70,21 @@ void BM_conv2d_backward(benchmark::State& state, LayerShape l, int64_t images) {
   set_flop_counter(state, 2 * forward_flops(l) * double(images));
 }
 
-// Eigen's GEMM on preallocated row-major matrices with the conv's M = K, N = PQ, K = CRS.
+// The engine's GEMM (tensor/cpu/gemm.h, all threads) on preallocated row-major matrices with the conv's
+// M = K, N = PQ, K = CRS: the ceiling of the im2col + GEMM design.
+void BM_gemm(benchmark::State& state, LayerShape l) {
+  const int64_t m = l.K, k = l.C * l.kernel * l.kernel, n = out_size(l) * out_size(l);
+  Rng rng(3);
+  const Tensor a = randn({m, k}, rng), b = randn({k, n}, rng);
+  Tensor c = Tensor::empty({m, n});
+  for (auto _ : state) {
+    gemm(m, n, k, {a.data<float>(), k, 1}, {b.data<float>(), n, 1}, c.data<float>(), n, false, true);
+    benchmark::DoNotOptimize(c.data<float>());
+  }
+  set_flop_counter(state, forward_flops(l));
+}
+
+// Eigen's GEMM on the same shapes, a yardstick (the engine used it until it had its own).
 void BM_eigen_gemm(benchmark::State& state, LayerShape l) {
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const int64_t m = l.K, k = l.C * l.kernel * l.kernel, n = out_size(l) * out_size(l);
@@ -114,16 +99,18 @@ void BM_eigen_gemm(benchmark::State& state, LayerShape l) {
 
 void register_all() {
   benchmark::AddCustomContext("threads", std::to_string(cpu_threads()));
+  benchmark::AddCustomContext("gemm_kernel", gemm_kernel_name());
   benchmark::AddCustomContext("eigen_threads", std::to_string(Eigen::nbThreads()));
-  for (const LayerShape& l : yolov5s_layers()) {
+  for (const LayerShape& l : bench::yolov5s_conv_layers()) {
     const std::string suffix = std::string(l.name) + "/C" + std::to_string(l.C) + "_K" + std::to_string(l.K) +
                                "_out" + std::to_string(out_size(l));
     benchmark::RegisterBenchmark(("conv_fwd/" + suffix).c_str(), BM_conv2d_forward, l)->Unit(benchmark::kMillisecond)->UseRealTime();
-    benchmark::RegisterBenchmark(("gemm/" + suffix).c_str(), BM_eigen_gemm, l)->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("gemm/" + suffix).c_str(), BM_gemm, l)->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("eigen_gemm/" + suffix).c_str(), BM_eigen_gemm, l)->Unit(benchmark::kMillisecond)->UseRealTime();
     benchmark::RegisterBenchmark(("conv_bwd/" + suffix).c_str(), BM_conv2d_backward, l, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
   }
   // A training batch: threads take whole images.
-  for (const LayerShape& l : yolov5s_layers()) {
+  for (const LayerShape& l : bench::yolov5s_conv_layers()) {
     const std::string name(l.name);
     if (name != "m2_m_cv2_3x3" && name != "m4_cv3_1x1" && name != "m6_m_cv2_3x3" && name != "m8_m_cv2_3x3") continue;
     benchmark::RegisterBenchmark(("conv_bwd_batch4/" + name + "/C" + std::to_string(l.C) + "_K" + std::to_string(l.K) + "_out" + std::to_string(out_size(l))).c_str(),
@@ -134,6 +121,7 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  yp::restart_with_passive_openmp_wait(argv);  // as yolopick runs (tensor/parallel.h)
   register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

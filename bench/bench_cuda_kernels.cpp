@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/yolov5_layer_shapes.h"
 #include "cuda_kernels/cuda_check.h"
 #include "cuda_kernels/kernels.h"
 #include "tensor/autograd.h"
@@ -124,30 +125,14 @@ struct Buf {
   float* f() const { return static_cast<float*>(p); }
 };
 
-// --- the layers ---
-struct Layer {
-  const char* name;
-  int c, k, kernel, stride, in_size;
-};
-
-// The distinct conv shapes of yolov5s at 1024x1024 (as bench_conv2d.cpp); yolov5n halves every
-// channel count except the RGB input and the Detect output (width 0.25 vs 0.5).
-const std::vector<Layer> kYolov5sLayers = {
-    {"m0_stem_6x6s2", 3, 32, 6, 2, 1024},      {"m1_3x3s2", 32, 64, 3, 2, 512},
-    {"m2_cv1_1x1", 64, 32, 1, 1, 256},         {"m2_m_cv2_3x3", 32, 32, 3, 1, 256},
-    {"m2_cv3_1x1", 64, 64, 1, 1, 256},         {"m3_3x3s2", 64, 128, 3, 2, 256},
-    {"m4_cv1_1x1", 128, 64, 1, 1, 128},        {"m4_m_cv2_3x3", 64, 64, 3, 1, 128},
-    {"m5_3x3s2", 128, 256, 3, 2, 128},         {"m6_m_cv2_3x3", 128, 128, 3, 1, 64},
-    {"m7_3x3s2", 256, 512, 3, 2, 64},          {"m8_cv1_1x1", 512, 256, 1, 1, 32},
-    {"m8_m_cv2_3x3", 256, 256, 3, 1, 32},      {"m9_sppf_cv2_1x1", 1024, 512, 1, 1, 32},
-    {"m24_detect_P3_1x1", 128, 255, 1, 1, 128},
-};
+// --- the layers: bench/yolov5_layer_shapes.h (the table bench_conv2d.cpp uses too) ---
+using Layer = yp::bench::Yolov5ConvLayer;
 
 Conv2dShape shape_of(const Layer& l, bool nano, int batch) {
-  const int c = nano && l.c != 3 ? l.c / 2 : l.c;
-  const int k = nano && l.k != 255 ? l.k / 2 : l.k;
-  const int pad = l.kernel == 6 ? 2 : l.kernel / 2;
-  return Conv2dShape::make(batch, c, l.in_size, l.in_size, k, l.kernel, l.kernel, l.stride, pad);
+  const int c = int(nano && l.C != 3 ? l.C / 2 : l.C);
+  const int k = int(nano && l.K != 255 ? l.K / 2 : l.K);
+  return Conv2dShape::make(batch, c, int(l.in_size), int(l.in_size), k, int(l.kernel), int(l.kernel), int(l.stride),
+                           l.pad());
 }
 
 enum class Math { FP32, TF32, Half };
@@ -324,7 +309,7 @@ void register_all() {
                                                      "k6_tf32", "k6_f16", "k6_bf16", "cudnn_fma", "cudnn_tf32"};
   for (const char* model : {"n", "s"})
     for (int batch : {1, 8})
-      for (const Layer& l : kYolov5sLayers) {
+      for (const Layer& l : yp::bench::yolov5s_conv_layers()) {
         const Conv2dShape s = shape_of(l, model[0] == 'n', batch);
         const std::string prefix = std::string(model) + "/b" + std::to_string(batch) + "/" + l.name + "/";
         for (const std::string& v : forward_variants)

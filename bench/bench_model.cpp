@@ -6,12 +6,16 @@
 //   YP_LAYER_TABLE=1 also prints, per row, the mean ms of every layer index (model.N) to stderr.
 // Counters per row: GFLOP/s (the model's analytic FLOPs, yolo/model.h, over the wall time) and
 // ms per layer type (Conv, C3, SPPF, nn.Upsample, Concat, Detect, decode) per forward.
-// The PyTorch eager peer is bench/compare/model_torch.py (same network, same weights, same threads).
+// The PyTorch eager peer is bench/compare/model_torch.py and the ONNX Runtime one model_onnx.py (same network,
+// same weights, same threads); bench/compare/compare.py runs all three alternated.
+//   ./bench/bench_model --save-model yolov5s /tmp/y5s.safetensors   writes the built-in network with its random
+//   initialisation as a model file, for the peers (only yolov5n's official weights are at hand).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <string>
 
 #include "tensor/autograd.h"
 #include "tensor/parallel.h"
@@ -76,6 +80,14 @@ BENCHMARK_CAPTURE(BM_Model, yolov5s_1024_gray, "yolov5s", 1024, 1)->Unit(benchma
 }  // namespace
 
 int main(int argc, char** argv) {
+  yp::restart_with_passive_openmp_wait(argv);  // as yolopick runs (tensor/parallel.h)
+  if (argc == 4 && std::string(argv[1]) == "--save-model") {
+    yp::yolo::ModelOptions o;
+    o.seed = 1;
+    Model model(yp::yolo::builtin_yolo_config(argv[2]), o);
+    yp::yolo::save_model(argv[3], model, {});
+    return 0;
+  }
   if (const char* path = std::getenv("YP_MODEL_FILE")) {
     for (int size : {640, 1024})
       for (int channels : {3, 1})

@@ -123,6 +123,7 @@ BENCHMARK(BM_Write)->Arg(1024)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTi
 }  // namespace
 
 int main(int argc, char** argv) {
+  yp::restart_with_passive_openmp_wait(argv);  // as yolopick runs (tensor/parallel.h)
   if (!fs::exists(model_path())) {
     std::printf("bench_pick: no model at %s (set YP_PICK_MODEL); nothing to measure\n", model_path().c_str());
     return 0;

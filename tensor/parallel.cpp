@@ -1,9 +1,10 @@
-// parallel.cpp: see parallel.h. Eigen's GEMM runs its own OpenMP team, so both are set together.
+// parallel.cpp: see parallel.h.
 #include "tensor/parallel.h"
 
 #include <omp.h>
+#include <unistd.h>
 
-#include <Eigen/Core>
+#include <cstdlib>
 
 namespace yp {
 
@@ -13,10 +14,12 @@ const int g_default_threads = omp_get_max_threads();
 
 int cpu_threads() { return omp_get_max_threads(); }
 
-void set_cpu_threads(int n) {
-  if (n <= 0) n = g_default_threads;
-  omp_set_num_threads(n);
-  Eigen::setNbThreads(n);
+void set_cpu_threads(int n) { omp_set_num_threads(n <= 0 ? g_default_threads : n); }
+
+void restart_with_passive_openmp_wait(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  setenv("OMP_WAIT_POLICY", "passive", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: go on with the default policy
 }
 
 }  // namespace yp

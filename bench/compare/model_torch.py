@@ -14,6 +14,13 @@ forward (conv stack + Detect decode) runs under torch.inference_mode(), batch 1.
 
 With --golden DIR (../shared/golden/yolov5n_coco) and the RGB yolov5n file it first checks that this
 definition reproduces the golden raw outputs, so the timing is of the right network.
+
+--train times one training step instead, as bench/bench_train.cpp: the network in training mode (BN batch
+statistics, not folded), YOLOv5 v7.0's loss (utils/loss.py ComputeLoss, written out below), backward,
+clip_grad_norm_(10) and SGD with Nesterov momentum 0.937 over YOLOv5's three parameter groups; a random
+batch of --batch images with 8 random boxes each, 80 classes:
+    python3 bench/compare/model_torch.py yolov5n --train --sizes 640 --batch 4 --threads 2
+(the model argument is then a built-in name: the yaml comes from yolo/configs/NAME.yaml).
 """
 import argparse
 import json
@@ -123,6 +130,8 @@ class Detect(nn.Module):
         for i, x in enumerate(xs):
             r = self.m[i](x)
             raw.append(r)
+            if self.training:
+                continue
             bs, _, ny, nx = r.shape
             y = r.view(bs, self.na, self.no, ny, nx).permute(0, 1, 3, 4, 2).sigmoid()
             gy, gx = torch.meshgrid(torch.arange(ny), torch.arange(nx), indexing="ij")
@@ -132,7 +141,7 @@ class Detect(nn.Module):
             xy = (y[..., :2] * 2 - 0.5 + grid) * s
             wh = (y[..., 2:4] * 2) ** 2 * anchor_px
             z.append(torch.cat((xy, wh, y[..., 4:]), -1).view(bs, -1, self.no))
-        return raw, torch.cat(z, 1)
+        return raw if self.training else (raw, torch.cat(z, 1))
 
 
 class Model(nn.Module):
@@ -205,31 +214,186 @@ def load(path, gray):
     return model.eval(), ch
 
 
-def check_golden(model, golden):
-    x = torch.from_numpy(np.fromfile(f"{golden}/bus.input.f32", dtype=np.float32).reshape(1, 3, 640, 480))
+def bbox_ciou(b1, b2, eps=1e-7):  # boxes (n, 4) as x, y, w, h
+    b1_x1, b1_x2 = b1[:, 0] - b1[:, 2] / 2, b1[:, 0] + b1[:, 2] / 2
+    b1_y1, b1_y2 = b1[:, 1] - b1[:, 3] / 2, b1[:, 1] + b1[:, 3] / 2
+    b2_x1, b2_x2 = b2[:, 0] - b2[:, 2] / 2, b2[:, 0] + b2[:, 2] / 2
+    b2_y1, b2_y2 = b2[:, 1] - b2[:, 3] / 2, b2[:, 1] + b2[:, 3] / 2
+    w1, h1, w2, h2 = b1[:, 2], b1[:, 3] + eps, b2[:, 2], b2[:, 3] + eps
+    inter = (torch.min(b1_x2, b2_x2) - torch.max(b1_x1, b2_x1)).clamp(0) * \
+            (torch.min(b1_y2, b2_y2) - torch.max(b1_y1, b2_y1)).clamp(0)
+    union = w1 * h1 + w2 * h2 - inter + eps
+    iou = inter / union
+    cw = torch.max(b1_x2, b2_x2) - torch.min(b1_x1, b2_x1)
+    ch = torch.max(b1_y2, b2_y2) - torch.min(b1_y1, b2_y1)
+    c2 = cw ** 2 + ch ** 2 + eps
+    rho2 = ((b2_x1 + b2_x2 - b1_x1 - b1_x2) ** 2 + (b2_y1 + b2_y2 - b1_y1 - b1_y2) ** 2) / 4
+    v = (4 / math.pi ** 2) * (torch.atan(w2 / h2) - torch.atan(w1 / h1)).pow(2)
+    with torch.no_grad():
+        alpha = v / (v - iou + (1 + eps))
+    return iou - (rho2 / c2 + v * alpha)
+
+
+class YoloLoss:  # YOLOv5 v7.0 ComputeLoss with the default hyperparameters (hyp.scratch-low.yaml)
+    def __init__(self, model, imgsz):
+        det = model.model[-1]
+        self.na, self.nl, self.nc = det.na, det.nl, det.nc
+        self.anchors = det.anchors  # grid units
+        self.balance = [4.0, 1.0, 0.4]
+        self.box = 0.05 * 3 / self.nl
+        self.cls = 0.5 * self.nc / 80 * 3 / self.nl
+        self.obj = 1.0 * (imgsz / 640) ** 2 * 3 / self.nl
+        self.bce = nn.BCEWithLogitsLoss()
+
+    def __call__(self, p, targets):  # p: per level (bs, na, ny, nx, no); targets (n, 6) image, class, x, y, w, h
+        lcls, lbox, lobj = torch.zeros(1), torch.zeros(1), torch.zeros(1)
+        tcls, tbox, indices, anch = self.build_targets(p, targets)
+        for i, pi in enumerate(p):
+            b, a, gj, gi = indices[i]
+            tobj = torch.zeros(pi.shape[:4])
+            if b.shape[0]:
+                pxy, pwh, _, pcls = pi[b, a, gj, gi].split((2, 2, 1, self.nc), 1)
+                pxy = pxy.sigmoid() * 2 - 0.5
+                pwh = (pwh.sigmoid() * 2) ** 2 * anch[i]
+                iou = bbox_ciou(torch.cat((pxy, pwh), 1), tbox[i])
+                lbox += (1.0 - iou).mean()
+                tobj[b, a, gj, gi] = iou.detach().clamp(0).type(tobj.dtype)
+                t = torch.zeros_like(pcls)
+                t[range(b.shape[0]), tcls[i]] = 1.0
+                lcls += self.bce(pcls, t)
+            lobj += self.bce(pi[..., 4], tobj) * self.balance[i]
+        bs = p[0].shape[0]
+        return (lbox * self.box + lobj * self.obj + lcls * self.cls) * bs
+
+    def build_targets(self, p, targets):
+        na, nt = self.na, targets.shape[0]
+        tcls, tbox, indices, anch = [], [], [], []
+        gain = torch.ones(7)
+        ai = torch.arange(na).float().view(na, 1).repeat(1, nt)
+        targets = torch.cat((targets.repeat(na, 1, 1), ai[..., None]), 2)
+        g = 0.5
+        off = torch.tensor([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1]]).float() * g
+        for i in range(self.nl):
+            anchors, shape = self.anchors[i], p[i].shape
+            gain[2:6] = torch.tensor(shape)[[3, 2, 3, 2]]
+            t = targets * gain
+            if nt:
+                r = t[..., 4:6] / anchors[:, None]
+                j = torch.max(r, 1 / r).max(2)[0] < 4.0
+                t = t[j]
+                gxy = t[:, 2:4]
+                gxi = gain[[2, 3]] - gxy
+                j, k = ((gxy % 1 < g) & (gxy > 1)).T
+                l, m = ((gxi % 1 < g) & (gxi > 1)).T
+                j = torch.stack((torch.ones_like(j), j, k, l, m))
+                t = t.repeat((5, 1, 1))[j]
+                offsets = (torch.zeros_like(gxy)[None] + off[:, None])[j]
+            else:
+                t, offsets = targets[0], 0
+            bc, gxy, gwh, a = t.chunk(4, 1)
+            a, (b, c) = a.long().view(-1), bc.long().T
+            gij = (gxy - offsets).long()
+            gij[:, 0].clamp_(0, shape[3] - 1)
+            gij[:, 1].clamp_(0, shape[2] - 1)
+            gi, gj = gij.T
+            indices.append((b, a, gj, gi))
+            tbox.append(torch.cat((gxy - gij, gwh), 1))
+            anch.append(anchors[a])
+            tcls.append(c)
+        return tcls, tbox, indices, anch
+
+
+def train_step_times(name, size, batch, repeats):
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "yolo", "configs", f"{name}.yaml")) as f:
+        cfg = yaml.safe_load(f)
+    model = Model(cfg, 80, 3)
+    det = model.model[-1]
+    det.stride = [8, 16, 32]
+    det.anchors /= torch.tensor(det.stride, dtype=torch.float32).view(-1, 1, 1)
+    model.train()
+    g_bn, g_w, g_b = [], [], []
+    for mod in model.modules():
+        for pname, prm in mod.named_parameters(recurse=False):
+            (g_b if pname == "bias" else g_bn if isinstance(mod, nn.BatchNorm2d) else g_w).append(prm)
+    opt = torch.optim.SGD(g_bn, lr=0.01, momentum=0.937, nesterov=True)
+    opt.add_param_group({"params": g_w, "weight_decay": 5e-4})
+    opt.add_param_group({"params": g_b, "weight_decay": 0.0})
+    loss_fn = YoloLoss(model, size)
+    gen = torch.Generator().manual_seed(4)
+    images = torch.rand(batch, 3, size, size, generator=gen)
+    wh = torch.rand(batch * 8, 2, generator=gen) * 0.27 + 0.03
+    xy = wh / 2 + torch.rand(batch * 8, 2, generator=gen) * (1 - wh)
+    img = torch.arange(batch).repeat_interleave(8).float()[:, None]
+    cls = torch.randint(0, 80, (batch * 8, 1), generator=gen).float()
+    targets = torch.cat((img, cls, xy, wh), 1)
+
+    def step():
+        raw = model(images)
+        p = [r.view(r.shape[0], det.na, det.no, r.shape[2], r.shape[3]).permute(0, 1, 3, 4, 2).contiguous()
+             for r in raw]
+        loss = loss_fn(p, targets)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm=10.0)
+        opt.step()
+        opt.zero_grad()
+
+    for _ in range(2):
+        step()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def check_golden(golden, raw_outputs, label):
+    """raw_outputs(x: numpy (1, 3, 640, 480)) -> the three raw level outputs; they must match the golden ones."""
+    x = np.fromfile(f"{golden}/bus.input.f32", dtype=np.float32).reshape(1, 3, 640, 480)
     ref = np.fromfile(f"{golden}/bus.raw.f32", dtype=np.float32)
-    with torch.inference_mode():
-        raw, _ = model(x)
-    ours = torch.cat([r.flatten() for r in raw]).numpy()
+    ours = np.concatenate([np.asarray(r).ravel() for r in raw_outputs(x)])
     err = np.max(np.abs(ours - ref) / np.maximum(1, np.abs(ref)))
-    print(f"golden raw outputs: max |ours - ref| / max(1, |ref|) = {err:.2e} ({'ok' if err <= 1e-3 else 'MISMATCH'})")
+    print(f"golden raw outputs: max |{label} - ref| / max(1, |ref|) = {err:.2e} ({'ok' if err <= 1e-3 else 'MISMATCH'})")
     assert err <= 1e-3
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def torch_raw_outputs(model):
+    def run(x):
+        with torch.inference_mode():
+            raw, _ = model(torch.from_numpy(x))
+        return [r.numpy() for r in raw]
+    return run
+
+
+def add_common_arguments(ap):  # shared with model_onnx.py
     ap.add_argument("model")
     ap.add_argument("--sizes", type=int, nargs="+", default=[640, 1024])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gray", action="store_true")
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--golden", default=None)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    add_common_arguments(ap)
     ap.add_argument("--layers", action="store_true", help="also print the median ms of every layer (model.N)")
+    ap.add_argument("--train", action="store_true", help="time one training step (model = a built-in name)")
+    ap.add_argument("--batch", type=int, default=4)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.train:
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.is_available()}")
+        for size in a.sizes:
+            times = train_step_times(a.model, size, a.batch, a.repeats)
+            print(f"{a.model} train step {size} batch {a.batch}: median {np.median(times) * 1e3:.1f} ms, "
+                  f"min {np.min(times) * 1e3:.1f} ms over {a.repeats}")
+        return
     model, ch = load(a.model, a.gray)
     if a.golden:
-        check_golden(model, a.golden)
+        check_golden(a.golden, torch_raw_outputs(model), "ours")
     model.fuse()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.is_available()}")
     for size in a.sizes:

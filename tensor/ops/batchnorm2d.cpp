@@ -24,6 +24,27 @@ struct BnGeometry {
   int64_t count() const { return N * HW; }  // M: values per channel
 };
 
+// Partial sums: value i of a plane goes to lane i % kLanes; lanes_total adds the lanes pairwise.
+constexpr int kLanes = 16;
+struct Lanes {
+  double v[kLanes] = {};
+  double total() const {
+    double t[kLanes];
+    for (int l = 0; l < kLanes; ++l) t[l] = v[l];
+    for (int w = kLanes / 2; w >= 1; w /= 2)
+      for (int l = 0; l < w; ++l) t[l] += t[l + w];
+    return t[0];
+  }
+};
+
+// lanes += term(i) for i < n, each i into lane i % kLanes.
+template <typename Term> void add_to_lanes(Lanes& lanes, int64_t n, Term term) {
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) lanes.v[l] += term(i + l);
+  for (int l = 0; i + l < n; ++l) lanes.v[l] += term(i + l);
+}
+
 // Calls f(plane, HW) for each of the N planes of channel c.
 template <typename T, typename F> void for_each_plane(T* base, const BnGeometry& g, int64_t c, F f) {
   for (int64_t n = 0; n < g.N; ++n) f(base + (n * g.C + c) * g.HW);
@@ -34,17 +55,15 @@ template <typename T>
 void batch_statistics(const T* x, const BnGeometry& g, double* mean, double* var) {
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < g.C; ++c) {
-    double sum = 0;
+    Lanes sum;
+    for_each_plane(x, g, c, [&](const T* p) { add_to_lanes(sum, g.HW, [p](int64_t i) { return (double)p[i]; }); });
+    const double mu = sum.total() / g.count();
+    Lanes sq;
     for_each_plane(x, g, c, [&](const T* p) {
-      for (int64_t i = 0; i < g.HW; ++i) sum += p[i];
-    });
-    const double mu = sum / g.count();
-    double sq = 0;
-    for_each_plane(x, g, c, [&](const T* p) {
-      for (int64_t i = 0; i < g.HW; ++i) sq += (p[i] - mu) * (p[i] - mu);
+      add_to_lanes(sq, g.HW, [p, mu](int64_t i) { return (p[i] - mu) * (p[i] - mu); });
     });
     mean[c] = mu;
-    var[c] = sq / g.count();
+    var[c] = sq.total() / g.count();
   }
 }
 
@@ -75,15 +94,14 @@ void batchnorm_backward_cpu(const T* x, const T* dy, const T* gamma, const T* me
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < g.C; ++c) {
     const double mu = mean[c], is = invstd[c];
-    double sum_dy = 0, sum_dy_xhat = 0;
+    Lanes dy_lanes, dy_xhat_lanes;
     for (int64_t n = 0; n < g.N; ++n) {
       const T* px = x + (n * g.C + c) * g.HW;
       const T* pdy = dy + (n * g.C + c) * g.HW;
-      for (int64_t i = 0; i < g.HW; ++i) {
-        sum_dy += pdy[i];
-        sum_dy_xhat += pdy[i] * ((px[i] - mu) * is);
-      }
+      add_to_lanes(dy_lanes, g.HW, [pdy](int64_t i) { return (double)pdy[i]; });
+      add_to_lanes(dy_xhat_lanes, g.HW, [=](int64_t i) { return pdy[i] * ((px[i] - mu) * is); });
     }
+    const double sum_dy = dy_lanes.total(), sum_dy_xhat = dy_xhat_lanes.total();
     if (dgamma) dgamma[c] = static_cast<T>(sum_dy_xhat);
     if (dbeta) dbeta[c] = static_cast<T>(sum_dy);
     if (!dx) continue;

@@ -2,29 +2,33 @@
 //
 // Per image n, with CRS = C*R*S and PQ = P*Q, the convolution is one matrix product
 //   Y_n (K x PQ) = W (K x CRS) * col_n (CRS x PQ),   col_n[(c*R + r)*S + s][p*Q + q] = x[n, c, p*st-pad+r, q*st-pad+s]
-// All matrices are row-major and reach Eigen through Map (no copies). A 1x1/stride-1/pad-0 conv
-// has col_n == x_n (C x HW), so it is a bare GEMM.
+// computed by tensor/cpu/gemm.h (float32; gemm_reference for float64). A 1x1/stride-1/pad-0 conv has
+// col_n == x_n (C x HW), so it is a bare GEMM.
 //
 // col_n is R*S times bigger than the image (the 3x3 C=64 layer at 512x512 would be 600 MB), so it
 // is built one band of output rows at a time: the band [p0, p1) needs columns (p0*Q .. p1*Q) of
 // col_n, writes columns (p0*Q .. p1*Q) of Y_n, and its buffer stays below kColBudgetElements.
 //   forward:  bands are independent (disjoint output columns), so threads take whole bands, each
 //             running im2col and a single-threaded GEMM on its own buffer.
-//   backward: dW += dY_band * col_band^T and dx += col2im(W^T * dY_band). Bands of one image
-//             overlap in x (a 3x3 kernel reads input rows shared by neighbouring output rows), so
-//             col2im accumulates (+=) into dx and the bands of one image run one after the other.
-//             Threads split the images when there are enough; otherwise every band uses all threads
-//             (Eigen's parallel GEMM; im2col split by col rows, col2im by channels).
+//   backward: dW_n = dY_n * col_n^T and dx += col2im(W^T * dY_n). Bands of one image overlap in x (a 3x3
+//             kernel reads input rows shared by neighbouring output rows), so col2im accumulates (+=) into
+//             dx and the bands of one image run one after the other. Threads split the images when there
+//             are enough; otherwise every band uses all threads (GEMM split by C tiles, im2col by col rows,
+//             col2im by channels).
+// Same bits on any thread count: every GEMM output is one fixed chain (gemm.h); the weight gradient is a
+// partial per image (its chain runs over the image's columns in order, band after band), summed in image
+// order; the backward's bands depend on the shape only, so col2im adds into each dx element in one order.
 #include "tensor/ops/conv2d.h"
 
 #include <omp.h>
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/autograd.h"
+#include "tensor/cpu/gemm.h"
 #include "tensor/ops/dispatch.h"
 #include "tensor/ops/elementwise.h"
 #include "tensor/parallel.h"
@@ -37,6 +41,8 @@ namespace {
 // and the GEMM reading it, and Eigen's GEMM keeps its full speed on such panels (>= 450 columns even
 // for the 256-channel 3x3 layers). Measured against 512 Ki, 2 Mi and 4 Mi in docs/perf.md.
 constexpr int64_t kColBudgetElements = int64_t(1) << 20;
+// The fast forward's widest band of output columns: its packed B (kGemmKc x 1024 floats, 1 MB) stays in L2.
+constexpr int64_t kMaxBandColumns = 1024;
 // Bands per thread the forward aims for (see split_into_bands).
 constexpr int64_t kBandsPerThread = 4;
 // Below this many elements a loop is not worth waking the OpenMP team for.
@@ -56,17 +62,18 @@ struct ConvGeometry {
   int64_t band_rows() const { return std::clamp<int64_t>(kColBudgetElements / (crs() * Q), 1, P); }
 };
 
-template <typename T> using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <typename T> using MatrixView = Eigen::Map<RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-template <typename T> using ConstMatrixView = Eigen::Map<const RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+// C (M x N, rows ldc apart) = [C +] A * B: the packed SIMD GEMM for float32, the reference chain for float64.
+template <typename T>
+void matmul(int64_t M, int64_t N, int64_t K, MatrixRef<T> a, MatrixRef<T> b, T* c, int64_t ldc, bool accumulate) {
+  if constexpr (std::is_same_v<T, float>)
+    gemm(M, N, K, a, b, c, ldc, accumulate, /*parallel=*/true);
+  else
+    gemm_reference(M, N, K, a, b, c, ldc, accumulate);
+}
 
-// A rows x cols row-major matrix at p whose rows are `row_stride` elements apart.
-template <typename T> MatrixView<T> view(T* p, int64_t rows, int64_t cols, int64_t row_stride) {
-  return MatrixView<T>(p, rows, cols, Eigen::OuterStride<>(row_stride));
-}
-template <typename T> ConstMatrixView<T> view(const T* p, int64_t rows, int64_t cols, int64_t row_stride) {
-  return ConstMatrixView<T>(p, rows, cols, Eigen::OuterStride<>(row_stride));
-}
+// A rows x cols row-major matrix at p whose rows are `row_stride` elements apart, and its transpose.
+template <typename T> MatrixRef<T> rows_of(const T* p, int64_t row_stride) { return {p, row_stride, 1}; }
+template <typename T> MatrixRef<T> transposed_rows_of(const T* p, int64_t row_stride) { return {p, 1, row_stride}; }
 
 // The output columns q whose input column w = q*stride - pad + s lies inside [0, W): [lo, hi).
 struct ValidRange {
@@ -174,14 +181,11 @@ template <typename T> void silu_band(T* yb, const ConvGeometry& g, int64_t width
   for (int64_t k = 0; k < g.K; ++k) silu_span(yb + k * g.pq(), yb + k * g.pq(), width);
 }
 
-// Bands run in parallel, each on one thread from im2col to GEMM (Eigen's GEMM called inside an
-// OpenMP region stays on the calling thread). So a band's col buffer is written and read by the same
-// core while it is in that core's cache, and the whole conv crosses one barrier instead of two per
-// band, which matters when another process takes a core away (see docs/perf.md).
+// The readable forward (float64, and the reference of the float32 path): per band of output rows, im2col
+// into a col matrix, then the GEMM, then bias and SiLU over the band. Bands run in parallel.
 template <typename T>
-void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g, bool fuse_silu = false) {
+void conv2d_forward_reference(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g, bool fuse_silu) {
   if (g.N == 0) return;
-  const auto Wm = view(w, g.K, g.crs(), g.crs());
   const std::vector<Band> bands = split_into_bands(g, cpu_threads());
   const int64_t max_width = g.band_rows() * g.Q;
 #pragma omp parallel if (bands.size() > 1)
@@ -194,10 +198,10 @@ void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvG
       const T* xn = x + b.n * g.C * g.H * g.W;
       T* yb = y + b.n * g.K * g.pq() + b.p0 * g.Q;  // Y_n's columns p0*Q .. p1*Q
       if (g.col_is_input()) {
-        view(yb, g.K, width, g.pq()).noalias() = Wm * view(xn + b.p0 * g.Q, g.C, width, g.pq());
+        matmul(g.K, width, g.C, rows_of(w, g.crs()), rows_of(xn + b.p0 * g.Q, g.pq()), yb, g.pq(), false);
       } else {
         im2col_rows(xn, g, b.p0, b.p1, 0, g.crs(), col.data());
-        view(yb, g.K, width, g.pq()).noalias() = Wm * view(col.data(), g.crs(), width, width);
+        matmul(g.K, width, g.crs(), rows_of(w, g.crs()), rows_of(col.data(), width), yb, g.pq(), false);
       }
       if (bias)
         for (int64_t k = 0; k < g.K; ++k) {
@@ -209,66 +213,163 @@ void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvG
   }
 }
 
-// The backward of one image: dW_acc += dY_n col_n^T, dx_n = col2im(W^T dY_n) (dx_n zeroed by the
-// caller unless col is x). Called from inside an OpenMP region, every step runs on the calling
-// thread (nested regions get one thread, Eigen stays serial); called outside, every step uses all.
+// One row of col for the output columns [j0, j1) of one image (j = p*Q + q), contiguous in out.
+void im2col_row_range(const float* x, const ConvGeometry& g, int64_t row, int64_t j0, int64_t j1, float* out) {
+  const int64_t c = row / (g.R * g.S), r = (row / g.S) % g.R, s = row % g.S;
+  const ValidRange v = valid_columns(g, s);
+  const float* xc = x + c * g.H * g.W;
+  for (int64_t p = j0 / g.Q; p * g.Q < j1; ++p) {
+    const int64_t qa = std::max(j0 - p * g.Q, int64_t(0)), qb = std::min(j1 - p * g.Q, g.Q);
+    const int64_t h = p * g.stride - g.pad + r;
+    if (h < 0 || h >= g.H) {
+      std::fill(out, out + (qb - qa), 0.f);
+      out += qb - qa;
+      continue;
+    }
+    const float* xrow = xc + h * g.W - g.pad + s;  // xrow[q*stride] = x[c, h, q*stride - pad + s]
+    const int64_t lo = std::clamp(v.lo, qa, qb), hi = std::clamp(v.hi, lo, qb);
+    std::fill(out, out + (lo - qa), 0.f);
+    float* o = out + (lo - qa);
+    if (g.stride == 1)
+      std::memcpy(o, xrow + lo, sizeof(float) * (hi - lo));
+    else if (g.stride == 2)  // a constant stride lets the compiler vectorise (loads + even-lane shuffles)
+      for (int64_t q = lo; q < hi; ++q) *o++ = xrow[q * 2];
+    else
+      for (int64_t q = lo; q < hi; ++q) *o++ = xrow[q * g.stride];
+    std::fill(out + (hi - qa), out + (qb - qa), 0.f);
+    out += qb - qa;
+  }
+}
+
+// A range of output columns [j0, j1) of image n: the fast forward's unit of parallel work.
+struct ColumnBand {
+  int64_t n, j0, j1;
+};
+
+// Cuts every image's P*Q output columns into bands of whole nr-wide panels, at most kMaxBandColumns wide,
+// and into at least kBandsPerThread * threads bands in all where there are panels enough (the dynamic
+// schedule then evens out a thread that loses its core for a while). The bits do not depend on the cut.
+std::vector<ColumnBand> split_into_column_bands(const ConvGeometry& g, int threads, int nr) {
+  const int64_t panels = (g.pq() + nr - 1) / nr;
+  const int64_t wanted = (kBandsPerThread * threads + g.N - 1) / g.N;
+  const int64_t by_size = (g.pq() + kMaxBandColumns - 1) / kMaxBandColumns;
+  const int64_t per_image = std::clamp<int64_t>(std::max(wanted, by_size), 1, panels);
+  const int64_t band = (panels + per_image - 1) / per_image * nr;
+  std::vector<ColumnBand> bands;
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t j0 = 0; j0 < g.pq(); j0 += band) bands.push_back({n, j0, std::min(g.pq(), j0 + band)});
+  return bands;
+}
+
+// The float32 forward: W packed once for the micro-kernel and shared by every band; each band's im2col
+// columns are written straight into the GEMM's packed B panels (for a 1x1 conv, x's rows are), and bias and
+// SiLU are applied to each C tile as soon as its chain ends, while it is in L1. Same sums as the reference.
+void conv2d_forward_fast(const float* x, const float* w, const float* bias, float* y, const ConvGeometry& g,
+                         bool fuse_silu) {
+  if (g.N == 0) return;
+  const PackedA a = pack_a(g.K, g.crs(), rows_of(w, g.crs()));
+  const std::vector<ColumnBand> bands = split_into_column_bands(g, cpu_threads(), a.nr);
+  const TileEpilogueFn epilogue = [&](int64_t row0, int64_t rows, float* c, int64_t ldc, int64_t cols) {
+    for (int64_t i = 0; i < rows; ++i) {
+      float* row = c + i * ldc;
+      if (bias)
+        for (int64_t j = 0; j < cols; ++j) row[j] += bias[row0 + i];
+      if (fuse_silu) silu_span(row, row, cols);
+    }
+  };
+#pragma omp parallel for schedule(dynamic) if (bands.size() > 1)
+  for (size_t i = 0; i < bands.size(); ++i) {
+    const ColumnBand b = bands[i];
+    const float* xn = x + b.n * g.C * g.H * g.W;
+    thread_local std::vector<float> col_row;
+    col_row.resize((size_t)(b.j1 - b.j0));
+    const PackBFn pack_b = [&](int64_t k0, int64_t kc, int64_t n0, int64_t width, int nr, float* out) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float* src = xn + (k0 + k) * g.pq() + b.j0 + n0;
+        if (!g.col_is_input()) {
+          im2col_row_range(xn, g, k0 + k, b.j0 + n0, b.j0 + n0 + width, col_row.data());
+          src = col_row.data();
+        }
+        for (int64_t p = 0; p * nr < width; ++p) {
+          const int64_t cols = std::min<int64_t>(nr, width - p * nr);
+          float* dst = out + (p * kc + k) * nr;
+          std::memcpy(dst, src + p * nr, sizeof(float) * cols);
+          std::fill(dst + cols, dst + nr, 0.f);
+        }
+      }
+    };
+    const TileEpilogueFn* epi = bias || fuse_silu ? &epilogue : nullptr;
+    gemm_packed(a, b.j1 - b.j0, pack_b, y + b.n * g.K * g.pq() + b.j0, g.pq(), epi);
+  }
+}
+
 template <typename T>
-void conv2d_backward_image(const T* xn, const T* w, const T* dyn, const ConvGeometry& g, T* dxn, T* dw_acc,
+void conv2d_forward_cpu(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g, bool fuse_silu = false) {
+  if constexpr (std::is_same_v<T, float>)
+    conv2d_forward_fast(x, w, bias, y, g, fuse_silu);
+  else
+    conv2d_forward_reference(x, w, bias, y, g, fuse_silu);
+}
+
+// The backward of one image: dw_n = dY_n col_n^T (dw_n zeroed by the caller), dx_n = col2im(W^T dY_n) (dx_n
+// zeroed by the caller unless col is x). Called from inside an OpenMP region, every step runs on the calling
+// thread (nested regions get one thread, gemm() stays serial); called outside, every step uses all.
+template <typename T>
+void conv2d_backward_image(const T* xn, const T* w, const T* dyn, const ConvGeometry& g, T* dxn, T* dw_n,
                            std::vector<T>& col) {
-  const auto Wm = view(w, g.K, g.crs(), g.crs());
-  auto dW = view(dw_acc, dw_acc ? g.K : 0, g.crs(), g.crs());
   if (g.col_is_input()) {
-    const auto dY = view(dyn, g.K, g.pq(), g.pq());
-    if (dw_acc) dW.noalias() += dY * view(xn, g.C, g.pq(), g.pq()).transpose();
-    if (dxn) view(dxn, g.C, g.pq(), g.pq()).noalias() = Wm.transpose() * dY;
+    if (dw_n) matmul(g.K, g.C, g.pq(), rows_of(dyn, g.pq()), transposed_rows_of(xn, g.pq()), dw_n, g.C, true);
+    if (dxn) matmul(g.C, g.pq(), g.K, transposed_rows_of(w, g.crs()), rows_of(dyn, g.pq()), dxn, g.pq(), false);
     return;
   }
   const int64_t band = g.band_rows();
   col.resize(static_cast<size_t>(g.crs() * band * g.Q));
   for (int64_t p0 = 0; p0 < g.P; p0 += band) {
     const int64_t p1 = std::min(g.P, p0 + band), width = (p1 - p0) * g.Q;
-    const auto dY = view(dyn + p0 * g.Q, g.K, width, g.pq());
-    auto colm = view(col.data(), g.crs(), width, width);
-    if (dw_acc) {
+    const MatrixRef<T> dY = rows_of(dyn + p0 * g.Q, g.pq());
+    if (dw_n) {  // the chain of each dw element continues over this band's columns
       im2col_band_parallel(xn, g, p0, p1, col.data());
-      dW.noalias() += dY * colm.transpose();
+      matmul(g.K, g.crs(), width, dY, transposed_rows_of(col.data(), width), dw_n, g.crs(), true);
     }
     if (dxn) {
-      colm.noalias() = Wm.transpose() * dY;  // the buffer now holds dcol
+      matmul(g.crs(), width, g.K, transposed_rows_of(w, g.crs()), dY, col.data(), width, false);  // col = dcol
       col2im_band_parallel(col.data(), g, p0, p1, dxn);
     }
   }
 }
 
 // dx, dw, db may each be null (that gradient is not wanted). dx and dw are overwritten.
-// With at least as many images as threads, threads take whole images (no barrier inside, each with
-// its own dW partial, summed in thread order so results do not depend on timing); otherwise images
-// run one after the other with every thread inside each step.
+// The weight gradient is one partial per image, summed in image order afterwards, whichever thread
+// computed each. With at least as many images as threads, threads take whole images (no barrier inside);
+// otherwise images run one after the other with every thread inside each step.
 template <typename T>
 void conv2d_backward_cpu(const T* x, const T* w, const T* dy, const ConvGeometry& g, T* dx, T* dw, T* db) {
   const int64_t image = g.C * g.H * g.W, out_image = g.K * g.pq(), dw_size = g.K * g.crs();
   if (dx && !g.col_is_input()) std::fill(dx, dx + g.N * image, T(0));
-  if (dw) std::fill(dw, dw + dw_size, T(0));
+  std::vector<T> partials(dw && g.N > 1 ? static_cast<size_t>(g.N * dw_size) : 0, T(0));
+  if (dw && g.N == 1) std::fill(dw, dw + dw_size, T(0));
+  const auto dw_of = [&](int64_t n) -> T* { return !dw ? nullptr : g.N == 1 ? dw : partials.data() + n * dw_size; };
   const int threads = cpu_threads();
   if (threads > 1 && g.N >= threads) {
-    std::vector<std::vector<T>> partial_dw(static_cast<size_t>(threads));
 #pragma omp parallel num_threads(threads)
     {
-      std::vector<T>& mine = partial_dw[static_cast<size_t>(omp_get_thread_num())];
-      if (dw) mine.assign(static_cast<size_t>(dw_size), T(0));
       std::vector<T> col;
 #pragma omp for schedule(static)
       for (int64_t n = 0; n < g.N; ++n)
-        conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr,
-                              dw ? mine.data() : nullptr, col);
+        conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr, dw_of(n), col);
     }
-    if (dw)
-      for (const std::vector<T>& part : partial_dw)
-        for (int64_t i = 0; i < (int64_t)part.size(); ++i) dw[i] += part[(size_t)i];
   } else {
     std::vector<T> col;
     for (int64_t n = 0; n < g.N; ++n)
-      conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr, dw, col);
+      conv2d_backward_image(x + n * image, w, dy + n * out_image, g, dx ? dx + n * image : nullptr, dw_of(n), col);
+  }
+  if (dw && g.N > 1) {
+#pragma omp parallel for schedule(static) if (g.N * dw_size > kParallelMinElements)
+    for (int64_t i = 0; i < dw_size; ++i) {
+      T sum = partials[(size_t)i];
+      for (int64_t n = 1; n < g.N; ++n) sum += partials[(size_t)(n * dw_size + i)];
+      dw[i] = sum;
+    }
   }
   if (db) {
 #pragma omp parallel for schedule(static) if (g.N * g.K * g.pq() > kParallelMinElements)
@@ -317,48 +418,52 @@ template <typename T> T* data_or_null(Tensor& t) { return t.defined() ? t.data<T
 
 CudaConvConfig g_cuda_conv_config;
 
-#if YOLOPICK_WITH_CUDA
-cuda::Conv2dShape cuda_shape(const ConvGeometry& g) {
-  return cuda::Conv2dShape::make((int)g.N, (int)g.C, (int)g.H, (int)g.W, (int)g.K, (int)g.R, (int)g.S, (int)g.stride,
-                                 (int)g.pad);
-}
-cuda::Conv2dMath cuda_math() {
-  return g_cuda_conv_config.allow_tf32 ? cuda::Conv2dMath::TF32 : cuda::Conv2dMath::FP32;
-}
+// CUDA (float32): the hand-written kernels of cuda_kernels/conv2d.h, or cuDNN when set_cuda_conv_config selects
+// it. The shape and math mode are spelled inside each dispatch, which compiles in CUDA builds only (dispatch.h).
+#define YP_CONV_CUDA_SHAPE(g)                                                                                  \
+  cuda::Conv2dShape::make((int)(g).N, (int)(g).C, (int)(g).H, (int)(g).W, (int)(g).K, (int)(g).R, (int)(g).S, \
+                          (int)(g).stride, (int)(g).pad)
+#define YP_CONV_CUDA_MATH (g_cuda_conv_config.allow_tf32 ? cuda::Conv2dMath::TF32 : cuda::Conv2dMath::FP32)
+
 bool use_cudnn() {
   if (g_cuda_conv_config.backend != CudaConvBackend::Cudnn) return false;
   YP_CHECK(YOLOPICK_WITH_CUDNN, "conv2d: the cuDNN backend was requested but this build has no cuDNN");
   return true;
 }
 
-void conv2d_forward_cuda(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y, const ConvGeometry& g) {
-  const float* bias = b.defined() ? b.data<float>() : nullptr;
-#if YOLOPICK_WITH_CUDNN
-  if (use_cudnn()) return cuda::cudnn::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(),
-                                                      cuda_shape(g), cuda_math());
-#else
-  use_cudnn();
-#endif
-  cuda::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(), cuda_shape(g), cuda_math());
+// (Parameters are unused in a CPU-only build, where the dispatches only throw.)
+void conv2d_forward_cuda([[maybe_unused]] const Tensor& x, [[maybe_unused]] const Tensor& w, const Tensor& b,
+                         [[maybe_unused]] Tensor& y, [[maybe_unused]] const ConvGeometry& g) {
+  [[maybe_unused]] const float* bias = b.defined() ? b.data<float>() : nullptr;
+  if (use_cudnn())
+    YP_CUDNN_DISPATCH(cuda::cudnn::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(),
+                                                  YP_CONV_CUDA_SHAPE(g), YP_CONV_CUDA_MATH));
+  else
+    YP_CUDA_DISPATCH(cuda::conv2d_forward(x.data<float>(), w.data<float>(), bias, y.data<float>(), YP_CONV_CUDA_SHAPE(g),
+                                          YP_CONV_CUDA_MATH));
 }
 
 std::vector<Tensor> conv2d_backward_cuda(const Tensor& x, const Tensor& w, bool has_bias, const ConvGeometry& g,
-                                         const Tensor& dy, bool want_dx, bool want_dw, bool want_db) {
+                                         [[maybe_unused]] const Tensor& dy, bool want_dx, bool want_dw, bool want_db) {
   Tensor dx = want_dx ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
   Tensor dw = want_dw ? Tensor::empty(w.shape(), w.dtype(), w.device()) : Tensor();
   Tensor db = want_db ? Tensor::empty({g.K}, w.dtype(), w.device()) : Tensor();
-  const cuda::Conv2dShape s = cuda_shape(g);
-  const bool cudnn = use_cudnn();
-#if YOLOPICK_WITH_CUDNN
-  if (cudnn && want_dx) cuda::cudnn::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(), s, cuda_math());
-  if (cudnn && want_dw) cuda::cudnn::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(), s, cuda_math());
-#endif
-  if (!cudnn && want_dx) cuda::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(), s);
-  if (!cudnn && want_dw) cuda::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(), s);
-  if (want_db) cuda::conv2d_backward_bias(dy.data<float>(), db.data<float>(), s);
+  if (use_cudnn()) {
+    if (want_dx)
+      YP_CUDNN_DISPATCH(cuda::cudnn::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(),
+                                                          YP_CONV_CUDA_SHAPE(g), YP_CONV_CUDA_MATH));
+    if (want_dw)
+      YP_CUDNN_DISPATCH(cuda::cudnn::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(),
+                                                            YP_CONV_CUDA_SHAPE(g), YP_CONV_CUDA_MATH));
+  } else {
+    if (want_dx)
+      YP_CUDA_DISPATCH(cuda::conv2d_backward_data(dy.data<float>(), w.data<float>(), dx.data<float>(), YP_CONV_CUDA_SHAPE(g)));
+    if (want_dw)
+      YP_CUDA_DISPATCH(cuda::conv2d_backward_weight(x.data<float>(), dy.data<float>(), dw.data<float>(), YP_CONV_CUDA_SHAPE(g)));
+  }
+  if (want_db) YP_CUDA_DISPATCH(cuda::conv2d_backward_bias(dy.data<float>(), db.data<float>(), YP_CONV_CUDA_SHAPE(g)));
   return {dx, dw, has_bias ? db : Tensor()};
 }
-#endif
 
 template <typename T>
 std::vector<Tensor> conv2d_backward(const Tensor& x, const Tensor& w, bool has_bias, const ConvGeometry& g,
@@ -401,7 +506,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const ConvGeometry g = check_and_measure(x, weight, bias, params);
   Tensor y = Tensor::empty({g.N, g.K, g.P, g.Q}, x.dtype(), x.device());
   if (x.is_cuda())
-    YP_CUDA_DISPATCH(conv2d_forward_cuda(x, weight, bias, y, g));
+    conv2d_forward_cuda(x, weight, bias, y, g);
   else if (x.dtype() == DType::F64)
     conv2d_forward_cpu<double>(x.data<double>(), weight.data<double>(), data_or_null<double>(bias),
                                y.data<double>(), g);
@@ -414,7 +519,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   // The backward keeps x and weight (not the col buffer, which is rebuilt band by band).
   const Tensor x_saved = x.detach(), w_saved = weight.detach();
   return record("conv2d", y, {x, weight, bias}, [=](const Tensor& dy) {
-    if (x_saved.is_cuda()) YP_CUDA_DISPATCH(return conv2d_backward_cuda(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db));
+    if (x_saved.is_cuda()) return conv2d_backward_cuda(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);
     if (x_saved.dtype() == DType::F64)
       return conv2d_backward<double>(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);
     return conv2d_backward<float>(x_saved, w_saved, has_bias, g, dy, want_dx, want_dw, want_db);

@@ -6,8 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include <Eigen/Core>
-
+#include "tensor/cpu/activation.h"
 #include "tensor/ops/dispatch.h"
 
 namespace yp {
@@ -58,19 +57,16 @@ Tensor detect_decode(const std::vector<Tensor>& raw, const Tensor& anchors_grid,
     const float* in = r.data<float>();
     float* o = out.data<float>();
     // The input holds one plane per output (channel-major), the output one row per cell. Per block of
-    // kBlock cells: every plane's sigmoid into an [no][kBlock] buffer small enough for L1 (Eigen's vectorised
-    // exp), then the rows written one after the other, reading the buffer with a stride. Writing the rows
-    // plane by plane instead (a store every no floats) made the decode twice as slow.
+    // kBlock cells: every plane's sigmoid into an [no][kBlock] buffer small enough for L1 (the SIMD kernel of
+    // tensor/cpu/activation.h, the same bits wherever the block starts), then the rows written one after the
+    // other, reading the buffer with a stride. Writing the rows plane by plane instead (a store every no floats)
+    // made the decode twice as slow.
     constexpr int64_t kBlock = 64;
     const int64_t blocks = (cells + kBlock - 1) / kBlock;
 #pragma omp parallel if (N * na * cells * no > 100000)
     {
-      // The buffer's alignment is fixed (64-byte boundary + 4 bytes), because it decides how Eigen splits each
-      // plane between scalar std::exp and its vectorised exp, whose last bits differ: an address that changed
-      // from one forward to the next would change the results. Measured on the machine of record (yolov5n
-      // gray 1024, nc 80): + 4 bytes 3.3-3.4 ms, + 16 bytes 3.4-4.0 ms, exactly 64-aligned 4.9-5.6 ms for the decode.
-      std::vector<float> sig_storage(static_cast<size_t>(no * kBlock + 16));
-      float* sig = sig_storage.data() + ((64 - reinterpret_cast<uintptr_t>(sig_storage.data()) % 64) % 64) / sizeof(float) + 1;
+      std::vector<float> sig_storage(static_cast<size_t>(no * kBlock));
+      float* sig = sig_storage.data();
 #pragma omp for collapse(3) schedule(static)
       for (int64_t n = 0; n < N; ++n) {
         for (int64_t a = 0; a < na; ++a) {
@@ -80,9 +76,7 @@ Tensor detect_decode(const std::vector<Tensor>& raw, const Tensor& anchors_grid,
             const int64_t first = b * kBlock, len = std::min(kBlock, cells - first);
             const float* src = in + (n * C + a * no) * cells + first;  // channel a*no + k at src[k * cells + i]
             float* dst = o + (n * rows + offset + a * cells + first) * no;
-            for (int64_t k = 0; k < no; ++k)
-              Eigen::Map<Eigen::ArrayXf>(sig + k * kBlock, len) =
-                  1.0f / (1.0f + (-Eigen::Map<const Eigen::ArrayXf>(src + k * cells, len)).exp());
+            for (int64_t k = 0; k < no; ++k) sigmoid_f32(src + k * cells, sig + k * kBlock, len);
             for (int64_t i = 0; i < len; ++i) {
               float* row = dst + i * no;
               const float* column = sig + i;

@@ -2,11 +2,12 @@
 // double for gradient checks); the CUDA path is in cuda_kernels/elementwise.cu.
 #include "tensor/ops/elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 
-#include <Eigen/Core>
 
 #include "tensor/autograd.h"
+#include "tensor/cpu/activation.h"
 #include "tensor/ops/dispatch.h"
 
 namespace yp {
@@ -53,12 +54,10 @@ void check_binary(const char* op, const Tensor& a, const Tensor& b) {
 
 template <typename T> T sigmoid_of(T x) { return T(1) / (T(1) + std::exp(-x)); }
 
-// float32 SiLU and sigmoid run over chunks with Eigen's array exp, which is SIMD-vectorised
-// (std::exp per element is not, and made SiLU cost as much as a convolution of the same size).
-// 4096-element chunks keep the temporaries in L1 and give OpenMP work to share.
+// float32 SiLU and sigmoid run the SIMD kernels of tensor/cpu/activation.h (std::exp per element is not
+// vectorised, and made SiLU cost as much as a convolution of the same size) over 4096-element chunks, the
+// unit OpenMP shares out; every value gets the same bits whatever the chunking.
 constexpr int64_t kChunk = 4096;
-using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
-using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
 
 template <typename F>
 void for_chunks(int64_t n, F f) {
@@ -68,22 +67,6 @@ void for_chunks(int64_t n, F f) {
     const int64_t begin = c * kChunk, len = std::min(kChunk, n - begin);
     f(begin, len);
   }
-}
-
-void silu_forward_f32(const float* x, float* y, int64_t n) {
-  for_chunks(n, [&](int64_t b, int64_t len) { silu_span(x + b, y + b, len); });
-}
-
-void silu_backward_f32(const float* x, const float* g, float* dx, int64_t n) {
-  for_chunks(n, [&](int64_t b, int64_t len) {
-    const ConstArrayMap xs(x + b, len), gs(g + b, len);
-    const Eigen::ArrayXf s = 1.0f / (1.0f + (-xs).exp());
-    ArrayMap(dx + b, len) = gs * s * (1.0f + xs * (1.0f - s));
-  });
-}
-
-void sigmoid_forward_f32(const float* x, float* y, int64_t n) {
-  for_chunks(n, [&](int64_t b, int64_t len) { ArrayMap(y + b, len) = 1.0f / (1.0f + (-ConstArrayMap(x + b, len)).exp()); });
 }
 
 }  // namespace
@@ -132,10 +115,7 @@ template <typename T> T silu_derivative(T x) {
 
 }  // namespace
 
-void silu_span(const float* x, float* y, int64_t n) {
-  const ConstArrayMap xs(x, n);
-  ArrayMap(y, n) = xs / (1.0f + (-xs).exp());
-}
+void silu_span(const float* x, float* y, int64_t n) { silu_f32(x, y, n); }
 
 void silu_span(const double* x, double* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = silu_forward(x[i]);
@@ -149,7 +129,9 @@ Tensor silu(const Tensor& x) {
   } else if (y.dtype() == DType::F64) {
     map1<double>(x, y, silu_forward<double>);
   } else {
-    silu_forward_f32(x.data<float>(), y.data<float>(), y.numel());
+    const float* px = x.data<float>();
+    float* py = y.data<float>();
+    for_chunks(y.numel(), [&](int64_t b, int64_t len) { silu_f32(px + b, py + b, len); });
   }
   return record("silu", y, {x}, [x](const Tensor& g) {
     Tensor dx = Tensor::empty(x.shape(), x.dtype(), x.device());
@@ -158,7 +140,9 @@ Tensor silu(const Tensor& x) {
     } else if (dx.dtype() == DType::F64) {
       map2<double>(x, g, dx, [](double v, double gv) { return gv * silu_derivative(v); });
     } else {
-      silu_backward_f32(x.data<float>(), g.data<float>(), dx.data<float>(), dx.numel());
+      const float *px = x.data<float>(), *pg = g.data<float>();
+      float* pdx = dx.data<float>();
+      for_chunks(dx.numel(), [&](int64_t b, int64_t len) { silu_backward_f32(px + b, pg + b, pdx + b, len); });
     }
     return std::vector<Tensor>{dx};
   });
@@ -172,7 +156,9 @@ Tensor sigmoid(const Tensor& x) {
   } else if (y.dtype() == DType::F64) {
     map1<double>(x, y, sigmoid_of<double>);
   } else {
-    sigmoid_forward_f32(x.data<float>(), y.data<float>(), y.numel());
+    const float* px = x.data<float>();
+    float* py = y.data<float>();
+    for_chunks(y.numel(), [&](int64_t b, int64_t len) { sigmoid_f32(px + b, py + b, len); });
   }
   // The backward needs only the output: dy/dx = y (1 - y).
   const Tensor y_saved = y.detach();

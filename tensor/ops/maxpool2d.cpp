@@ -61,15 +61,24 @@ template <typename T> T max_keep_nan(T a, T b) { return (b > a || b != b) ? b : 
 template <typename T>
 void maxpool_plane_separable(const T* xp, const PoolGeometry& g, T* yp, std::vector<T>& row_max) {
   row_max.resize(static_cast<size_t>(g.H * g.Q));
+  // Outputs q_lo <= q < q_hi have their whole window inside the row: there the loop over the window offset
+  // is outside and the one over q inside, which vectorises; the clipped windows at both ends are scanned.
+  const int64_t q_lo = std::min(g.pad, g.Q), q_hi = std::clamp(g.W - g.kernel + g.pad + 1, q_lo, g.Q);
   for (int64_t h = 0; h < g.H; ++h) {
     const T* xr = xp + h * g.W;
     T* out = row_max.data() + h * g.Q;
     for (int64_t q = 0; q < g.Q; ++q) {
+      if (q == q_lo) q = q_hi;
+      if (q >= g.Q) break;
       const int64_t w_lo = std::max<int64_t>(q - g.pad, 0), w_hi = std::min(q - g.pad + g.kernel, g.W);
       T best = xr[w_lo];
       for (int64_t w = w_lo + 1; w < w_hi; ++w) best = max_keep_nan(best, xr[w]);
       out[q] = best;
     }
+    if (q_lo == q_hi) continue;
+    std::copy(xr + q_lo - g.pad, xr + q_hi - g.pad, out + q_lo);
+    for (int64_t d = 1; d < g.kernel; ++d)
+      for (int64_t q = q_lo; q < q_hi; ++q) out[q] = max_keep_nan(out[q], xr[q - g.pad + d]);
   }
   for (int64_t p = 0; p < g.P; ++p) {
     const int64_t h_lo = std::max<int64_t>(p - g.pad, 0), h_hi = std::min(p - g.pad + g.kernel, g.H);

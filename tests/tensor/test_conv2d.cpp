@@ -156,6 +156,9 @@ TEST(Conv2d, YoloLayerKindsMatchNaiveLoopFloat32) {
   expect_matches_naive_float32({2, 64, 9, 10, 32, 1, 1, 0}, false, 23);   // C3 cv1 1x1
   expect_matches_naive_float32({1, 128, 6, 7, 128, 3, 1, 1}, false, 24); // bottleneck cv2 3x3 s1
   expect_matches_naive_float32({1, 128, 5, 4, 255, 1, 1, 0}, true, 25);  // Detect 1x1 with bias
+  // Stride-1 convs whose rows fill the GEMM panels read their taps in place from a zero-padded input.
+  expect_matches_naive_float32({2, 24, 13, 42, 20, 3, 1, 1}, true, 26);
+  expect_matches_naive_float32({1, 8, 9, 45, 12, 5, 1, 2}, false, 27);
 }
 
 // Big enough that the im2col buffer (CRS*Q = 576*160 elements per output row against a budget of
