@@ -129,7 +129,7 @@ TEST(PickGeometry, TileMergeRemovesDuplicatesTheOwnershipRuleMisses) {
 TEST(PickGeometry, TileStartsCoverTheAxisWithTheOverlap) {
   for (int length : {100, 256, 257, 700, 1000, 4096})
     for (int overlap : {0, 32, 200}) {
-      const std::vector<int> s = tile_starts(length, 256, overlap);
+      const std::vector<int> s = yolo::tile_starts(length, 256, overlap);
       std::vector<int> covered(length, 0);
       for (int x : s)
         for (int i = x; i < std::min(length, x + 256); ++i) covered[i] = 1;
@@ -137,7 +137,7 @@ TEST(PickGeometry, TileStartsCoverTheAxisWithTheOverlap) {
       for (size_t i = 0; i + 1 < s.size(); ++i) EXPECT_GE(s[i] + 256 - s[i + 1], overlap);
       EXPECT_LE(s.back() + 256, std::max(length, 256));
     }
-  EXPECT_THROW(tile_starts(1000, 256, 256), Error);
+  EXPECT_THROW(yolo::tile_starts(1000, 256, 256), Error);
 }
 
 // One particle seen as a top view (0.8) and as a side view (0.6) is one pick, the top view, unless the user

@@ -100,14 +100,14 @@ void expect_pick_matches_validation(const std::string& chain_steps) {
 
   // 1. The same network input, bit for bit.
   const Tensor batch = val_data.make_batch(0, 0, val_data.epoch_order(0)).images;
-  EXPECT_TRUE(batch.to_vector() == prepared.inputs[0].net.input.to_vector()) << "pick feeds another input";
+  EXPECT_TRUE(batch.to_vector() == prepared.inputs[0].input.to_vector()) << "pick feeds another input";
 
   // 2. The same detections: validation's, in input pixels, mapped to the micrograph; pick's picks (centre index).
   // Pick drops centres off the micrograph (in the letterbox's padding), validation scores them: compare the rest.
   const std::vector<Pick> picks = detect_prepared(prepared, det, po);
   std::vector<Pick> want;
   for (const yolo::Detection& d : v.detections[0]) {
-    const Box<double> b = prepared.inputs[0].net.to_picture(d);
+    const Box<double> b = prepared.inputs[0].to_picture(d);
     const double cx = 0.5 * (b.x1 + b.x2), cy = 0.5 * (b.y1 + b.y2);
     if (cx < 0 || cy < 0 || cx > micrograph.image.width || cy > micrograph.image.height) continue;
     want.push_back({cx - 0.5, cy - 0.5, b.x2 - b.x1, b.y2 - b.y1, d.cls, d.conf});
