@@ -304,10 +304,10 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
       std::fprintf(stderr, "\n          P %.3f  R %.3f  mAP50 %.3f  mAP50-95 %.3f  (%d images, %d labels)%s\n",
                    v.metrics.precision, v.metrics.recall, v.metrics.map50, v.metrics.map, v.metrics.n_images,
                    v.metrics.n_labels, is_best ? "  best" : "");
-    if (cfg.verbose && v.capped.any())
-      std::fprintf(stderr, "          warning: --max-det %d cut %lld box(es) in %d validation input(s): these metrics "
-                   "miss them; raise --max-det\n", cfg.val.max_det, (long long)(v.capped.boxes + v.capped.candidates),
-                   v.capped.images);
+    if (cfg.verbose && v.capped.best >= 0.25f)  // boxes a pick at its default threshold would keep
+      std::fprintf(stderr, "          warning: --max-det %d cut %lld box(es) in %d validation input(s), scores up to "
+                   "%.2f: these metrics miss them; raise --max-det\n", cfg.val.max_det,
+                   (long long)(v.capped.boxes + v.capped.candidates), v.capped.images, v.capped.best);
     if (stop) {
       summary.stop_reason = "early stop";
       if (cfg.verbose)

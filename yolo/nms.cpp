@@ -70,6 +70,7 @@ std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, in
   // Step 6.
   std::stable_sort(cand.begin(), cand.end(), [](const Detection& a, const Detection& b) { return a.conf > b.conf; });
   const int64_t beyond_max_nms = std::max<int64_t>(0, static_cast<int64_t>(cand.size()) - o.max_nms);
+  const float best_beyond_max_nms = beyond_max_nms > 0 ? cand[static_cast<size_t>(o.max_nms)].conf : 0.f;
   if (beyond_max_nms > 0) cand.resize(static_cast<size_t>(o.max_nms));
   // Step 7: offset each class into its own region of the plane.
   std::vector<Box<float>> offset_boxes(cand.size());
@@ -82,8 +83,10 @@ std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, in
   for (size_t k = 0; k < kept.size() && static_cast<int>(k) < o.max_det; ++k)  // step 8
     out.push_back(cand[static_cast<size_t>(kept[k])]);
   const int64_t beyond_max_det = static_cast<int64_t>(kept.size() - out.size());
-  if (capped && (beyond_max_nms > 0 || beyond_max_det > 0))
-    capped->add({1, beyond_max_nms, beyond_max_det});
+  if (capped && (beyond_max_nms > 0 || beyond_max_det > 0)) {
+    const float best_beyond_max_det = beyond_max_det > 0 ? cand[static_cast<size_t>(kept[out.size()])].conf : 0.f;
+    capped->add({1, beyond_max_nms, beyond_max_det, std::max(best_beyond_max_nms, best_beyond_max_det)});
+  }
   return out;
 }
 

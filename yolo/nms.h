@@ -45,8 +45,12 @@ struct NmsCapped {
   int images = 0;          // images (network inputs) where a cap cut something
   int64_t candidates = 0;  // dropped by max_nms
   int64_t boxes = 0;       // dropped by max_det
+  float best = 0;          // the highest score among them
   bool any() const { return images > 0; }
-  void add(const NmsCapped& o) { images += o.images, candidates += o.candidates, boxes += o.boxes; }
+  void add(const NmsCapped& o) {
+    images += o.images, candidates += o.candidates, boxes += o.boxes;
+    best = best > o.best ? best : o.best;
+  }
 };
 
 // One image: `rows` is n_pred rows of `row_size` = 5 + nc floats. `capped` (optional) accumulates what the caps cut.

@@ -107,7 +107,10 @@ std::string cap_warning(const std::string& micrograph, const yolo::NmsCapped& c,
                   std::to_string(inputs) + " network input(s): " + std::to_string(c.boxes) + " box(es) above the floor " +
                   floor + " beyond --max-det " + std::to_string(o.max_det);
   if (c.candidates > 0) s += " and " + std::to_string(c.candidates) + " candidate(s) beyond NMS's max_nms";
-  return s + " were dropped; raise --max-det (or --floor) so a crowded micrograph keeps every particle";
+  char best[32];
+  std::snprintf(best, sizeof best, "%.2f", c.best);
+  return s + " were dropped (scores up to " + best + "); raise --max-det (or --floor) so a crowded micrograph keeps " +
+         "every particle";
 }
 
 }  // namespace yp::picker

@@ -13,11 +13,7 @@ namespace {
 
 using test::InputBox;
 
-// Sorted by position so two pick lists compare element by element.
-std::vector<Pick> by_position(std::vector<Pick> p) {
-  std::sort(p.begin(), p.end(), [](const Pick& a, const Pick& b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
-  return p;
-}
+using test::by_position;
 
 // Particles given in original pixels (centre index, size); `to_input` maps an original EDGE coordinate pair to
 // network-input pixels by the documented geometry, written out independently of the code under test.
@@ -31,17 +27,7 @@ void expect_exact_round_trip(const imgproc::Image& mic, yolo::Detector model, co
   }
   const int nc = model.nc();
   model.forward = [boxes, nc](const Tensor&) { return test::decoded_rows(boxes, nc); };
-  const std::vector<Pick> got = by_position(pick_micrograph(test::picture8(mic), model, PickOptions{}));
-  const std::vector<Pick> want = by_position(truth);
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    EXPECT_NEAR(got[i].x, want[i].x, 2e-3) << i;
-    EXPECT_NEAR(got[i].y, want[i].y, 2e-3) << i;
-    EXPECT_NEAR(got[i].w, want[i].w, 2e-3) << i;
-    EXPECT_NEAR(got[i].h, want[i].h, 2e-3) << i;
-    EXPECT_EQ(got[i].cls, want[i].cls) << i;
-    EXPECT_NEAR(got[i].confidence, want[i].confidence, 1e-6) << i;
-  }
+  test::expect_same_picks(pick_micrograph(test::picture8(mic), model, PickOptions{}), truth, 2e-3);
 }
 
 const std::vector<Pick> kTruth = {{37.0, 21.0, 40, 40, 0, 0.9}, {520.25, 300.5, 60, 30, 1, 0.8},
