@@ -161,9 +161,11 @@ int cmd_train_val(const Args& args) {
   std::printf("%s split '%s' at %d px%s: %d images, %d labels\n", weights.c_str(), split.c_str(), lc.input.size,
               lc.input.scaled() ? (" (tiles, " + yolo::scale_text(lc.input) + ")").c_str() : "", v.metrics.n_images,
               v.metrics.n_labels);
-  if (v.capped.any())
-    std::printf("warning: --max-det %d cut %lld box(es) in %d input(s), scores up to %.3f: raise --max-det\n",
-                vo.max_det, (long long)(v.capped.boxes + v.capped.candidates), v.capped.images, v.capped.best);
+  if (v.capped.any())  // a warning when the boxes cut could have been picks at pick's default threshold
+    std::printf("%s: --max-det %d cut %lld box(es) in %d input(s), scores up to %.3f%s\n",
+                v.capped.best >= 0.25f ? "warning" : "note", vo.max_det,
+                (long long)(v.capped.boxes + v.capped.candidates), v.capped.images, v.capped.best,
+                v.capped.best >= 0.25f ? ": raise --max-det" : " (below pick's 0.25)");
   std::printf("P %.4f  R %.4f  mAP50 %.4f  mAP50-95 %.4f   (YOLOv5 val.py rules: NMS conf 0.001 IoU 0.6, at most %d boxes\n"
               "per image; a detection is a TP at IoU >= 0.5 with a same-class box, greedy by IoU; P and R at the max of the smoothed mean F1)\n",
               v.metrics.precision, v.metrics.recall, v.metrics.map50, v.metrics.map, vo.max_det);
