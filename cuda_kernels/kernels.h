@@ -11,6 +11,7 @@
 #include "cuda_kernels/maxpool2d.h"
 #include "cuda_kernels/optimizer_update.h"
 #include "cuda_kernels/permute.h"
+#include "cuda_kernels/reduce.h"
 #include "cuda_kernels/stream.h"
 #include "cuda_kernels/upsample.h"
 #if YOLOPICK_WITH_CUDNN
