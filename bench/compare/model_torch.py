@@ -134,7 +134,7 @@ class Detect(nn.Module):
                 continue
             bs, _, ny, nx = r.shape
             y = r.view(bs, self.na, self.no, ny, nx).permute(0, 1, 3, 4, 2).sigmoid()
-            gy, gx = torch.meshgrid(torch.arange(ny), torch.arange(nx), indexing="ij")
+            gy, gx = torch.meshgrid(torch.arange(ny, device=r.device), torch.arange(nx, device=r.device), indexing="ij")
             grid = torch.stack((gx, gy), 2).view(1, 1, ny, nx, 2).float()
             s = float(self.stride[i])
             anchor_px = (self.anchors[i] * s).view(1, self.na, 1, 1, 2)
