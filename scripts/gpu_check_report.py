@@ -48,8 +48,8 @@ def bench_rows(path):
         return []
 
 
-def row_name(row):
-    return row["name"].replace("/manual_time", "")
+def row_name(row):  # without Google Benchmark's suffixes ("/iterations:5", "/manual_time")
+    return re.sub(r"/iterations:\d+", "", row["name"]).replace("/manual_time", "")
 
 
 def fmt(v, digits=3):
