@@ -2,6 +2,7 @@
 #include "train/validate.h"
 
 #include "tensor/autograd.h"
+#include "train/params.h"
 #include "yolo/nms.h"
 
 namespace yp::train {
@@ -11,6 +12,7 @@ ValidationResult validate(yolo::Model& model, DataLoader& loader, const yolo::Lo
   NoGradGuard no_grad;
   model.eval();
   const int na = static_cast<int>(model.anchors()[0].size(0));
+  const Device device = model_device(model);
   yolo::NmsOptions nms;
   nms.conf_thres = options.conf_thres;
   nms.iou_thres = options.iou_thres;
@@ -23,7 +25,7 @@ ValidationResult validate(yolo::Model& model, DataLoader& loader, const yolo::Lo
   loader.start_epoch(0);
   Batch batch;
   while (loader.next(batch)) {
-    const yolo::ModelOutput out = model.forward(batch.images);
+    const yolo::ModelOutput out = model.forward(batch.images.to(device));
     const yolo::LossResult lr = yolo::yolo_loss(yolo::loss_layout(out.raw, na), model.anchors(), batch.targets, loss);
     res.lbox += lr.lbox, res.lobj += lr.lobj, res.lcls += lr.lcls;
     ++batches;
