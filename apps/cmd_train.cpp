@@ -9,6 +9,7 @@
 #include "apps/commands.h"
 #include "imgproc/chain.h"
 #include "imgproc/image_io.h"
+#include "tensor/device.h"
 #include "train/dataset.h"
 #include "util/text.h"
 #include "train/checkpoint.h"
@@ -30,7 +31,8 @@ static const char* kTrainUsage =
     "  --model MODEL       yolov5n.pt (COCO weights, transferred to the data's classes), a .safetensors model file,\n"
     "                      a .yaml config or a built-in name (yolov5n .. yolov5x) from scratch; always with a gray stem\n"
     "  --epochs N          (default 100)      --batch N (default 16)     --imgsz PX (default 640)\n"
-    "  --device cpu        (cuda: not wired for training yet)\n"
+    "  --device cpu|cuda   where the network (forward, backward), optimizer and EMA run (default cpu); with cuda the\n"
+    "                      images are still read and augmented on the CPU, and the loss is computed there\n"
     "  --out DIR           run folder: best.safetensors, last.safetensors (model files of the EMA weights),\n"
     "                      last.ckpt (training state), results.csv, results.png, PR_curve.png, val_pred.png\n"
     "  --resume            continue the run in --out exactly where it stopped (Ctrl-C saves a checkpoint)\n"
@@ -266,7 +268,12 @@ int cmd_train(const Args& args) {
   if (train_apix > 0 && bin > 0) throw Error("--train-apix and --bin both set the network's pixel size: give one");
   if (lc.apix < 0 || train_apix < 0 || bin < 0 || diameter < 0) throw Error("--apix, --train-apix, --bin and "
                                                                             "--particle-diameter must be positive");
-  if (device != "cpu") throw Error("--device " + device + ": training runs on the CPU in this build");
+  if (device == "cuda") {
+    require_cuda("--device cuda");
+    cfg.device = Device::CUDA;
+  } else if (device != "cpu") {
+    throw Error("--device must be cpu or cuda, got '" + device + "'");
+  }
   if (lc.input.size % 32 != 0 || lc.input.size < 64) throw Error("--imgsz must be a multiple of 32, at least 64");
 
   const train::DatasetSpec spec = train::read_dataset_yaml(data);

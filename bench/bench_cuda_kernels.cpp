@@ -14,17 +14,25 @@
 // its filters). Run from the build folder, e.g. one layer and the engine's variants only:
 //   ./bench/bench_cuda_kernels --benchmark_filter='s/b1/m2_m_cv2.*/(k5|k6_tf32|cudnn)'
 //
+// The training rows (train/...) time the kernels a step adds to the network's: the loss layout's permute of
+// the largest Detect level (yolov5n/s at 640, batch 16, 80 classes), and the SGD update and the clipping norm's
+// chunk sums over yolov5s' 7.2M parameters.
+//
 // The model rows (model/...) time the whole network through the tensor layer, with no L2 flush (a
 // forward runs back to back in real use): yolov5n/s batch-1 inference with BN folded, eager (the conv
 // stack and the Detect decode, as bench/compare/model_torch_gpu.py times PyTorch) and replayed as one
-// CUDA graph (the conv stack only: the decode reads the anchors on the host), and a training forward +
-// backward of yolov5n at 640 batch 16 (no loss or optimizer: the same work as the PyTorch peer's).
+// CUDA graph (the conv stack only: the decode reads the anchors on the host); a training forward +
+// backward of yolov5n at 640 batch 16 (no loss or optimizer: the same work as the PyTorch peer's fwd+bwd
+// rows); and the whole training step of `train --device cuda` (forward, the loss on the host with its
+// two transfers, backward, clipping, SGD, EMA; 8 random boxes per image, 80 classes), the peer of
+// model_torch_gpu.py's step rows. Images are on the device already (the loop's upload is not timed).
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +42,10 @@
 #include "tensor/autograd.h"
 #include "tensor/ops/concat.h"
 #include "tensor/random.h"
+#include "train/ema.h"
+#include "train/optimizer.h"
+#include "train/params.h"
+#include "yolo/loss.h"
 #include "yolo/model.h"
 #include "yolo/yaml_config.h"
 
@@ -235,12 +247,77 @@ void BM_memory_bound(benchmark::State& state, std::string op, int batch, int c, 
   state.SetLabel(g_device + ", FP32");
 }
 
-// --- the whole model through the tensor layer ---
-enum class ModelRun { EagerInference, GraphInference, TrainForwardBackward };
+// --- the kernels a training step adds ---
+void BM_train_kernel(benchmark::State& state, std::string op) {
+  std::function<void()> fn;
+  double bytes = 0;
+  std::vector<std::unique_ptr<Buf>> bufs;
+  const auto buf = [&](size_t b) { return bufs.emplace_back(std::make_unique<Buf>(b))->f(); };
+  if (op == "permute_loss_layout") {  // (16, 3, 85, 80, 80) -> (16, 3, 80, 80, 85)
+    const int64_t n = 16LL * 255 * 80 * 80;
+    float *x = buf(n * 4), *y = buf(n * 4);
+    PermuteShape s;
+    s.dims = 5;
+    const int64_t out[5] = {16, 3, 80, 80, 85}, stride[5] = {3LL * 85 * 6400, 85LL * 6400, 80, 1, 6400};
+    for (int d = 0; d < 5; ++d) s.out_size[d] = out[d], s.in_stride[d] = stride[d];
+    fn = [=] { permute_copy(x, y, n, 4, s); };
+    bytes = 8.0 * n;
+  } else {
+    const int64_t n = 7225885;  // yolov5s' parameters
+    float *p = buf(n * 4), *g = buf(n * 4), *m = buf(n * 4);
+    double* partials = reinterpret_cast<double*>(buf(reduce_chunk_count(n) * 8));
+    if (op == "sgd_update") fn = [=] { sgd_nesterov_update(p, g, m, n, 0.01, 0.937, 5e-4); }, bytes = 20.0 * n;
+    if (op == "sum_of_squares") fn = [=] { chunk_sums_f32(g, n, true, partials); }, bytes = 4.0 * n;
+  }
+  const double seconds = run_timed(state, fn);
+  if (seconds > 0) {
+    state.counters["GB/s"] = bytes / seconds * 1e-9;
+    state.counters["pct_peak"] = g_peaks.dram_tbps > 0 ? bytes / seconds / (g_peaks.dram_tbps * 1e12) * 100 : 0;
+  }
+  state.SetLabel(g_device + ", FP32");
+}
 
-void BM_model(benchmark::State& state, std::string name, int size, int batch, ModelRun run) {
+// --- the whole model through the tensor layer ---
+enum class ModelRun { EagerInference, GraphInference, TrainForwardBackward, TrainStep };
+
+// The state of a training step as the loop keeps it: optimizer (YOLOv5's groups, SGD-Nesterov), EMA, targets.
+struct TrainStepState {
+  std::vector<yp::Tensor> params;
+  std::unique_ptr<yp::train::Optimizer> optimizer;
+  std::unique_ptr<yp::train::ModelEMA> ema;
+  std::vector<yp::yolo::Target> targets;
+  yp::yolo::LossConfig loss;
+
+  TrainStepState(yp::yolo::Model& model, int batch, int size, yp::Rng& rng) {
+    const yp::NamedTensors named = yp::train::model_parameters(model);
+    for (const auto& [name, p] : named) params.push_back(p);
+    optimizer = std::make_unique<yp::train::Optimizer>(yp::train::OptimizerKind::SGD,
+                                                        yp::train::build_param_groups(named, 0.01, 0.937, 5e-4));
+    ema = std::make_unique<yp::train::ModelEMA>(yp::train::training_state(model));
+    for (int i = 0; i < batch; ++i)
+      for (int k = 0; k < 8; ++k) {
+        const double w = rng.uniform(0.03, 0.3), h = rng.uniform(0.03, 0.3);
+        targets.push_back({i, (int)rng.uniform(0, 80), rng.uniform(w / 2, 1 - w / 2), rng.uniform(h / 2, 1 - h / 2), w, h});
+      }
+    loss.nc = model.nc();
+    loss.image_size = size;
+  }
+  void step(yp::yolo::Model& model, const yp::Tensor& x) {
+    const int na = (int)model.anchors()[0].size(0);
+    const yp::yolo::LossResult l = yp::yolo::yolo_loss(yp::yolo::loss_layout(model.forward_raw(x), na), model.anchors(),
+                                                       targets, loss);
+    l.total.backward();
+    yp::train::clip_grad_norm(params, 10.0);
+    optimizer->step();
+    optimizer->zero_grad();
+    ema->update(yp::train::training_state(model));
+  }
+};
+
+void BM_model(benchmark::State& state, std::string name, int size, int batch, ModelRun run, int nc) {
   yp::yolo::ModelOptions options;
   options.seed = 1;
+  options.nc = nc;  // 0: the config's 80
   yp::yolo::Model model(yp::yolo::builtin_yolo_config(name), options);
   yp::Rng rng(2);
   const yp::Tensor x = yp::rand_uniform({batch, 3, size, size}, 0.0, 1.0, rng).to(yp::Device::CUDA);
@@ -248,7 +325,12 @@ void BM_model(benchmark::State& state, std::string name, int size, int batch, Mo
   std::vector<yp::Tensor> raw;
   yp::Tensor seed;
   CudaGraph graph;
-  if (run == ModelRun::TrainForwardBackward) {
+  std::unique_ptr<TrainStepState> training;
+  if (run == ModelRun::TrainStep) {
+    model.to(yp::Device::CUDA);
+    training = std::make_unique<TrainStepState>(model, batch, size, rng);
+    fn = [&] { training->step(model, x); };
+  } else if (run == ModelRun::TrainForwardBackward) {
     model.to(yp::Device::CUDA);
     fn = [&] {
       std::vector<yp::Tensor> flat;  // every level in one (N, sum, 1, 1) tensor, so one backward covers all
@@ -282,9 +364,10 @@ void BM_model(benchmark::State& state, std::string name, int size, int batch, Mo
     ++calls;
   }
   if (calls > 0) state.counters["images/s"] = batch * calls / (total_ms * 1e-3);
-  const char* what = run == ModelRun::EagerInference   ? "eager, BN folded, conv stack + decode"
-                     : run == ModelRun::GraphInference ? "CUDA graph, BN folded, conv stack"
-                                                       : "training forward + backward, no loss";
+  const char* what = run == ModelRun::EagerInference         ? "eager, BN folded, conv stack + decode"
+                     : run == ModelRun::GraphInference       ? "CUDA graph, BN folded, conv stack"
+                     : run == ModelRun::TrainForwardBackward ? "training forward + backward, no loss"
+                                                             : "training step: loss on the host, clip, SGD, EMA";
   state.SetLabel(g_device + ", FP32 (" + what + ")");
 }
 
@@ -293,15 +376,24 @@ void register_model_rows() {
     for (int size : {640, 1024}) {
       const std::string prefix = std::string("model/") + name + "/" + std::to_string(size) + "/b1/";
       benchmark::RegisterBenchmark((prefix + "eager").c_str(), BM_model, std::string(name), size, 1,
-                                   ModelRun::EagerInference)
+                                   ModelRun::EagerInference, 0)
           ->UseManualTime()->Unit(benchmark::kMillisecond);
       benchmark::RegisterBenchmark((prefix + "graph").c_str(), BM_model, std::string(name), size, 1,
-                                   ModelRun::GraphInference)
+                                   ModelRun::GraphInference, 0)
           ->UseManualTime()->Unit(benchmark::kMillisecond);
     }
   benchmark::RegisterBenchmark("model/yolov5n/640/b16/train_fwd_bwd", BM_model, std::string("yolov5n"), 640, 16,
-                               ModelRun::TrainForwardBackward)
+                               ModelRun::TrainForwardBackward, 0)
       ->UseManualTime()->Unit(benchmark::kMillisecond);
+  // A step takes ~0.1-0.5 s: a fixed 5 timed steps (after the warm-up one) instead of --benchmark_min_time's
+  // single one. The picker's 2 classes: the loss's host share (its transfers and loops scale with 5 + nc per
+  // anchor) shrinks.
+  benchmark::RegisterBenchmark("model/yolov5n/640/b16/train_step", BM_model, std::string("yolov5n"), 640, 16,
+                               ModelRun::TrainStep, 0)
+      ->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+  benchmark::RegisterBenchmark("model/yolov5n/640/b16/train_step_nc2", BM_model, std::string("yolov5n"), 640, 16,
+                               ModelRun::TrainStep, 2)
+      ->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 }
 
 void register_all() {
@@ -318,6 +410,9 @@ void register_all() {
           benchmark::RegisterBenchmark((prefix + v).c_str(), BM_conv_backward, s, std::string(v))
               ->UseManualTime()->Unit(benchmark::kMicrosecond);
       }
+  for (const char* op : {"permute_loss_layout", "sgd_update", "sum_of_squares"})
+    benchmark::RegisterBenchmark((std::string("train/") + op).c_str(), BM_train_kernel, std::string(op))
+        ->UseManualTime()->Unit(benchmark::kMicrosecond);
   // SPPF (s: 256 channels at 32x32) and the first neck levels at 1024.
   for (int batch : {1, 8})
     for (const char* op : {"silu", "bn_train", "maxpool5", "upsample2"}) {

@@ -59,7 +59,7 @@ __global__ void bce_backward_kernel(const float* __restrict__ z, const float* __
     const double zi = z[i], ti = t[i];
     const double w = 1.0 + (pos_weight - 1.0) * ti;
     const double sig_neg = 1.0 / (1.0 + exp(zi));  // sigmoid(-z)
-    dz[i] = (float)(scale * ((1.0 - ti) - w * sig_neg));
+    if (dz) dz[i] = (float)(scale * ((1.0 - ti) - w * sig_neg));
     if (dt) dt[i] = (float)(scale * (-zi + (pos_weight - 1.0) * softplus_neg(zi)));
   }
 }

@@ -10,7 +10,7 @@
 namespace yp::cuda {
 
 void bce_with_logits_forward(const float* z, const float* t, int64_t n, float pos_weight, float* loss);
-// dt may be nullptr when the targets need no gradient.
+// dz or dt may be nullptr when that input needs no gradient.
 void bce_with_logits_backward(const float* z, const float* t, const float* grad_loss, int64_t n, float pos_weight,
                               float* dz, float* dt);
 

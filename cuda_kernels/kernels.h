@@ -10,6 +10,8 @@
 #include "cuda_kernels/elementwise.h"
 #include "cuda_kernels/maxpool2d.h"
 #include "cuda_kernels/optimizer_update.h"
+#include "cuda_kernels/permute.h"
+#include "cuda_kernels/reduce.h"
 #include "cuda_kernels/stream.h"
 #include "cuda_kernels/upsample.h"
 #if YOLOPICK_WITH_CUDNN

@@ -39,6 +39,11 @@ __global__ void ema_kernel(float* __restrict__ ema, const float* __restrict__ mo
     ema[i] = (float)(d * ema[i] + (1 - d) * model[i]);
 }
 
+__global__ void scale_kernel(float* __restrict__ x, int64_t n, double factor) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+    x[i] = (float)(x[i] * factor);
+}
+
 int grid_for(int64_t n) {
   const int64_t blocks = (n + kThreads - 1) / kThreads;
   return (int)(blocks < (1 << 20) ? blocks : (1 << 20));
@@ -65,6 +70,12 @@ void adamw_update(float* param, const float* grad, float* m, float* v, int64_t n
 void ema_update(float* ema, const float* model, int64_t n, double decay) {
   if (n <= 0) return;
   ema_kernel<<<grid_for(n), kThreads, 0, current_stream()>>>(ema, model, n, decay);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+void scale_update(float* x, int64_t n, double factor) {
+  if (n <= 0) return;
+  scale_kernel<<<grid_for(n), kThreads, 0, current_stream()>>>(x, n, factor);
   CUDA_CHECK(cudaGetLastError());
 }
 

@@ -62,17 +62,21 @@ fi
 # Sanitizer runs leave out the tests on GB-sized arrays (the >2^31-element ones and the grid-stride
 # one: minutes under instrumentation) and cuDNN (its own kernels, thousands of launches in cudnnFind); racecheck and synccheck only matter for kernels that
 # use shared memory and __syncthreads.
-SANITIZER_FILTER='-CudaLargeIndex.*:CudaConv2dCudnn.*:CudaElementwiseEdges.GridStride*'
+# The *Harness tests check the tests' CPU halves (CPU twins that must agree to the bit); they ran where the
+# bundle was built, so the GPU run leaves them out. The training step and run (CudaTrainStep, CudaTrainer:
+# whole networks on both devices, two epochs) are the model step's, and too slow for the sanitizers; the
+# kernels they use have their own small tests, which the sanitizers do run.
+SANITIZER_FILTER='-CudaLargeIndex.*:CudaConv2dCudnn.*:CudaElementwiseEdges.GridStride*:CudaTrainStep.*:CudaTrainer.*:*Harness.*'
 SHARED_MEMORY_FILTER='CudaConv2d.*:CudaConv2dBackward.*:CudaBatchNorm2d.*:CudaBce*:CudaGraph.*'
-KERNEL_BENCH_FILTER='^s/b1/[^/]+/(k3|k4|k5|engine|fused_silu|k6_tf32|k6_f16|cudnn_fma|cudnn_tf32|hand_data|hand_weight)/|^s/b1/(silu|bn_train|maxpool5|upsample2)/'
+KERNEL_BENCH_FILTER='^s/b1/[^/]+/(k3|k4|k5|engine|fused_silu|k6_tf32|k6_f16|cudnn_fma|cudnn_tf32|hand_data|hand_weight)/|^s/b1/(silu|bn_train|maxpool5|upsample2)/|^train/'
 STEPS=(
   "env|20|1|env|"
-  "tests|120|1|gtest|--gtest_filter=-CudaModel.*:CudaLargeIndex.*"
-  "model|60|1|gtest|--gtest_filter=CudaModel.*:CudaTensorOps.*"
+  "tests|120|1|gtest|--gtest_filter=-CudaModel.*:CudaLargeIndex.*:CudaTrainStep.*:CudaTrainer.*:*Harness.*"
+  "model|120|1|gtest|--gtest_filter=CudaModel.*:CudaTensorOps.*:CudaTrainStep.*:CudaTrainer.*"
   "large_index|90|1|gtest|--gtest_filter=CudaLargeIndex.*"
   "bench_kernels|110|0|bench|--benchmark_filter=$KERNEL_BENCH_FILTER --benchmark_min_time=0.02"
-  "bench_model|80|0|bench|--benchmark_filter=^model/ --benchmark_min_time=0.2"
-  "torch_peer|90|0|torch|--repeats 20"
+  "bench_model|100|0|bench|--benchmark_filter=^model/ --benchmark_min_time=0.2"
+  "torch_peer|110|0|torch|--repeats 20"
   "memcheck|100|0|sanitizer|memcheck --gtest_filter=$SANITIZER_FILTER"
   "racecheck|80|0|sanitizer|racecheck --gtest_filter=$SHARED_MEMORY_FILTER"
   "synccheck|50|0|sanitizer|synccheck --gtest_filter=$SHARED_MEMORY_FILTER"

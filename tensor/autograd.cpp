@@ -55,6 +55,8 @@ void Tensor::backward(const Tensor& seed) const {
     root_grad = Tensor::full(shape(), 1.0, dtype(), device());
   }
   check_same_shape("backward(): seed", *this, root_grad);
+  YP_CHECK(root_grad.device() == device(), std::string("backward(): the seed is on ") + device_name(root_grad.device()) +
+                                               ", the tensor on " + device_name(device()));
 
   // Topological order by iterative depth-first search (graphs of big models are deep: no recursion).
   std::vector<Tensor> order;
@@ -101,6 +103,10 @@ void Tensor::backward(const Tensor& seed) const {
       YP_CHECK(grads[i].shape() == in.shape(), "backward of " + fn->op + ": gradient " + shape_str(grads[i].shape()) +
                                                    " for input " + std::to_string(i) + " of shape " +
                                                    shape_str(in.shape()));
+      // A kernel handed a pointer of the other device reads garbage or faults far from here.
+      YP_CHECK(grads[i].device() == in.device(), "backward of " + fn->op + ": gradient on " +
+                                                     device_name(grads[i].device()) + " for input " + std::to_string(i) +
+                                                     " on " + device_name(in.device()));
       accumulate(pending[in.id()], grads[i]);
     }
   }

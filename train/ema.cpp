@@ -1,7 +1,9 @@
-// ema.cpp: see ema.h.
+// ema.cpp: see ema.h. The update is tensor/ops/optimizer_update.h's ema_update, on the model's device.
 #include "train/ema.h"
 
 #include <cmath>
+
+#include "tensor/ops/optimizer_update.h"
 
 namespace yp::train {
 
@@ -20,11 +22,7 @@ void ModelEMA::update(const NamedTensors& model_state) {
   for (size_t i = 0; i < ema_.size(); ++i) {
     YP_CHECK(model_state[i].first == ema_[i].first && model_state[i].second.shape() == ema_[i].second.shape(),
              "EMA: tensor " + std::to_string(i) + " is '" + model_state[i].first + "', expected '" + ema_[i].first + "'");
-    Tensor& e = ema_[i].second;
-    const Tensor m = model_state[i].second.to(DType::F32);
-    float* pe = e.data<float>();
-    const float* pm = m.data<float>();
-    for (int64_t k = 0; k < e.numel(); ++k) pe[k] = (float)(d * pe[k] + (1 - d) * pm[k]);
+    ema_update(ema_[i].second, model_state[i].second.to(DType::F32), d);
   }
 }
 

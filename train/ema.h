@@ -3,6 +3,7 @@
 //   ema = decay * ema + (1 - decay) * model      for every parameter and BN running statistic
 // The ramp keeps early updates from being frozen at the random initialisation: decay is ~0 at the
 // first step and approaches 0.9999 after ~10k steps. The EMA copy is what validation and saving use.
+// The copy lives on the device of the state it was made from (the model's: CPU or CUDA).
 #pragma once
 
 #include <string>

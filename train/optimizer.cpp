@@ -1,16 +1,20 @@
-// optimizer.cpp: see optimizer.h. The loops run on the CPU in float32 with the arithmetic in
-// double per element so that SGD and AdamW match PyTorch's formulas to rounding.
+// optimizer.cpp: see optimizer.h. The per-element updates are tensor/ops/optimizer_update.h (float32, the
+// arithmetic in double per element so that SGD and AdamW match PyTorch's formulas to rounding), on the
+// parameters' device; the state buffers live beside the parameters.
 #include "train/optimizer.h"
 
 #include <cmath>
+
+#include "tensor/ops/optimizer_update.h"
+#include "tensor/ops/reduce.h"
 
 namespace yp::train {
 
 namespace {
 
-void check_param(const Tensor& p, const std::string& group) {
-  YP_CHECK(p.defined() && p.dtype() == DType::F32 && p.device() == Device::CPU,
-           "optimizer: parameters of group '" + group + "' must be defined float32 CPU tensors");
+void check_param(const Tensor& p, const std::string& group, Device device) {
+  YP_CHECK(p.defined() && p.dtype() == DType::F32 && p.device() == device,
+           "optimizer: parameters of group '" + group + "' must be defined float32 tensors on one device");
 }
 
 size_t count_params(const std::vector<ParamGroup>& groups) {
@@ -23,11 +27,16 @@ size_t count_params(const std::vector<ParamGroup>& groups) {
 
 Optimizer::Optimizer(OptimizerKind kind, std::vector<ParamGroup> groups) : kind_(kind), groups_(std::move(groups)) {
   for (const auto& g : groups_)
-    for (const auto& p : g.params) check_param(p, g.name);
+    if (!g.params.empty() && g.params[0].defined()) {
+      device_ = g.params[0].device();
+      break;
+    }
+  for (const auto& g : groups_)
+    for (const auto& p : g.params) check_param(p, g.name, device_);
   for (const auto& g : groups_)
     for (const auto& p : g.params) {
-      state_.first_moment.push_back(Tensor::zeros(p.shape()));
-      if (kind_ == OptimizerKind::AdamW) state_.second_moment.push_back(Tensor::zeros(p.shape()));
+      state_.first_moment.push_back(Tensor::zeros(p.shape(), DType::F32, device_));
+      if (kind_ == OptimizerKind::AdamW) state_.second_moment.push_back(Tensor::zeros(p.shape(), DType::F32, device_));
     }
 }
 
@@ -44,6 +53,9 @@ void Optimizer::set_state(const OptimizerState& s) {
       ++i;
     }
   state_ = s;
+  // A saved state is read on the host: its buffers move to the parameters' device.
+  for (Tensor& m : state_.first_moment) m = m.to(device_);
+  for (Tensor& v : state_.second_moment) v = v.to(device_);
 }
 
 void Optimizer::step() {
@@ -55,28 +67,12 @@ void Optimizer::step() {
       const size_t slot = i++;
       const Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      float* w = p.data<float>();
-      const float* dw = grad.data<float>();
-      float* m = state_.first_moment[slot].data<float>();
-      const int64_t n = p.numel();
       if (kind_ == OptimizerKind::SGD) {
-        // PyTorch starts the buffer at g; starting at zero gives the same buf = mu*0 + g.
-        for (int64_t k = 0; k < n; ++k) {
-          const double gk = (double)dw[k] + g.weight_decay * w[k];
-          const double buf = g.momentum * m[k] + gk;
-          m[k] = (float)buf;
-          w[k] = (float)(w[k] - g.lr * (gk + g.momentum * buf));
-        }
+        sgd_nesterov_update(p, grad, state_.first_moment[slot], g.lr, g.momentum, g.weight_decay);
       } else {
-        float* v = state_.second_moment[slot].data<float>();
         const double b1 = g.momentum, b2 = 0.999, eps = 1e-8;
-        const double c1 = 1 - std::pow(b1, t), c2 = 1 - std::pow(b2, t);
-        for (int64_t k = 0; k < n; ++k) {
-          const double wk = w[k] * (1 - g.lr * g.weight_decay);
-          m[k] = (float)(b1 * m[k] + (1 - b1) * dw[k]);
-          v[k] = (float)(b2 * v[k] + (1 - b2) * (double)dw[k] * dw[k]);
-          w[k] = (float)(wk - g.lr * (m[k] / c1) / (std::sqrt(v[k] / c2) + eps));
-        }
+        adamw_update(p, grad, state_.first_moment[slot], state_.second_moment[slot], g.lr, b1, b2, g.weight_decay, eps,
+                     1 - std::pow(b1, t), 1 - std::pow(b2, t));
       }
     }
   }
@@ -88,23 +84,13 @@ void Optimizer::zero_grad() {
 }
 
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
-  double sq = 0;
-  for (const auto& p : params) {
-    const Tensor g = p.grad();
-    if (!g.defined()) continue;
-    const float* d = g.data<float>();
-    for (int64_t k = 0; k < g.numel(); ++k) sq += (double)d[k] * d[k];
-  }
-  const double norm = std::sqrt(sq);
+  std::vector<Tensor> grads;
+  for (const auto& p : params) grads.push_back(p.grad());
+  const double norm = std::sqrt(sum_of_squares(grads));
   const double coef = max_norm / (norm + 1e-6);
-  if (coef < 1.0) {
-    for (const auto& p : params) {
-      Tensor g = p.grad();
-      if (!g.defined()) continue;
-      float* d = g.data<float>();
-      for (int64_t k = 0; k < g.numel(); ++k) d[k] = (float)(d[k] * coef);
-    }
-  }
+  if (coef < 1.0)
+    for (Tensor& g : grads)
+      if (g.defined()) scale_update(g, coef);
   return norm;
 }
 

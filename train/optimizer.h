@@ -10,6 +10,8 @@
 //                                      p *= 1 - lr*wd;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
 //                                      p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + 1e-8)
 // Gradients are read from each parameter's .grad() (missing = zero, parameter skipped).
+// Parameters, gradients and state live on one device (CPU or CUDA): the updates run there
+// (tensor/ops/optimizer_update.h), and a state given to set_state (read from a checkpoint) moves there.
 #pragma once
 
 #include <string>
@@ -55,10 +57,12 @@ class Optimizer {
   OptimizerKind kind_;
   std::vector<ParamGroup> groups_;
   OptimizerState state_;
+  Device device_ = Device::CPU;  // of every parameter and state buffer
 };
 
 // Scales all gradients so that their global L2 norm is at most max_norm (PyTorch clip_grad_norm_,
-// which YOLOv5 calls with 10.0). Returns the norm before clipping.
+// which YOLOv5 calls with 10.0). Returns the norm before clipping. On the GPU the norm costs one
+// download of the per-tensor partial sums (tensor/ops/reduce.h sum_of_squares).
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm);
 
 }  // namespace yp::train

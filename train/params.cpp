@@ -18,6 +18,11 @@ NamedTensors training_state(yolo::Model& model) {
   return out;
 }
 
+Device model_device(yolo::Model& model) {
+  const NamedTensorRefs params = model.named_parameters();
+  return params.empty() ? Device::CPU : params[0].second->device();
+}
+
 std::vector<ParamGroup> build_param_groups(const NamedTensors& params, double lr0, double momentum, double weight_decay) {
   ParamGroup bias{"bias", {}, lr0, momentum, 0.0, lr0};
   ParamGroup weight{"weight", {}, lr0, momentum, weight_decay, lr0};

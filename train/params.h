@@ -25,6 +25,8 @@ namespace yp::train {
 
 NamedTensors model_parameters(yolo::Model& model);
 NamedTensors training_state(yolo::Model& model);
+// Where the model's parameters are (Module::to moves them): batches go there.
+Device model_device(yolo::Model& model);
 
 // The three groups from the parameter names (see above); lr/momentum are set by the schedule.
 std::vector<ParamGroup> build_param_groups(const NamedTensors& params, double lr0, double momentum, double weight_decay);

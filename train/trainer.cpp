@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tensor/autograd.h"
+#include "tensor/device.h"
 #include "train/checkpoint.h"
 #include "train/ema.h"
 #include "train/plots.h"
@@ -142,6 +143,7 @@ std::string format_eta(double s) {
 }  // namespace
 
 TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_data, const TrainConfig& cfg) {
+  if (cfg.device == Device::CUDA) require_cuda("train on the GPU");  // before anything is written
   const auto t_start = Clock::now();
   const double wait_at_start = train_data.wait_seconds();
   TrainSummary summary;
@@ -166,6 +168,7 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
   loss_cfg.nc = model.nc();
   loss_cfg.image_size = image_size;
   const int na = static_cast<int>(model.anchors()[0].size(0));
+  model.to(cfg.device);  // before anything holds a handle to the model's tensors
 
   const NamedTensors params = model_parameters(model);
   freeze_layers(params, cfg.freeze);
@@ -182,7 +185,8 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
     const Checkpoint c = load_checkpoint(last_path);
     if (c.get("format") != "yolopick-train-1") throw Error(last_path + ": not a training-state checkpoint");
     load_state(training_state(model), with_prefix(c, "state/"));
-    ema = std::make_unique<ModelEMA>(with_prefix(c, "ema/"), c.get_int("ema_updates"));
+    ema = std::make_unique<ModelEMA>(training_state(model), c.get_int("ema_updates"));
+    load_state(ema->state(), with_prefix(c, "ema/"));  // into copies on the model's device
     OptimizerState os;
     os.steps = c.get_int("optimizer_steps");
     for (const auto& kv : with_prefix(c, "opt.m/")) os.first_moment.push_back(kv.second);
@@ -191,7 +195,7 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
     for (const auto& [n, t] : params) {
       Tensor h = t;
       h.zero_grad();
-      if (const Tensor* g = c.find("grad/" + n)) h.set_grad(g->clone());
+      if (const Tensor* g = c.find("grad/" + n)) h.set_grad(g->clone().to(t.device()));
     }
     s.epoch = static_cast<int>(c.get_int("epoch"));
     s.batch = c.get_int("batch");
@@ -218,7 +222,7 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
     while (train_data.next(batch)) {
       const int64_t ni = batch.index + nb * s.epoch;
       const int accumulate = apply_schedule(sched, opt, s.epoch, ni, nb);
-      const std::vector<Tensor> raw = model.forward_raw(batch.images);
+      const std::vector<Tensor> raw = model.forward_raw(batch.images.to(cfg.device));
       const yolo::LossResult lr = yolo::yolo_loss(yolo::loss_layout(raw, na), model.anchors(), batch.targets, loss_cfg);
       const double total = lr.total.item();
       if (!std::isfinite(total)) {

@@ -11,6 +11,11 @@
 // Resume: last.ckpt holds weights, BN statistics, EMA, optimizer buffers, gradients accumulated since the
 // last step, the counters, and the seed; the data order and augmentation are functions of
 // (seed, epoch, batch) (loader.h). So a resumed run repeats the uninterrupted one bit for bit on the CPU.
+// Device (TrainConfig::device): the model moves there at the start and stays there; the optimizer state and
+// the EMA copy live beside it; the loaders make batches on the host and each is uploaded for its step; the
+// loss runs on the host (yolo/loss.h). Checkpoints and model files are written from host copies, in the same
+// formats whatever the device, so a run can be resumed on the other device (not bit for bit: the GPU sums
+// in other orders).
 // Walk-through: docs/training.md.
 #pragma once
 
@@ -32,6 +37,7 @@ namespace yp::train {
 
 struct TrainConfig {
   std::string out_dir = "runs/train";
+  Device device = Device::CPU;  // where the model, optimizer state and EMA live (CUDA: train on the GPU)
   int epochs = 100;
   int patience = 100;
   uint64_t seed = 0;

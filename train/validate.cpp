@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "tensor/autograd.h"
+#include "train/params.h"
 #include "yolo/nms.h"
 
 namespace yp::train {
@@ -13,6 +14,7 @@ ValidationResult validate(yolo::Model& model, DataLoader& loader, const yolo::Lo
   NoGradGuard no_grad;
   model.eval();
   const int na = static_cast<int>(model.anchors()[0].size(0));
+  const Device device = model_device(model);
   yolo::NmsOptions nms;
   nms.conf_thres = options.conf_thres;
   nms.iou_thres = options.iou_thres;
@@ -41,7 +43,7 @@ ValidationResult validate(yolo::Model& model, DataLoader& loader, const yolo::Lo
         Tensor images = Tensor::empty({count, batch.images.size(1), batch.images.size(2), batch.images.size(3)});
         const int64_t per_image = images.numel() / count;
         std::copy_n(batch.images.data<float>() + first * per_image, images.numel(), images.data<float>());
-        const yolo::ModelOutput out = model.forward(images);
+        const yolo::ModelOutput out = model.forward(images.to(device));
         std::vector<yolo::Target> targets;
         for (yolo::Target t : batch.targets)
           if (t.image >= first && t.image < first + count) t.image -= static_cast<int>(first), targets.push_back(t);
@@ -63,7 +65,7 @@ ValidationResult validate(yolo::Model& model, DataLoader& loader, const yolo::Lo
       keep(dets, labels, batch.samples[0]);
       continue;
     }
-    const yolo::ModelOutput out = model.forward(batch.images);
+    const yolo::ModelOutput out = model.forward(batch.images.to(device));
     const yolo::LossResult lr = yolo::yolo_loss(yolo::loss_layout(out.raw, na), model.anchors(), batch.targets, loss);
     res.lbox += lr.lbox, res.lobj += lr.lobj, res.lcls += lr.lcls;
     ++batches;

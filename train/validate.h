@@ -2,7 +2,8 @@
 // giving the raw Detect output (for the loss) and the decoded predictions (the inference decode, yolo/model.h:
 // the same function `detect` and `pick` use), NMS with val.py's settings (conf 0.001, IoU 0.6, multi-label, max
 // 300 per image), then the metrics of metrics.h in the network-input frame (IoU does not change under the
-// letterbox's uniform scale, so this equals scoring in the original image's pixels).
+// letterbox's uniform scale, so this equals scoring in the original image's pixels). The batches go to the
+// model's device; the loss and NMS run on the host.
 // With a physical scale a batch is one micrograph's tiles (loader.h): they go through the network in chunks of the
 // loader's batch size, NMS per tile, then yolo::merge_detections - pick's merge - and the detections are scored in
 // the micrograph's own pixels against its labels. So the validation numbers are what `pick` does.

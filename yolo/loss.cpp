@@ -14,6 +14,7 @@
 #include "tensor/autograd.h"
 #include "tensor/ops/elementwise.h"
 #include "tensor/ops/permute.h"
+#include "tensor/ops/to_device.h"
 
 namespace yp::yolo {
 
@@ -265,7 +266,7 @@ std::vector<Tensor> loss_layout(const std::vector<Tensor>& raw, int num_anchors)
              "loss_layout: level " + shape_str(r.shape()) + " is not (N, na * no, H, W) for na = " +
                  std::to_string(num_anchors));
     const int64_t n = r.size(0), c = r.size(1), h = r.size(2), w = r.size(3);
-    out.push_back(permute(r.reshape({n, num_anchors, c / num_anchors, h, w}), {0, 1, 3, 4, 2}));
+    out.push_back(to_device(permute(r.reshape({n, num_anchors, c / num_anchors, h, w}), {0, 1, 3, 4, 2}), Device::CPU));
   }
   return out;
 }

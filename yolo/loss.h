@@ -67,7 +67,9 @@ LossResult yolo_loss(const std::vector<Tensor>& pred, const std::vector<Tensor>&
                      const std::vector<Target>& targets, const LossConfig& config);
 
 // The Detect head's raw output per level, (N, na * no, H, W) as Model::forward_raw gives it, in the layout above:
-// (N, na, H, W, no) (YOLOv5's Detect.forward: view(bs, na, no, ny, nx).permute(0, 1, 3, 4, 2)). Differentiable.
+// (N, na, H, W, no) (YOLOv5's Detect.forward: view(bs, na, no, ny, nx).permute(0, 1, 3, 4, 2)), on the host,
+// where yolo_loss runs. Differentiable: from a network on the GPU the permute runs there and the result is
+// copied to the host (tensor/ops/to_device.h); in backward the gradient goes back the same way.
 std::vector<Tensor> loss_layout(const std::vector<Tensor>& raw, int num_anchors);
 
 // One assignment of a target to (level, image, anchor, cell), for tests and plots.

@@ -134,7 +134,7 @@ class Detect(nn.Module):
                 continue
             bs, _, ny, nx = r.shape
             y = r.view(bs, self.na, self.no, ny, nx).permute(0, 1, 3, 4, 2).sigmoid()
-            gy, gx = torch.meshgrid(torch.arange(ny), torch.arange(nx), indexing="ij")
+            gy, gx = torch.meshgrid(torch.arange(ny, device=r.device), torch.arange(nx, device=r.device), indexing="ij")
             grid = torch.stack((gx, gy), 2).view(1, 1, ny, nx, 2).float()
             s = float(self.stride[i])
             anchor_px = (self.anchors[i] * s).view(1, self.na, 1, 1, 2)
@@ -246,11 +246,12 @@ class YoloLoss:  # YOLOv5 v7.0 ComputeLoss with the default hyperparameters (hyp
         self.bce = nn.BCEWithLogitsLoss()
 
     def __call__(self, p, targets):  # p: per level (bs, na, ny, nx, no); targets (n, 6) image, class, x, y, w, h
-        lcls, lbox, lobj = torch.zeros(1), torch.zeros(1), torch.zeros(1)
+        dev = p[0].device  # on the predictions' device, as YOLOv5's ComputeLoss (targets must be there too)
+        lcls, lbox, lobj = torch.zeros(1, device=dev), torch.zeros(1, device=dev), torch.zeros(1, device=dev)
         tcls, tbox, indices, anch = self.build_targets(p, targets)
         for i, pi in enumerate(p):
             b, a, gj, gi = indices[i]
-            tobj = torch.zeros(pi.shape[:4])
+            tobj = torch.zeros(pi.shape[:4], device=dev)
             if b.shape[0]:
                 pxy, pwh, _, pcls = pi[b, a, gj, gi].split((2, 2, 1, self.nc), 1)
                 pxy = pxy.sigmoid() * 2 - 0.5
@@ -266,16 +267,16 @@ class YoloLoss:  # YOLOv5 v7.0 ComputeLoss with the default hyperparameters (hyp
         return (lbox * self.box + lobj * self.obj + lcls * self.cls) * bs
 
     def build_targets(self, p, targets):
-        na, nt = self.na, targets.shape[0]
+        na, nt, dev = self.na, targets.shape[0], targets.device
         tcls, tbox, indices, anch = [], [], [], []
-        gain = torch.ones(7)
-        ai = torch.arange(na).float().view(na, 1).repeat(1, nt)
+        gain = torch.ones(7, device=dev)
+        ai = torch.arange(na, device=dev).float().view(na, 1).repeat(1, nt)
         targets = torch.cat((targets.repeat(na, 1, 1), ai[..., None]), 2)
         g = 0.5
-        off = torch.tensor([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1]]).float() * g
+        off = torch.tensor([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1]], device=dev).float() * g
         for i in range(self.nl):
             anchors, shape = self.anchors[i], p[i].shape
-            gain[2:6] = torch.tensor(shape)[[3, 2, 3, 2]]
+            gain[2:6] = torch.tensor(shape, device=dev)[[3, 2, 3, 2]]
             t = targets * gain
             if nt:
                 r = t[..., 4:6] / anchors[:, None]
@@ -303,16 +304,7 @@ class YoloLoss:  # YOLOv5 v7.0 ComputeLoss with the default hyperparameters (hyp
         return tcls, tbox, indices, anch
 
 
-def train_step_times(name, size, batch, repeats):
-    import os
-    here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, "..", "..", "yolo", "configs", f"{name}.yaml")) as f:
-        cfg = yaml.safe_load(f)
-    model = Model(cfg, 80, 3)
-    det = model.model[-1]
-    det.stride = [8, 16, 32]
-    det.anchors /= torch.tensor(det.stride, dtype=torch.float32).view(-1, 1, 1)
-    model.train()
+def yolov5_sgd(model):  # train.py smart_optimizer: BN weights, conv weights (decayed), biases; Nesterov 0.937
     g_bn, g_w, g_b = [], [], []
     for mod in model.modules():
         for pname, prm in mod.named_parameters(recurse=False):
@@ -320,14 +312,37 @@ def train_step_times(name, size, batch, repeats):
     opt = torch.optim.SGD(g_bn, lr=0.01, momentum=0.937, nesterov=True)
     opt.add_param_group({"params": g_w, "weight_decay": 5e-4})
     opt.add_param_group({"params": g_b, "weight_decay": 0.0})
-    loss_fn = YoloLoss(model, size)
-    gen = torch.Generator().manual_seed(4)
+    return opt
+
+
+def random_batch(batch, size, nc=80, seed=4):  # images and 8 random boxes per image, rows (image, class, x, y, w, h)
+    gen = torch.Generator().manual_seed(seed)
     images = torch.rand(batch, 3, size, size, generator=gen)
     wh = torch.rand(batch * 8, 2, generator=gen) * 0.27 + 0.03
     xy = wh / 2 + torch.rand(batch * 8, 2, generator=gen) * (1 - wh)
     img = torch.arange(batch).repeat_interleave(8).float()[:, None]
-    cls = torch.randint(0, 80, (batch * 8, 1), generator=gen).float()
-    targets = torch.cat((img, cls, xy, wh), 1)
+    cls = torch.randint(0, nc, (batch * 8, 1), generator=gen).float()
+    return images, torch.cat((img, cls, xy, wh), 1)
+
+
+def training_model(cfg, nc=80):  # in training mode, anchors in grid units as the loss takes them
+    model = Model(cfg, nc, 3)
+    det = model.model[-1]
+    det.stride = [8, 16, 32]
+    det.anchors /= torch.tensor(det.stride, dtype=torch.float32).view(-1, 1, 1)
+    return model.train()
+
+
+def train_step_times(name, size, batch, repeats):
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "yolo", "configs", f"{name}.yaml")) as f:
+        cfg = yaml.safe_load(f)
+    model = training_model(cfg)
+    det = model.model[-1]
+    opt = yolov5_sgd(model)
+    loss_fn = YoloLoss(model, size)
+    images, targets = random_batch(batch, size)
 
     def step():
         raw = model(images)

@@ -11,6 +11,10 @@ row in the same units as bench_cuda_kernels (median ms per call, images/s):
   training   yolov5n 640 batch 16, forward + backward of the raw outputs with a fixed random seed
              gradient (no loss, no optimizer: the same work as our train_fwd_bwd row), FP32 and AMP
              (FP16 autocast)
+  step       yolov5n 640 batch 16, 80 classes, YOLOv5 train.py's whole iteration (our train_step row):
+             forward under autocast, ComputeLoss (model_torch.YoloLoss, on the GPU), the GradScaler's
+             scaled backward, unscale + clip_grad_norm_(10), SGD-Nesterov over the three groups, the
+             scaler's update, zero_grad, ModelEMA; 8 random boxes per image; FP32 and AMP (FP16 autocast)
 
 cudnn.benchmark is on (our conv2d times its variants per shape too); every row is timed with CUDA
 events after warm-up, median of --repeats calls.
@@ -18,6 +22,8 @@ events after warm-up, median of --repeats calls.
   python3 bench/compare/model_torch_gpu.py [--repeats 20] [--quick]
 """
 import argparse
+import copy
+import math
 import os
 import sys
 import time
@@ -96,6 +102,54 @@ def training_rows(repeats):
               flush=True)
 
 
+def training_step_rows(repeats):
+    with open(os.path.join(REPO, "yolo", "configs", "yolov5n.yaml")) as f:
+        cfg = yaml.safe_load(f)
+    torch.manual_seed(0)
+    model = model_torch.training_model(cfg).cuda()
+    det = model.model[-1]
+    opt = model_torch.yolov5_sgd(model)
+    loss_fn = model_torch.YoloLoss(model, 640)
+    images, targets = model_torch.random_batch(16, 640)
+    x, targets = images.cuda(), targets.cuda()
+    ema = copy.deepcopy(model).eval()  # utils/torch_utils.py ModelEMA
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    updates = [0]
+
+    def ema_update():
+        updates[0] += 1
+        d = 0.9999 * (1 - math.exp(-updates[0] / 2000))
+        msd = model.state_dict()
+        with torch.no_grad():
+            for k, v in ema.state_dict().items():
+                if v.dtype.is_floating_point:
+                    v *= d
+                    v += (1 - d) * msd[k].detach()
+
+    set_tf32(False)
+    for mode in ("fp32", "amp-fp16"):
+        amp = mode == "amp-fp16"
+        scaler = torch.amp.GradScaler("cuda", enabled=amp)
+
+        def step():
+            with torch.autocast("cuda", dtype=torch.float16, enabled=amp):
+                p = [r.view(r.shape[0], det.na, det.no, r.shape[2], r.shape[3]).permute(0, 1, 3, 4, 2).contiguous()
+                     for r in model(x)]
+                loss = loss_fn(p, targets)
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=10.0)
+            scaler.step(opt)
+            scaler.update()
+            opt.zero_grad()
+            ema_update()
+
+        ms = median_ms(step, repeats)
+        print(f"torch eager training-step yolov5n 640 b16 {mode}: median {ms:.3f} ms ({16e3 / ms:.1f} images/s)",
+              flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=20)
@@ -112,6 +166,7 @@ def main():
                                                  ("yolov5s", 1024)]
     inference_rows(rows, a.repeats)
     training_rows(max(5, a.repeats // 2))
+    training_step_rows(max(5, a.repeats // 2))
     print(f"model_torch_gpu: {time.perf_counter() - t0:.1f} s", flush=True)
 
 

@@ -1,11 +1,13 @@
 // bce_with_logits.cpp: see bce_with_logits.h for the formulas. The forward sum uses ordered_sum
-// (reduce.h), so the loss has the same bits whatever the thread count.
+// (reduce.h), so the loss has the same bits whatever the thread count. The CUDA path is
+// cuda_kernels/bce_with_logits.cu (a fixed reduction tree: the same bits on every run, not the CPU's).
 #include "tensor/ops/bce_with_logits.h"
 
 #include <cmath>
 #include <string>
 
 #include "tensor/autograd.h"
+#include "tensor/ops/dispatch.h"
 #include "tensor/ops/reduce.h"
 
 namespace yp {
@@ -50,22 +52,34 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& targets, double pos_w
   check_same_shape("bce_with_logits", logits, targets);
   check_same_dtype_device("bce_with_logits", logits, targets);
   check_float("bce_with_logits", logits);
-  YP_CHECK(logits.device() == Device::CPU, std::string("bce_with_logits: the CUDA path is not wired yet (tensor on ") +
-                                               device_name(logits.device()) + ")");
+  YP_CHECK(!logits.is_cuda() || logits.dtype() == DType::F32, "bce_with_logits: CUDA tensors must be float32");
   YP_CHECK(logits.numel() > 0, "bce_with_logits: the inputs " + shape_str(logits.shape()) +
                                    " are empty, the mean loss is undefined");
   YP_CHECK(std::isfinite(pos_weight) && pos_weight >= 0,
            "bce_with_logits: pos_weight must be finite and >= 0, got " + std::to_string(pos_weight));
   const int64_t n = logits.numel();
-  const double total = logits.dtype() == DType::F64
-                           ? bce_sum_cpu(logits.data<double>(), targets.data<double>(), n, pos_weight)
-                           : bce_sum_cpu(logits.data<float>(), targets.data<float>(), n, pos_weight);
-  Tensor loss = Tensor::full({}, total / (double)n, logits.dtype(), logits.device());
+  Tensor loss;
+  if (logits.is_cuda()) {
+    loss = Tensor::empty({}, DType::F32, logits.device());
+    YP_CUDA_DISPATCH(cuda::bce_with_logits_forward(logits.data<float>(), targets.data<float>(), n, (float)pos_weight,
+                                                   loss.data<float>()));
+  } else {
+    const double total = logits.dtype() == DType::F64
+                             ? bce_sum_cpu(logits.data<double>(), targets.data<double>(), n, pos_weight)
+                             : bce_sum_cpu(logits.data<float>(), targets.data<float>(), n, pos_weight);
+    loss = Tensor::full({}, total / (double)n, logits.dtype(), logits.device());
+  }
   return record("bce_with_logits", loss, {logits, targets}, [logits, targets, pos_weight, n](const Tensor& g) {
-    const double scale = g.item() / (double)n;
     Tensor dz, dt;
     if (logits.requires_grad()) dz = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
     if (targets.requires_grad()) dt = Tensor::empty(targets.shape(), targets.dtype(), targets.device());
+    if (logits.is_cuda()) {  // the upstream gradient is read on the device: no host round trip
+      YP_CUDA_DISPATCH(cuda::bce_with_logits_backward(logits.data<float>(), targets.data<float>(), g.data<float>(), n,
+                                                      (float)pos_weight, dz.defined() ? dz.data<float>() : nullptr,
+                                                      dt.defined() ? dt.data<float>() : nullptr));
+      return std::vector<Tensor>{dz, dt};
+    }
+    const double scale = g.item() / (double)n;
     if (logits.dtype() == DType::F64)
       bce_backward_cpu(logits.data<double>(), targets.data<double>(), n, pos_weight, scale,
                        dz.defined() ? dz.data<double>() : nullptr, dt.defined() ? dt.data<double>() : nullptr);

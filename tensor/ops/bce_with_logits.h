@@ -9,7 +9,7 @@
 //   dloss/dt_i = [-z + (p - 1) softplus(-z)] / n
 // Targets may be soft (YOLOv5's objectness target is the IoU) and may require a gradient.
 // An empty input is an error (the mean of nothing is undefined). float32 and float64, summed in
-// double; CPU tensors only until the CUDA path is wired.
+// double; CUDA tensors are float32 (cuda_kernels/bce_with_logits.h, pos_weight rounded to float).
 #pragma once
 
 #include "tensor/tensor.h"

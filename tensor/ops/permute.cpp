@@ -4,13 +4,15 @@
 // the input stride is stride_x[dims[i]], so a row starts at sum_i idx_i * stride_x[dims[i]] (one
 // division per dimension per row, not per element) and then walks the input with the stride of
 // dims[D-1]. Rows are independent, so threads split them. Elements are moved as unsigned integers
-// of their size: permute is pure data movement and works for every dtype.
+// of their size: permute is pure data movement and works for every dtype. The CUDA path is
+// cuda_kernels/permute.cu (one thread per output element).
 #include "tensor/ops/permute.h"
 
 #include <cstdint>
 #include <string>
 
 #include "tensor/autograd.h"
+#include "tensor/ops/dispatch.h"
 
 namespace yp {
 
@@ -70,23 +72,45 @@ std::vector<int> checked_permutation(const Tensor& x, const std::vector<int>& di
   return resolved;
 }
 
+// The CUDA kernel takes the output's shape and, per output dimension, the input stride it walks.
+void permute_cuda(const Tensor& x, const std::vector<int>& perm, Tensor& y) {
+  if (perm.empty()) {  // a scalar
+    y.copy_from(x);
+    return;
+  }
+  YP_CHECK(perm.size() <= 8, "permute: the CUDA path takes at most 8 dimensions, got " + std::to_string(perm.size()));
+  YP_CUDA_DISPATCH({
+    cuda::PermuteShape s;
+    s.dims = (int)perm.size();
+    std::vector<int64_t> x_stride(perm.size(), 1);
+    for (int64_t d = (int64_t)perm.size() - 2; d >= 0; --d) x_stride[(size_t)d] = x_stride[(size_t)d + 1] * x.size(d + 1);
+    for (size_t i = 0; i < perm.size(); ++i) {
+      s.out_size[i] = y.size((int64_t)i);
+      s.in_stride[i] = x_stride[(size_t)perm[i]];
+    }
+    cuda::permute_copy(x.raw_data(), y.raw_data(), y.numel(), (int)dtype_size(x.dtype()), s);
+  });
+}
+
 }  // namespace
 
 Tensor permute(const Tensor& x, const std::vector<int>& dims) {
   YP_CHECK(x.defined(), "permute: the input is undefined");
-  YP_CHECK(x.device() == Device::CPU, std::string("permute: the CUDA path is not wired yet (tensor on ") +
-                                          device_name(x.device()) + ")");
   const std::vector<int> perm = checked_permutation(x, dims);
   Shape y_shape(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) y_shape[i] = x.size(perm[i]);
   Tensor y = Tensor::empty(y_shape, x.dtype(), x.device());
   const void* src = x.raw_data();
   void* dst = y.raw_data();
-  switch (dtype_size(x.dtype())) {
-    case 2: permute_copy(static_cast<const uint16_t*>(src), x.shape(), perm, static_cast<uint16_t*>(dst)); break;
-    case 4: permute_copy(static_cast<const uint32_t*>(src), x.shape(), perm, static_cast<uint32_t*>(dst)); break;
-    case 8: permute_copy(static_cast<const uint64_t*>(src), x.shape(), perm, static_cast<uint64_t*>(dst)); break;
-    default: YP_CHECK(false, std::string("permute: unsupported dtype ") + dtype_name(x.dtype()));
+  if (x.is_cuda()) {
+    permute_cuda(x, perm, y);
+  } else {
+    switch (dtype_size(x.dtype())) {
+      case 2: permute_copy(static_cast<const uint16_t*>(src), x.shape(), perm, static_cast<uint16_t*>(dst)); break;
+      case 4: permute_copy(static_cast<const uint32_t*>(src), x.shape(), perm, static_cast<uint32_t*>(dst)); break;
+      case 8: permute_copy(static_cast<const uint64_t*>(src), x.shape(), perm, static_cast<uint64_t*>(dst)); break;
+      default: YP_CHECK(false, std::string("permute: unsupported dtype ") + dtype_name(x.dtype()));
+    }
   }
   std::vector<int> inverse(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) inverse[(size_t)perm[i]] = (int)i;

@@ -3,7 +3,7 @@
 // dims is a permutation of 0..D-1 (negative entries count from the end, as PyTorch).
 // The Detect head turns (N, na*no, H, W) into (N, na, H, W, no): reshape to (N, na, no, H, W), then
 // permute {0, 1, 3, 4, 2}. Backward applies the inverse permutation to the gradient.
-// CPU tensors only until the CUDA path is wired.
+// CPU and CUDA tensors (cuda_kernels/permute.h: at most 8 dimensions).
 #pragma once
 
 #include <vector>

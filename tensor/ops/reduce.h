@@ -2,7 +2,8 @@
 //   sum(x) = sum_i x_i,          d sum / dx_i = 1        (backward broadcasts g to x's shape)
 //   mean(x) = sum(x) / numel,    d mean / dx_i = 1/numel
 // The sum of an empty tensor is 0; its mean is an error (PyTorch's NaN would silently poison a loss).
-// float32 and float64 (accumulated in double either way); CPU tensors only until the CUDA path is wired.
+// float32 and float64 (accumulated in double either way); CUDA tensors are float32 and are summed in the
+// CPU's order (cuda_kernels/reduce.h), so sum and mean give the same bits on both devices.
 #pragma once
 
 #include <algorithm>
@@ -15,6 +16,12 @@ namespace yp {
 
 Tensor sum(const Tensor& x);
 Tensor mean(const Tensor& x);
+
+// sum over every element of every tensor of x^2, in double, outside autograd (gradient clipping's norm;
+// undefined tensors are skipped). float32 on either device: CPU tensors are added one element after the
+// other in order; CUDA tensors in 4096-element chunks (one launch per tensor, one download for all), whose
+// rounding differs from the CPU's in the last bits.
+double sum_of_squares(const std::vector<Tensor>& xs);
 
 // sum_{i<n} term(i) in double, in fixed chunks of kOrderedSumChunk terms whose partial sums are
 // added in chunk order. The rounding therefore does not depend on the number of threads: the same

@@ -1,10 +1,13 @@
 // test_training_ops_cuda.cpp: the GPU pieces of a training step - BCE-with-logits loss and its
-// gradients, SGD (Nesterov), AdamW and EMA updates - against the CPU formulas of
-// tensor/ops/bce_with_logits.h, train/optimizer.cpp and train/ema.cpp.
+// gradients, SGD (Nesterov), AdamW, EMA and clipping's rescale - against the CPU formulas written out here
+// (the kernels) and against the CPU loops of tensor/ops/optimizer_update.h (the ops on CUDA tensors).
 #include <cmath>
+#include <cstring>
 
 #include "cuda_kernels/bce_with_logits.h"
 #include "cuda_kernels/optimizer_update.h"
+#include "tensor/ops/optimizer_update.h"
+#include "tensor/random.h"
 #include "tests/cuda/cuda_test_support.h"
 
 namespace yp::test {
@@ -80,6 +83,66 @@ TEST(CudaOptimizer, SgdAdamWEmaMatchTheCpuLoops) {
   DeviceArray<float> ema(buf0), model(p0);
   cuda::ema_update(ema.get(), model.get(), (int64_t)n, d);
   EXPECT_TRUE(close_to_ref(ema.download(), ema_ref, 1e-6)) << "ema";
+}
+
+// The ops of tensor/ops/optimizer_update.h on `device` against the same ops on CPU tensors: every state they
+// write, after two steps (so the second reads what the first wrote). The formulas are computed in double on
+// both sides and rounded once; where nvcc and the host compiler fuse a multiply-add differently the result
+// moves by an ulp, hence 1e-6 relative (a wrong term changes it by far more than lr * 1e-6).
+void check_updates(Device device) {
+  Rng rng(21);
+  const Shape shape{3, 1031};
+  const Tensor p0 = randn(shape, rng), g = randn(shape, rng), m0 = randn(shape, rng),
+               v0 = rand_uniform(shape, 0.0, 1.0, rng);
+  const double tol = device == Device::CPU ? 0.0 : 1e-6;
+  struct State {
+    Tensor p, m, v;
+  };
+  const auto fresh = [&](Device d) { return State{p0.clone().to(d), m0.clone().to(d), v0.clone().to(d)}; };
+  const auto expect_close = [&](const Tensor& got, const Tensor& ref, const char* what) {
+    EXPECT_EQ(got.device(), device) << what;
+    EXPECT_TRUE(close_to_ref(got.to_vector(), to_doubles(ref), tol)) << what;
+  };
+  {
+    State c = fresh(Device::CPU), d = fresh(device);
+    for (int step = 0; step < 2; ++step) {
+      sgd_nesterov_update(c.p, g, c.m, 0.01, 0.937, 5e-4);
+      sgd_nesterov_update(d.p, g.to(device), d.m, 0.01, 0.937, 5e-4);
+    }
+    expect_close(d.p, c.p, "sgd param");
+    expect_close(d.m, c.m, "sgd momentum");
+  }
+  {
+    State c = fresh(Device::CPU), d = fresh(device);
+    for (int t = 1; t <= 2; ++t) {
+      const double c1 = 1 - std::pow(0.9, t), c2 = 1 - std::pow(0.999, t);
+      adamw_update(c.p, g, c.m, c.v, 0.001, 0.9, 0.999, 0.05, 1e-8, c1, c2);
+      adamw_update(d.p, g.to(device), d.m, d.v, 0.001, 0.9, 0.999, 0.05, 1e-8, c1, c2);
+    }
+    expect_close(d.p, c.p, "adamw param");
+    expect_close(d.m, c.m, "adamw m");
+    expect_close(d.v, c.v, "adamw v");
+  }
+  {
+    State c = fresh(Device::CPU), d = fresh(device);
+    ema_update(c.m, c.p, 0.63);
+    ema_update(d.m, d.p, 0.63);
+    expect_close(d.m, c.m, "ema");
+    scale_update(c.p, 0.37);
+    scale_update(d.p, 0.37);
+    expect_close(d.p, c.p, "scale");
+  }
+  State c = fresh(Device::CPU);
+  Tensor wrong_shape = Tensor::zeros({3});
+  EXPECT_THROW(sgd_nesterov_update(c.p, g, wrong_shape, 0.01, 0.9, 0), Error);
+  EXPECT_THROW(ema_update(c.m, Tensor::zeros(shape, DType::F64), 0.5), Error);
+}
+
+TEST(CudaOptimizerHarness, CpuOpsAgreeWithThemselves) { check_updates(Device::CPU); }
+
+TEST(CudaOptimizer, TensorOpsMatchTheCpuOps) {
+  YP_REQUIRE_CUDA();
+  check_updates(Device::CUDA);
 }
 
 }  // namespace

@@ -63,3 +63,14 @@ TEST(Reduce, EmptyTensorSumsToZeroAndHasNoMean) {
     EXPECT_NE(std::string(e.what()).find("sum: needs float32 or float64"), std::string::npos) << e.what();
   }
 }
+
+TEST(Reduce, SumOfSquaresAddsEveryElementOfEveryDefinedTensor) {
+  Rng rng(4);
+  const std::vector<Tensor> xs = {randn({5000}, rng), Tensor(), randn({3, 7}, rng), Tensor::zeros({0})};
+  double ref = 0;
+  for (const Tensor& x : xs)
+    for (int64_t i = 0; x.defined() && i < x.numel(); ++i) ref += x.at(i) * x.at(i);
+  EXPECT_NEAR(sum_of_squares(xs), ref, 1e-12 * ref);
+  EXPECT_EQ(sum_of_squares({}), 0.0);
+  EXPECT_THROW(sum_of_squares({Tensor::zeros({2}, DType::F64)}), Error);
+}
