@@ -30,7 +30,10 @@ static const char* kDetectUsage =
     "  -o DIR              output folder (default runs/detect): NAME.png annotated, NAME.txt boxes\n"
     "  --conf T            score threshold, obj * cls > T (default 0.25)\n"
     "  --iou T             NMS IoU threshold (default 0.45)\n"
-    "  --imgsz N           network input side, rounded up to a multiple of 32 (default: the model's, 640 for a .pt)\n"
+    "  --imgsz N           network input side, rounded up to a multiple of 32 (default: the model's, 640 for a .pt;\n"
+    "                      the tile side for a model that records a scale)\n"
+    "  --apix A            pixel size of the pictures (A/px): required when the model records a scale (it then\n"
+    "                      resamples every picture to its own pixel size and tiles it, as pick does)\n"
     "  --max-det N         at most N boxes per picture (default 1000)\n"
     "  --classes A,B,...   keep only these class indices\n"
     "  --agnostic          one NMS over all classes\n"
@@ -95,6 +98,7 @@ int cmd_detect(const Args& args) {
   yolo::NmsOptions nms;
   nms.max_det = 1000;  // detect.py's value (NMS's own default is 300)
   int imgsz = 0;
+  double apix = 0;
   bool square = false;
   ArgReader r(args, "detect");
   while (r.next()) {
@@ -108,6 +112,7 @@ int cmd_detect(const Args& args) {
     else if (r.is("--conf")) nms.conf_thres = static_cast<float>(r.fraction());
     else if (r.is("--iou")) nms.iou_thres = r.fraction();
     else if (r.is("--imgsz")) imgsz = r.integer(32, 8192);
+    else if (r.is("--apix")) apix = r.number();
     else if (r.is("--max-det")) nms.max_det = r.integer(1, 100000);
     else if (r.is("--agnostic")) nms.agnostic = true;
     else if (r.is("--multi-label")) nms.multi_label = true;
@@ -146,12 +151,17 @@ int cmd_detect(const Args& args) {
   fs::create_directories(out);
   for (size_t k = 0; k < pictures.size(); ++k) {
     const std::string path = pictures[k].string();
-    const imgproc::LoadedImage pic = imgproc::read_image(path, read);
+    imgproc::LoadedImage pic = imgproc::read_image(path, read);
+    yolo::set_pixel_size(pic, apix, input, path);
     const int width = pic.image.width, height = pic.image.height;
     const auto t0 = std::chrono::steady_clock::now();
-    yolo::NetworkInput used;
-    const std::vector<yolo::Detection> dets = yolo::detect(det, pic, nms, square, &used);
+    yolo::PictureInputs used;
+    yolo::NmsCapped capped;
+    const std::vector<yolo::Detection> dets = yolo::detect(det, pic, nms, square, &used, &capped);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (capped.any())
+      std::fprintf(stderr, "warning: %s: --max-det %d was reached in %d of %zu network input(s), %lld box(es) dropped\n",
+                   path.c_str(), nms.max_det, capped.images, used.inputs.size(), (long long)(capped.boxes + capped.candidates));
     for (const auto& d : dets)
       if (d.cls >= static_cast<int>(names.size())) throw Error(model_path + ": the model predicts class " +
                                                                 std::to_string(d.cls) + " but has only " +
@@ -167,8 +177,10 @@ int cmd_detect(const Args& args) {
     const fs::path stem = fs::path(out) / pictures[k].stem();
     imgproc::write_png(stem.string() + ".png", canvas.pixels.data(), canvas.width, canvas.height, 3);
     write_text_file_atomic(stem.string() + ".txt", yolo_txt(dets, width, height));
-    std::printf("image %zu/%zu %s: %dx%d %s, %.1f ms\n", k + 1, pictures.size(), path.c_str(),
-                used.geometry.output_height, used.geometry.output_width, summary(dets, names).c_str(), ms);
+    const yolo::LetterboxGeometry& g = used.inputs[0].geometry;
+    const std::string tiles = used.inputs.size() > 1 ? std::to_string(used.inputs.size()) + " tiles of " : "";
+    std::printf("image %zu/%zu %s: %s%dx%d %s, %.1f ms\n", k + 1, pictures.size(), path.c_str(), tiles.c_str(),
+                g.output_height, g.output_width, summary(dets, names).c_str(), ms);
   }
   std::printf("results saved to %s (NAME.png, NAME.txt)\n", out.c_str());
   return 0;

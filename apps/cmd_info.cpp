@@ -40,6 +40,14 @@ int describe_model(const std::string& path, bool show_yaml) {
   std::printf("  (2 x multiply-adds of the convolutions, BN folded)\n");
   std::printf("input:           %d channel%s, size %d, rule %s\n", model.input_channels(),
               model.input_channels() == 1 ? "" : "s", input.size, yolo::input_rule_name(input.rule));
+  if (input.rule == yolo::InputRule::Letterbox)
+    std::printf("scale:           %s\n", input.scaled() ? (yolo::scale_text(input) + "; pick resamples every micrograph "
+                                                           "to it and cuts " + std::to_string(input.size) +
+                                                           " px tiles overlapping by " +
+                                                           std::to_string(yolo::default_tile_overlap(input)) + " px")
+                                                              .c_str()
+                                                        : "not recorded: pick fits each micrograph whole into the "
+                                                          "input, whatever its pixel size");
   std::string strides, anchors;
   for (size_t l = 0; l < model.strides().size(); ++l) {
     strides += (l ? ", " : "") + std::to_string((int)model.strides()[l]);
@@ -70,7 +78,8 @@ int describe_model(const std::string& path, bool show_yaml) {
   }
   for (const auto& [key, value] : loaded.metadata) {
     if (key == "yaml" || key == "names" || key == "anchors" || key == "strides" || key == "preprocessing" ||
-        key == "input_rule" || key == "input_size" || key == "input_channels")
+        key == "input_rule" || key == "input_size" || key == "input_channels" || key == "input_pixel_size" ||
+        key == "particle_diameter")
       continue;
     std::printf("metadata %-7s %s\n", (key + ":").c_str(), value.c_str());
   }

@@ -11,6 +11,7 @@
 #include "imgproc/image_io.h"
 #include "tensor/device.h"
 #include "train/dataset.h"
+#include "util/text.h"
 #include "train/checkpoint.h"
 #include "train/import_labels.h"
 #include "train/trainer.h"
@@ -43,7 +44,16 @@ static const char* kTrainUsage =
     "  --mosaic P (1.0)  --scale X (0.5)  --translate X (0.1)  --fliplr P  --flipud P  --rot90 P (0.5 each)\n"
     "  --chain STEPS       run imgproc's pre-processing chain on every image: 'default' or e.g. resize,wiener,clahe,normalize;\n"
     "                      its settings are stored in the model files (default: off, pictures are used as they are)\n"
+    "physical scale (docs/training.md, Scale): train on --imgsz crops of the micrographs resampled to one pixel size,\n"
+    "validate on whole micrographs tiled as pick tiles them; the model files record the scale, and pick resamples\n"
+    "every micrograph to it:\n"
+    "  --apix A            pixel size of the training and validation micrographs (A/px), overriding MRC headers;\n"
+    "                      required for PNG/JPEG\n"
+    "  --train-apix A      the network's pixel size (A/px)      --bin B   the same as --train-apix B x --apix\n"
+    "  --particle-diameter D   the particle's diameter in A (recorded; sets pick's tile overlap; aim for >= 32 px\n"
+    "                      at the network: D / train-apix)\n"
     "       yolopick train val --data data.yaml --weights runs/NAME/best.safetensors --split test [--imgsz PX] [--max-det N]\n"
+    "                      [--apix A]\n"
     "labels:\n"
     "  --images DIR|FILE   micrographs (PNG/JPEG/MRC) the labels are for (repeatable)\n"
     "  --coords DIR        .star / .box / .cbox / .csv files named like the micrographs\n"
@@ -114,6 +124,7 @@ int cmd_train_val(const Args& args) {
   std::string data, weights, split = "test";
   int imgsz = 0, batch = 4;
   train::ValidationOptions vo;
+  train::LoaderConfig lc;
   ArgReader r(args, "train", 1);
   while (r.next()) {
     if (r.help()) {
@@ -125,6 +136,7 @@ int cmd_train_val(const Args& args) {
     else if (r.is("--imgsz")) imgsz = int(r.number());
     else if (r.is("--batch")) batch = int(r.number());
     else if (r.is("--max-det")) vo.max_det = int(r.number());
+    else if (r.is("--apix")) lc.apix = r.number();
     else r.unknown();
   }
   if (data.empty() || weights.empty()) throw Error("train val needs --data and --weights");
@@ -133,7 +145,6 @@ int cmd_train_val(const Args& args) {
   if (loaded.model->nc() != spec.nc)
     throw Error(weights + ": a model for " + std::to_string(loaded.model->nc()) + " classes, " + data + " has " +
                 std::to_string(spec.nc));
-  train::LoaderConfig lc;
   lc.input = loaded.info.input;
   if (imgsz > 0 && imgsz != lc.input.size) {
     std::fprintf(stderr, "note: --imgsz %d replaces the %d px %s was trained at\n", imgsz, lc.input.size, weights.c_str());
@@ -149,12 +160,56 @@ int cmd_train_val(const Args& args) {
   loss.nc = spec.nc;
   loss.image_size = lc.input.size;
   const train::ValidationResult v = train::validate(model, loader, loss, vo);
-  std::printf("%s split '%s' at %d px: %d images, %d labels\n", weights.c_str(), split.c_str(), lc.input.size,
-              v.metrics.n_images, v.metrics.n_labels);
+  std::printf("%s split '%s' at %d px%s: %d images, %d labels\n", weights.c_str(), split.c_str(), lc.input.size,
+              lc.input.scaled() ? (" (tiles, " + yolo::scale_text(lc.input) + ")").c_str() : "", v.metrics.n_images,
+              v.metrics.n_labels);
+  if (v.capped.any())  // a warning when the boxes cut could have been picks at pick's default threshold
+    std::printf("%s: --max-det %d cut %lld box(es) in %d input(s), scores up to %.3f%s\n",
+                v.capped.best >= 0.25f ? "warning" : "note", vo.max_det,
+                (long long)(v.capped.boxes + v.capped.candidates), v.capped.images, v.capped.best,
+                v.capped.best >= 0.25f ? ": raise --max-det" : " (below pick's 0.25)");
   std::printf("P %.4f  R %.4f  mAP50 %.4f  mAP50-95 %.4f   (YOLOv5 val.py rules: NMS conf 0.001 IoU 0.6, at most %d boxes\n"
               "per image; a detection is a TP at IoU >= 0.5 with a same-class box, greedy by IoU; P and R at the max of the smoothed mean F1)\n",
               v.metrics.precision, v.metrics.recall, v.metrics.map50, v.metrics.map, vo.max_det);
   return 0;
+}
+
+// The physical scale of the run (docs/training.md, Scale): from --train-apix or --bin x the micrographs' pixel size
+// (--apix, else the first training micrograph's MRC header), or kept from the model being fine-tuned; the particle
+// from --particle-diameter (or the model's). Prints what the network will see.
+void set_training_scale(train::LoaderConfig& lc, const yolo::InputPipeline& source, const std::string& model_name,
+                        const train::DatasetSpec& spec, double train_apix, double bin, double diameter) {
+  if (bin > 0) {
+    double apix = lc.apix;
+    if (!(apix > 0)) {
+      const std::vector<std::string> images = train::list_images(spec.train, spec.root);
+      apix = images.empty() ? 0 : imgproc::read_image(images[0]).pixel_size;
+      if (!(apix > 0))
+        throw Error("--bin " + fmt(bin, 3) + " needs the micrographs' pixel size: give --apix (A/px)");
+    }
+    train_apix = bin * apix;
+  }
+  if (train_apix <= 0 && source.scaled()) {
+    train_apix = source.pixel_size;
+    if (diameter <= 0) diameter = source.particle_diameter;
+    std::printf("%s records a scale (%s): used for these images too\n", model_name.c_str(),
+                yolo::scale_text(source).c_str());
+  }
+  if (train_apix <= 0) {
+    if (diameter > 0) throw Error("--particle-diameter needs a scale: --train-apix A or --bin B");
+    return;
+  }
+  lc.input.pixel_size = train_apix;
+  lc.input.particle_diameter = diameter;
+  if (diameter <= 0)
+    std::printf("note: no --particle-diameter: the model files record none, and pick's tile overlap is 256 px\n");
+  else if (lc.input.particle_pixels() < 32)
+    std::printf("note: the particle is %.1f px at the network (< 32): small objects are hard for YOLOv5's coarsest "
+                "levels; a finer --train-apix (or --bin) keeps more of it\n", lc.input.particle_pixels());
+  else if (lc.input.particle_pixels() > lc.input.size / 2.0)
+    std::printf("note: the particle is %.1f px at the network, more than half of --imgsz %d: crops rarely hold it "
+                "whole; a coarser --train-apix (or a larger --imgsz) fits it\n", lc.input.particle_pixels(),
+                lc.input.size);
 }
 
 }  // namespace
@@ -163,6 +218,7 @@ int cmd_train(const Args& args) {
   if (!args.empty() && args[0] == "labels") return cmd_train_labels(args);
   if (!args.empty() && args[0] == "val") return cmd_train_val(args);
   std::string data, model_name, device = "cpu", chain_steps;
+  double train_apix = 0, bin = 0, diameter = 0;
   train::TrainConfig cfg;
   train::LoaderConfig lc;
   lc.batch_size = 16;
@@ -202,9 +258,16 @@ int cmd_train(const Args& args) {
     else if (r.is("--flipud")) lc.augment_config.flipud = r.number();
     else if (r.is("--rot90")) lc.augment_config.rot90 = r.number();
     else if (r.is("--chain")) chain_steps = r.value();
+    else if (r.is("--apix")) lc.apix = r.number();
+    else if (r.is("--train-apix")) train_apix = r.number();
+    else if (r.is("--bin")) bin = r.number();
+    else if (r.is("--particle-diameter")) diameter = r.number();
     else r.unknown();
   }
   if (data.empty() || model_name.empty()) throw Error("--data and --model are required (yolopick train --help)");
+  if (train_apix > 0 && bin > 0) throw Error("--train-apix and --bin both set the network's pixel size: give one");
+  if (lc.apix < 0 || train_apix < 0 || bin < 0 || diameter < 0) throw Error("--apix, --train-apix, --bin and "
+                                                                            "--particle-diameter must be positive");
   if (device == "cuda") {
     require_cuda("--device cuda");
     cfg.device = Device::CUDA;
@@ -231,6 +294,7 @@ int cmd_train(const Args& args) {
   }
   if (!chain_steps.empty()) yolo::set_chain(lc.input, chain_steps);
   if (!lc.input.chain.empty()) cfg.model_meta.emplace_back("chain", chain_steps);
+  set_training_scale(lc, built.source.input, model_name, spec, train_apix, bin, diameter);
   lc.input.channels = built.model->input_channels();
   train::LoaderConfig vc = lc;
   vc.augment = vc.shuffle = false;
@@ -242,6 +306,9 @@ int cmd_train(const Args& args) {
   std::printf("training %s on %lld images (%lld batches/epoch), validating on %lld, %d epochs, imgsz %d -> %s\n",
               model_name.c_str(), (long long)train_data.size(), (long long)train_data.batches_per_epoch(),
               (long long)val_data.size(), cfg.epochs, lc.input.size, cfg.out_dir.c_str());
+  if (lc.input.scaled())
+    std::printf("scale: %s; %lld crops of %d px per epoch; validation tiles whole micrographs as pick does\n",
+                yolo::scale_text(lc.input).c_str(), (long long)train_data.epoch_length(), lc.input.size);
   const train::TrainSummary s = train::train(*built.model, train_data, val_data, cfg);
   std::signal(SIGINT, SIG_DFL);
   std::printf("%s after %d epochs (%lld iterations, %.1f s, %.1f img/s, %.2f s waiting for data); best epoch %d, "

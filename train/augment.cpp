@@ -92,6 +92,31 @@ LabelledImage letterbox_square(const LabelledImage& in, int size) {
   return out;
 }
 
+std::vector<PixelBox> crop_boxes(const std::vector<PixelBox>& boxes, int x, int y, int width, int height, int dx,
+                                 int dy) {
+  std::vector<PixelBox> out;
+  for (const PixelBox& b : boxes) {
+    const double x1 = std::clamp(b.x1, double(x), double(x + width)), x2 = std::clamp(b.x2, double(x), double(x + width));
+    const double y1 = std::clamp(b.y1, double(y), double(y + height)), y2 = std::clamp(b.y2, double(y), double(y + height));
+    if (box_candidate(b.x2 - b.x1, b.y2 - b.y1, x2 - x1, y2 - y1))
+      out.push_back({b.cls, x1 - x + dx, y1 - y + dy, x2 - x + dx, y2 - y + dy});
+  }
+  return out;
+}
+
+LabelledImage random_crop(const LabelledImage& in, int size, Rng& rng) {
+  const int w = std::min(size, in.image.width), h = std::min(size, in.image.height);
+  const int x = static_cast<int>(rng.randint(0, in.image.width - w + 1));
+  const int y = static_cast<int>(rng.randint(0, in.image.height - h + 1));
+  const yolo::InputPipeline p = {yolo::InputRule::Letterbox, "", size, 1};
+  const yolo::LetterboxGeometry g = yolo::input_geometry(w, h, p, 32, true, false);  // padding only
+  LabelledImage out;
+  out.image = Image(size, size);
+  yolo::write_letterboxed(in.image, x, y, g, 1, out.image.data.data());
+  out.boxes = crop_boxes(in.boxes, x, y, w, h, g.pad_left, g.pad_top);
+  return out;
+}
+
 LabelledImage mosaic4(const std::array<const LabelledImage*, 4>& tiles, int s, Rng& rng) {
   LabelledImage out;
   out.image = Image(2 * s, 2 * s, yolo::kPadGray);
@@ -186,7 +211,8 @@ LabelledImage augment_sample(int index, int n_samples, int s, const AugmentConfi
     std::array<int, 4> idx = {index, 0, 0, 0};
     for (int k = 1; k < 4; ++k) idx[k] = static_cast<int>(rng.randint(0, n_samples));
     for (int k = 3; k > 0; --k) std::swap(idx[k], idx[rng.randint(0, k + 1)]);  // Fisher-Yates, as random.shuffle
-    const LabelledImage canvas = mosaic4({&base(idx[0]), &base(idx[1]), &base(idx[2]), &base(idx[3])}, s, rng);
+    const LabelledImage t0 = base(idx[0]), t1 = base(idx[1]), t2 = base(idx[2]), t3 = base(idx[3]);
+    const LabelledImage canvas = mosaic4({&t0, &t1, &t2, &t3}, s, rng);
     out = random_affine(canvas, s, cfg, rng);
   } else {
     out = random_affine(letterbox_square(base(index), s), s, cfg, rng);

@@ -14,6 +14,9 @@
 //   rot90      k quarter turns clockwise (k uniform in 1..3) with probability rot90; square outputs only
 //   intensity  v' = clamp((v - 0.5) * c + 0.5 + b, 0, 1), c ~ U(1 - contrast, 1 + contrast), b ~ U(-brightness, brightness)
 //
+// With a physical scale (yolo::InputPipeline::pixel_size) the sample's pictures are size x size crops of the micrograph
+// at the network's scale (random_crop), so the zoom above varies the scale around the recorded one.
+//
 // Coordinates are continuous pixel-edge coordinates: pixel (i, j) covers [i, i+1) x [j, j+1), so a box
 // [x1, x2) of an image of width W flips to [W - x2, W - x1) exactly, and a pixel centre is at i + 0.5.
 #pragma once
@@ -75,6 +78,16 @@ std::vector<PixelBox> transform_boxes(const std::vector<PixelBox>& boxes, const 
 // padding with yolo::kPadGray to size x size), the labels moved with the pixels.
 LabelledImage letterbox_square(const LabelledImage& in, int size);
 
+// The boxes of `boxes` inside the region (x, y, width, height), moved by (dx - x, dy - y) and clipped to the region's
+// new place; box_candidate drops what the cut leaves too small (less than 10 % of the box, or 2 px).
+std::vector<PixelBox> crop_boxes(const std::vector<PixelBox>& boxes, int x, int y, int width, int height, int dx = 0,
+                                 int dy = 0);
+
+// A size x size piece of `in` at a uniformly random place, its labels moved with it (crop_boxes). A picture smaller
+// than `size` along an axis is taken whole along it and centred on kPadGray, as pick pads its tiles
+// (yolo::region_input).
+LabelledImage random_crop(const LabelledImage& in, int size, Rng& rng);
+
 // load_mosaic: tiles[0] is the sample itself, 1..3 random others; output 2s x 2s, boxes clipped.
 LabelledImage mosaic4(const std::array<const LabelledImage*, 4>& tiles, int s, Rng& rng);
 
@@ -87,9 +100,10 @@ void flip_ud(LabelledImage& x);
 void rotate90(LabelledImage& x, int quarter_turns);  // clockwise; the image must be square
 void jitter_intensity(imgproc::Image& image, double brightness, double contrast, Rng& rng);
 
-// The whole training augmentation of one sample. `pick` returns base image k (already loaded, long side
-// resized to s); `n_samples` is the data set size for choosing mosaic partners.
-using BaseImageFn = std::function<const LabelledImage&(int)>;
+// The whole training augmentation of one sample. `base` returns picture k as the sample's pieces: the base image
+// (already loaded, long side resized to s), or with a physical scale a random s x s crop of it; `n_samples` is the
+// data set size for choosing mosaic partners.
+using BaseImageFn = std::function<LabelledImage(int)>;
 LabelledImage augment_sample(int index, int n_samples, int s, const AugmentConfig& cfg, Rng& rng,
                              const BaseImageFn& base);
 

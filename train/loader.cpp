@@ -24,14 +24,29 @@ uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0) {
   return h;
 }
 
-// One sample's image before augmentation (steps 1-3 of the input pipeline), with its labels in its pixels.
-LabelledImage load_base_image(const Sample& sample, const yolo::InputPipeline& input) {
-  yolo::ScaledPicture scaled = yolo::scale_picture(imgproc::read_image(sample.image_path), input);
-  const yolo::LetterboxGeometry g = yolo::input_geometry(scaled.image.width, scaled.image.height, input);
-  LabelledImage out;
-  out.image = yolo::resize_for_input(std::move(scaled.image), g, input.rule);
-  out.boxes = to_pixel_boxes(sample.labels, out.image.width, out.image.height);  // labels are normalised
+// One sample's image before augmentation (steps 1-3 of the input pipeline), with its labels in its pixels: long
+// side resized to the input size, or with a scale the whole picture at that scale.
+BaseImage load_base_image(const Sample& sample, const LoaderConfig& config) {
+  const yolo::InputPipeline& input = config.input;
+  imgproc::LoadedImage picture = imgproc::read_image(sample.image_path);
+  yolo::set_pixel_size(picture, config.apix, input, sample.image_path);
+  yolo::ScaledPicture scaled = yolo::scale_picture(picture, input);
+  BaseImage out;
+  out.width = picture.image.width, out.height = picture.image.height;
+  out.scale_x = scaled.scale_x, out.scale_y = scaled.scale_y;
+  if (input.scaled()) {
+    out.labelled.image = std::move(scaled.image);
+  } else {
+    const yolo::LetterboxGeometry g = yolo::input_geometry(scaled.image.width, scaled.image.height, input);
+    out.labelled.image = yolo::resize_for_input(std::move(scaled.image), g, input.rule);
+  }
+  out.labelled.boxes = to_pixel_boxes(sample.labels, out.labelled.image.width, out.labelled.image.height);  // normalised
   return out;
+}
+
+// Normalised targets of one S x S image of the batch.
+void add_targets(std::vector<yolo::Target>& targets, int image, const std::vector<PixelBox>& boxes, int s) {
+  for (const YoloLabel& l : to_yolo_labels(boxes, s, s)) targets.push_back({image, l.cls, l.cx, l.cy, l.w, l.h});
 }
 
 }  // namespace
@@ -43,6 +58,13 @@ DataLoader::DataLoader(std::vector<Sample> samples, LoaderConfig config)
   YP_CHECK(config_.input.channels == 1 || config_.input.channels == 3, "DataLoader: channels must be 1 or 3");
   cache_.resize(samples_.size());
   cache_once_.reset(new std::once_flag[samples_.size()]);
+  repeats_.assign(samples_.size(), 1);
+  if (config_.input.scaled())
+    for (size_t k = 0; k < samples_.size(); ++k) {
+      const imgproc::Image& im = base(static_cast<int>(k)).labelled.image;
+      const double s = config_.input.size;
+      if (config_.augment) repeats_[k] = std::max(1, static_cast<int>(std::ceil(im.width * double(im.height) / (s * s))));
+    }
   for (int i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
 }
 
@@ -55,19 +77,23 @@ DataLoader::~DataLoader() {
   for (auto& t : threads_) t.join();
 }
 
-int64_t DataLoader::batches_per_epoch() const { return (size() + config_.batch_size - 1) / config_.batch_size; }
+int64_t DataLoader::epoch_length() const {
+  return std::accumulate(repeats_.begin(), repeats_.end(), int64_t(0));
+}
 
-const LabelledImage& DataLoader::base(int k) const {
-  std::call_once(cache_once_[k], [&] {
-    cache_[k] = std::make_unique<LabelledImage>(
-        load_base_image(samples_[k], config_.input));
-  });
+int64_t DataLoader::batches_per_epoch() const {
+  if (tiled_validation()) return size();  // one micrograph per batch
+  return (epoch_length() + config_.batch_size - 1) / config_.batch_size;
+}
+
+const BaseImage& DataLoader::base(int k) const {
+  std::call_once(cache_once_[k], [&] { cache_[k] = std::make_unique<BaseImage>(load_base_image(samples_[k], config_)); });
   return *cache_[k];
 }
 
 std::vector<int> DataLoader::epoch_order(int epoch) const {
-  std::vector<int> order(samples_.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int> order;
+  for (size_t k = 0; k < repeats_.size(); ++k) order.insert(order.end(), repeats_[k], static_cast<int>(k));
   if (config_.shuffle) {
     Rng rng(mix_seed(config_.seed, 0x5EED, static_cast<uint64_t>(epoch)));
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.randint(0, static_cast<int64_t>(i))]);
@@ -78,8 +104,32 @@ std::vector<int> DataLoader::epoch_order(int epoch) const {
 Batch DataLoader::make_batch(int epoch, int64_t index, const std::vector<int>& order) const {
   const yolo::InputPipeline& input = config_.input;
   const int s = input.size;
+  if (tiled_validation()) {  // one micrograph: its tiles as pick makes them (yolo::picture_inputs after scale_picture)
+    const int sample = order[index];
+    const BaseImage& x = base(sample);
+    const yolo::ScaledPicture scaled{x.labelled.image, x.scale_x, x.scale_y};
+    Batch b;
+    b.index = index;
+    b.tiles = yolo::tile_inputs(scaled, x.width, x.height, input, 32, yolo::default_tile_overlap(input));
+    const int64_t n = static_cast<int64_t>(b.tiles.inputs.size());
+    const int64_t numel = int64_t(input.channels) * s * s;
+    b.images = Tensor::empty({n, input.channels, s, s});
+    for (int64_t k = 0; k < n; ++k) {
+      yolo::NetworkInput& in = b.tiles.inputs[k];
+      std::copy_n(in.input.data<float>(), numel, b.images.data<float>() + k * numel);
+      in.input = Tensor();
+      const yolo::LetterboxGeometry& g = in.geometry;
+      add_targets(b.targets, static_cast<int>(k),
+                  crop_boxes(x.labelled.boxes, in.region_x, in.region_y, g.resized_width, g.resized_height, g.pad_left,
+                             g.pad_top),
+                  s);
+      b.samples.push_back(sample);
+    }
+    b.picture_boxes = to_pixel_boxes(samples_[sample].labels, x.width, x.height);
+    return b;
+  }
   const int64_t first = index * config_.batch_size;
-  const int64_t n = std::min<int64_t>(config_.batch_size, size() - first);
+  const int64_t n = std::min<int64_t>(config_.batch_size, epoch_length() - first);
   Batch b;
   b.index = index;
   const int channels = input.channels;
@@ -93,20 +143,21 @@ Batch DataLoader::make_batch(int epoch, int64_t index, const std::vector<int>& o
     std::vector<PixelBox> boxes;
     if (config_.augment) {
       Rng rng(mix_seed(config_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(index), static_cast<uint64_t>(k)));
-      LabelledImage x = augment_sample(sample, static_cast<int>(size()), s, config_.augment_config, rng,
-                                       [this](int i) -> const LabelledImage& { return base(i); });
+      const BaseImageFn pieces = [&](int i) {
+        return input.scaled() ? random_crop(base(i).labelled, s, rng) : base(i).labelled;
+      };
+      LabelledImage x = augment_sample(sample, static_cast<int>(size()), s, config_.augment_config, rng, pieces);
       yolo::write_letterboxed(x.image, 0, 0, whole, channels, slot);
       boxes = std::move(x.boxes);
     } else {
       // Steps 4-5 of the pipeline on the base image: the input network_input() gives inference.
-      const LabelledImage& x = base(sample);
+      const LabelledImage& x = base(sample).labelled;
       const yolo::LetterboxGeometry g = yolo::input_geometry(x.image.width, x.image.height, input);
       yolo::write_letterboxed(x.image, 0, 0, g, channels, slot);
       for (const PixelBox& b : x.boxes)
         boxes.push_back({b.cls, b.x1 + g.pad_left, b.y1 + g.pad_top, b.x2 + g.pad_left, b.y2 + g.pad_top});
     }
-    for (const YoloLabel& l : to_yolo_labels(boxes, s, s))
-      b.targets.push_back({static_cast<int>(k), l.cls, l.cx, l.cy, l.w, l.h});
+    add_targets(b.targets, static_cast<int>(k), boxes, s);
     b.samples.push_back(sample);
   }
   return b;

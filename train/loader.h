@@ -9,6 +9,12 @@
 //   batch        images (N, C, S, S) float32 - C = 1 for a gray-stem model (yolo/model.h folds the COCO
 //                stem), or the gray value copied to C = 3 channels - and targets (image-in-batch, class,
 //                cx, cy, w, h) normalised.
+// With a physical scale (input.pixel_size > 0; docs/training.md "Scale") the base image is the whole micrograph
+// resampled to that pixel size (its own from the MRC header, or `apix`), all made when the loader is built (so a
+// picture without a pixel size stops the run before it starts). Training takes S x S random crops of it
+// (augment.h random_crop, then the augmentations), each micrograph ceil(area / S^2) times per epoch, so an epoch
+// covers about every pixel once; validation makes one batch per micrograph: its tiles exactly as pick cuts them
+// (yolo::tile_inputs), to be scored merged, in the micrograph's pixels (validate.h).
 //
 // Determinism: epoch e's order is a Fisher-Yates shuffle drawn from Rng(seed, e); sample k of batch b uses
 // its own Rng(seed, e, b, k). So a batch's content depends only on (seed, epoch, batch index): not on
@@ -43,6 +49,7 @@ struct LoaderConfig {
   bool augment = true;   // false: the network input as inference makes it (validation)
   bool shuffle = true;
   uint64_t seed = 0;
+  double apix = 0;       // A/px of the pictures, overriding MRC headers (needed for PNG/JPEG with a scale)
   int workers = 1;       // 0 = make batches in next() on the calling thread
   int prefetch = 4;      // batches made ahead
   AugmentConfig augment_config;
@@ -53,6 +60,18 @@ struct Batch {
   Tensor images;                     // (N, C, S, S) in [0, 1]
   std::vector<yolo::Target> targets;
   std::vector<int> samples;          // data set index of each image
+  // Validation with a physical scale: one micrograph, `images` its tiles as pick makes them; `tiles` maps them back
+  // (the inputs' own tensors left empty), `picture_boxes` are its labels in its own pixels.
+  yolo::PictureInputs tiles;
+  std::vector<PixelBox> picture_boxes;
+};
+
+// A sample before augmentation: steps 1-3 of the input pipeline, its labels in those pixels, and the picture it came
+// from (picture pixels per pixel of `labelled.image`: scale_x, scale_y).
+struct BaseImage {
+  LabelledImage labelled;
+  int width = 0, height = 0;
+  double scale_x = 1, scale_y = 1;
 };
 
 class DataLoader {
@@ -63,6 +82,7 @@ class DataLoader {
   DataLoader& operator=(const DataLoader&) = delete;
 
   int64_t size() const { return static_cast<int64_t>(samples_.size()); }
+  int64_t epoch_length() const;  // samples drawn per epoch: size(), or with a scale the crops (see above)
   int64_t batches_per_epoch() const;
   const std::vector<Sample>& samples() const { return samples_; }
   const LoaderConfig& config() const { return config_; }
@@ -81,15 +101,19 @@ class DataLoader {
   Batch make_batch(int epoch, int64_t index, const std::vector<int>& order) const;
   std::vector<int> epoch_order(int epoch) const;
 
+  // Sample k's base image (made on first use, then kept).
+  const BaseImage& base(int k) const;
+  bool tiled_validation() const { return config_.input.scaled() && !config_.augment; }
+
  private:
-  const LabelledImage& base(int k) const;
   void worker_loop();
 
   std::vector<Sample> samples_;
   LoaderConfig config_;
 
   // base-image cache, filled on first use
-  mutable std::vector<std::unique_ptr<LabelledImage>> cache_;
+  mutable std::vector<std::unique_ptr<BaseImage>> cache_;
+  std::vector<int> repeats_;  // times each sample is drawn per epoch
   mutable std::unique_ptr<std::once_flag[]> cache_once_;
 
   mutable std::mutex mutex_;

@@ -82,26 +82,44 @@ void write_training_plots(const std::string& out_dir, const std::vector<EpochRec
                              "PR at IoU 0.5, mAP50 " + fmt(best.metrics.map50, 3));
 
   if (best.detections.empty()) return;
-  const Batch b = val_data.make_batch(0, 0, val_data.epoch_order(0));
-  const int n = std::min<int>(static_cast<int>(best.detections.size()), static_cast<int>(b.images.size(0)));
-  const int S = static_cast<int>(b.images.size(3));
+  // Each kept image as a panel of S x S: the network input itself, or with a scale the whole micrograph at the
+  // network's scale shrunk to fit (its detections and labels are in the micrograph's pixels).
+  const int S = val_data.config().input.size;
+  const bool tiled = val_data.tiled_validation();
+  const Batch b = tiled ? Batch{} : val_data.make_batch(0, 0, val_data.epoch_order(0));
+  const int n = tiled ? static_cast<int>(best.detections.size())
+                      : std::min<int>(static_cast<int>(best.detections.size()), static_cast<int>(b.images.size(0)));
   const int cols = n > 1 ? 2 : 1, rows = (n + cols - 1) / cols;
   RgbImage c(cols * S, rows * S, Rgb8{114, 114, 114});
-  const float* px = b.images.data<float>();
   for (int k = 0; k < n; ++k) {
     const int ox = (k % cols) * S, oy = (k / cols) * S;
-    const float* plane = px + int64_t(k) * b.images.size(1) * S * S;
-    for (int y = 0; y < S; ++y)
-      for (int x = 0; x < S; ++x) {
-        const uint8_t g = static_cast<uint8_t>(std::lround(255 * std::clamp(plane[y * S + x], 0.0f, 1.0f)));
-        c.set(ox + x, oy + y, Rgb8{g, g, g});
-      }
+    double f = 1, fx = 1, fy = 1;  // panel pixels per pixel of the image drawn; per picture pixel
+    if (tiled) {
+      const BaseImage& x = val_data.base(best.samples[k]);
+      const imgproc::Image& im = x.labelled.image;
+      f = std::min(1.0, double(S) / std::max(im.width, im.height));
+      fx = f / x.scale_x, fy = f / x.scale_y;
+      for (int y = 0; y < int(im.height * f); ++y)
+        for (int i = 0; i < int(im.width * f); ++i) {
+          const float v = im.at(std::min(im.width - 1, int(i / f)), std::min(im.height - 1, int(y / f)));
+          const uint8_t g = static_cast<uint8_t>(std::lround(255 * std::clamp(v, 0.0f, 1.0f)));
+          c.set(ox + i, oy + y, Rgb8{g, g, g});
+        }
+    } else {
+      const float* plane = b.images.data<float>() + int64_t(k) * b.images.size(1) * S * S;
+      for (int y = 0; y < S; ++y)
+        for (int x = 0; x < S; ++x) {
+          const uint8_t g = static_cast<uint8_t>(std::lround(255 * std::clamp(plane[y * S + x], 0.0f, 1.0f)));
+          c.set(ox + x, oy + y, Rgb8{g, g, g});
+        }
+    }
     for (const LabelBox& l : best.labels[k])
-      imgproc::draw_box(c, ox + l.box.x1, oy + l.box.y1, ox + l.box.x2, oy + l.box.y2, Rgb8{0, 220, 0}, 2);
+      imgproc::draw_box(c, ox + l.box.x1 * fx, oy + l.box.y1 * fy, ox + l.box.x2 * fx, oy + l.box.y2 * fy,
+                        Rgb8{0, 220, 0}, 2);
     for (const auto& d : best.detections[k]) {
       if (d.conf < 0.25f) continue;
-      imgproc::draw_box(c, ox + d.x1, oy + d.y1, ox + d.x2, oy + d.y2, imgproc::class_colour(d.cls + 1));
-      imgproc::draw_text(c, ox + d.x1 + 2, oy + d.y1 + 2, fmt(d.conf, 2), imgproc::class_colour(d.cls + 1));
+      imgproc::draw_box(c, ox + d.x1 * fx, oy + d.y1 * fy, ox + d.x2 * fx, oy + d.y2 * fy, imgproc::class_colour(d.cls + 1));
+      imgproc::draw_text(c, ox + d.x1 * fx + 2, oy + d.y1 * fy + 2, fmt(d.conf, 2), imgproc::class_colour(d.cls + 1));
     }
   }
   imgproc::write_png((fs::path(out_dir) / "val_pred.png").string(), c.pixels.data(), c.width, c.height, 3);

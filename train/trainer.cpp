@@ -159,8 +159,7 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
   if (input.channels != model.input_channels())
     throw Error("train: the loaders make " + std::to_string(input.channels) + "-channel images, the model takes " +
                 std::to_string(model.input_channels()));
-  if (val_input.rule != input.rule || val_input.chain != input.chain || val_input.size != input.size ||
-      val_input.channels != input.channels)
+  if (val_input != input)
     throw Error("train: the validation loader makes its inputs another way than the training loader");
   ScheduleConfig sched = cfg.schedule;
   sched.epochs = cfg.epochs;
@@ -309,6 +308,10 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
       std::fprintf(stderr, "\n          P %.3f  R %.3f  mAP50 %.3f  mAP50-95 %.3f  (%d images, %d labels)%s\n",
                    v.metrics.precision, v.metrics.recall, v.metrics.map50, v.metrics.map, v.metrics.n_images,
                    v.metrics.n_labels, is_best ? "  best" : "");
+    if (cfg.verbose && v.capped.best >= 0.25f)  // boxes a pick at its default threshold would keep
+      std::fprintf(stderr, "          warning: --max-det %d cut %lld box(es) in %d validation input(s), scores up to "
+                   "%.2f: these metrics miss them; raise --max-det\n", cfg.val.max_det,
+                   (long long)(v.capped.boxes + v.capped.candidates), v.capped.images, v.capped.best);
     if (stop) {
       summary.stop_reason = "early stop";
       if (cfg.verbose)

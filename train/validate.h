@@ -4,6 +4,9 @@
 // 300 per image), then the metrics of metrics.h in the network-input frame (IoU does not change under the
 // letterbox's uniform scale, so this equals scoring in the original image's pixels). The batches go to the
 // model's device; the loss and NMS run on the host.
+// With a physical scale a batch is one micrograph's tiles (loader.h): they go through the network in chunks of the
+// loader's batch size, NMS per tile, then yolo::merge_detections - pick's merge - and the detections are scored in
+// the micrograph's own pixels against its labels. So the validation numbers are what `pick` does.
 #pragma once
 
 #include <vector>
@@ -13,6 +16,7 @@
 #include "yolo/detection.h"
 #include "yolo/loss.h"
 #include "yolo/model.h"
+#include "yolo/nms.h"
 
 namespace yp::train {
 
@@ -27,7 +31,9 @@ struct ValidationOptions {
 struct ValidationResult {
   DetectionMetrics metrics;
   double lbox = 0, lobj = 0, lcls = 0;  // the loss on the validation set (mean per batch)
-  std::vector<std::vector<yolo::Detection>> detections;  // first keep_images images, input pixels
+  yolo::NmsCapped capped;               // what max_det (and max_nms) cut: a crowded image loses boxes
+  // first keep_images images: input pixels, or with a scale the micrograph's pixels
+  std::vector<std::vector<yolo::Detection>> detections;
   std::vector<std::vector<LabelBox>> labels;             // their labels
   std::vector<int> samples;                              // their data set indices
 };

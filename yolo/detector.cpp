@@ -33,22 +33,30 @@ Detector load_detector(const std::string& path) {
 }
 
 std::vector<Detection> detect(const Detector& detector, const imgproc::LoadedImage& picture, const NmsOptions& nms,
-                              bool square, NetworkInput* used) {
-  const NetworkInput in = network_input(picture, detector.input(), detector.stride, square);
-  const Tensor decoded = detector.forward(in.input);
-  YP_CHECK(decoded.defined() && decoded.dim() == 3 && decoded.size(0) == 1 && decoded.size(2) == 5 + detector.nc(),
-           "detect: the model should return decoded predictions (1, n_pred, " + std::to_string(5 + detector.nc()) +
-               "), got " + (decoded.defined() ? shape_str(decoded.shape()) : std::string("nothing")));
-  std::vector<Detection> dets = non_max_suppression(decoded, nms)[0];
+                              bool square, PictureInputs* used, NmsCapped* capped) {
+  InputLayout layout;
+  layout.square = square;
+  PictureInputs inputs = picture_inputs(picture, detector.input(), detector.stride, layout);
+  std::vector<std::vector<Detection>> per_input;
+  for (const NetworkInput& in : inputs.inputs) {
+    const Tensor decoded = detector.forward(in.input);
+    YP_CHECK(decoded.defined() && decoded.dim() == 3 && decoded.size(0) == 1 && decoded.size(2) == 5 + detector.nc(),
+             "detect: the model should return decoded predictions (1, n_pred, " + std::to_string(5 + detector.nc()) +
+                 "), got " + (decoded.defined() ? shape_str(decoded.shape()) : std::string("nothing")));
+    per_input.push_back(non_max_suppression(decoded, nms, capped)[0]);
+  }
+  std::vector<Detection> dets;
   const double w = picture.image.width, h = picture.image.height;
-  for (Detection& d : dets) {
-    const Box<double> b = in.to_picture(d);
+  for (const DetectionRef& r : merge_detections(inputs, per_input, nms.iou_thres, nms.agnostic)) {
+    Detection d = per_input[r.input][r.index];
+    const Box<double> b = inputs.inputs[r.input].to_picture(d);
     d.x1 = static_cast<float>(std::clamp(b.x1, 0.0, w));
     d.y1 = static_cast<float>(std::clamp(b.y1, 0.0, h));
     d.x2 = static_cast<float>(std::clamp(b.x2, 0.0, w));
     d.y2 = static_cast<float>(std::clamp(b.y2, 0.0, h));
+    dets.push_back(d);
   }
-  if (used) *used = in;
+  if (used) *used = std::move(inputs);
   return dets;
 }
 

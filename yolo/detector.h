@@ -35,9 +35,12 @@ struct Detector {
 // multiple of the stride, a readable chain. Errors name the file.
 Detector load_detector(const std::string& path);
 
-// One picture: network_input (`square` only matters for rule yolov5), forward, NMS, boxes mapped to the picture's
-// pixels and clipped to it; best score first. `used` (optional) receives the network input.
+// One picture: its network inputs (picture_inputs: the whole picture, or tiles at the model's scale; `square` only
+// matters for rule yolov5), forward and NMS per input, merged as pick merges them (merge_detections; classes apart
+// unless nms.agnostic), boxes in the picture's pixels clipped to it; best score first. A model with a scale needs
+// picture.pixel_size (set_pixel_size). `used` (optional) receives the inputs (their tensors included), `capped` what
+// the NMS caps cut.
 std::vector<Detection> detect(const Detector& detector, const imgproc::LoadedImage& picture, const NmsOptions& nms,
-                              bool square = false, NetworkInput* used = nullptr);
+                              bool square = false, PictureInputs* used = nullptr, NmsCapped* capped = nullptr);
 
 }  // namespace yp::yolo

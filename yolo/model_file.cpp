@@ -31,6 +31,29 @@ Json float_number(float x) {
   return j;
 }
 
+// The shortest decimal that reads back to the same double (3.54, not 3.5400000000000000355).
+std::string double_text(double x) {
+  if (!std::isfinite(x)) throw Error("model metadata cannot hold a non-finite number");
+  char buf[40];
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
+  return buf;
+}
+
+// An optional positive number (a key older files lack: 0); `hi` bounds what is plausible.
+double optional_positive(const std::map<std::string, std::string>& meta, const char* key, const std::string& label,
+                         double hi) {
+  const auto it = meta.find(key);
+  if (it == meta.end()) return 0;
+  const Json j = io::parse_json(it->second.data(), it->second.size(), label + " metadata '" + key + "'");
+  const double v = j.is(Json::Kind::Number) ? j.as_double() : -1;
+  if (!(v > 0 && v <= hi))
+    throw Error(label + ": metadata '" + key + "' = " + it->second + " is not a number in (0, " + double_text(hi) + "]");
+  return v;
+}
+
 Json float_array(const std::vector<float>& v) {
   std::vector<Json> items;
   for (float x : v) items.push_back(float_number(x));
@@ -104,7 +127,7 @@ std::map<std::string, std::string> model_info_to_metadata(const ModelFileInfo& i
   std::vector<Json> names, anchors;
   for (const std::string& n : info.names) names.push_back(Json::string(n));
   for (const auto& level : info.anchors_pixels) anchors.push_back(float_array(level));
-  return {{"format", kModelFileFormat},
+  std::map<std::string, std::string> meta = {{"format", kModelFileFormat},
           {"format_version", kModelFileFormatVersion},
           {"nc", std::to_string(info.nc)},
           {"names", io::write_json(Json::array_of(std::move(names)))},
@@ -115,6 +138,10 @@ std::map<std::string, std::string> model_info_to_metadata(const ModelFileInfo& i
           {"input_size", std::to_string(info.input.size)},
           {"input_channels", std::to_string(info.input.channels)},
           {"preprocessing", info.input.chain}};
+  // The scale only when recorded: files of models without one stay as they were.
+  if (info.input.pixel_size > 0) meta["input_pixel_size"] = double_text(info.input.pixel_size);
+  if (info.input.particle_diameter > 0) meta["particle_diameter"] = double_text(info.input.particle_diameter);
+  return meta;
 }
 
 ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>& meta, const std::string& label) {
@@ -155,6 +182,12 @@ ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>&
     info.input.rule = !info.input.chain.empty() || info.input.channels == 1 ? InputRule::Letterbox : InputRule::Yolov5;
   if (info.input.rule == InputRule::Yolov5 && !info.input.chain.empty())
     throw Error(label + ": input rule yolov5 with a pre-processing chain (only rule letterbox runs a chain)");
+  info.input.pixel_size = optional_positive(meta, "input_pixel_size", label, 1000);
+  info.input.particle_diameter = optional_positive(meta, "particle_diameter", label, 1e5);
+  if (info.input.pixel_size > 0 && info.input.rule != InputRule::Letterbox)
+    throw Error(label + ": a physical scale (input_pixel_size) needs input rule letterbox");
+  if (info.input.particle_diameter > 0 && !(info.input.pixel_size > 0))
+    throw Error(label + ": a particle_diameter without the input_pixel_size it is measured against");
   return info;
 }
 

@@ -12,6 +12,9 @@
 //   input_size      the square network input the model was trained at
 //   input_channels  3, or 1 for a gray model
 //   preprocessing   the pre-processing chain its training pictures went through (imgproc::to_text; "" = none)
+//   input_pixel_size   A per pixel at the network input (optional: models trained at a physical scale; pictures
+//                      are then resampled to it and tiled, input_pipeline.h)
+//   particle_diameter  A (optional, only with input_pixel_size): the particle the model was trained to pick
 // Files written before input_rule existed: "letterbox" when they store a chain or a gray stem (only `yolopick
 // train`, which always trains a gray stem, or `import --gray` wrote those), else "yolov5".
 // Loading rebuilds the network from yaml + nc + input_channels and requires every tensor to be present with its
@@ -38,7 +41,8 @@ inline constexpr const char* kModelFileFormat = "yolopick-model";
 inline constexpr const char* kModelFileFormatVersion = "1";
 
 // Everything a model file records besides the tensors. Each field is stored under the metadata key of its name
-// (anchors_pixels under "anchors"; input under input_rule, input_size, input_channels and preprocessing).
+// (anchors_pixels under "anchors"; input under input_rule, input_size, input_channels, preprocessing and, when
+// recorded, input_pixel_size and particle_diameter).
 // To add a field: a member here, one line in model_info_to_metadata and one in model_info_from_metadata (a key
 // that may be absent keeps older files readable), and its row in docs/checkpoints.md.
 struct ModelFileInfo {

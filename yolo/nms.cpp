@@ -25,7 +25,7 @@ template std::vector<int64_t> greedy_nms(const std::vector<Box<float>>&, double,
 template std::vector<int64_t> greedy_nms(const std::vector<Box<double>>&, double, const std::vector<int>*);
 
 std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, int64_t row_size,
-                                           const NmsOptions& o) {
+                                           const NmsOptions& o, NmsCapped* capped) {
   YP_CHECK(row_size > 5, "non_max_suppression: rows of " + std::to_string(row_size) +
                              " values; expected 5 + nc with nc >= 1");
   YP_CHECK(o.conf_thres >= 0 && o.conf_thres <= 1 && o.iou_thres >= 0 && o.iou_thres <= 1,
@@ -69,22 +69,28 @@ std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, in
   }
   // Step 6.
   std::stable_sort(cand.begin(), cand.end(), [](const Detection& a, const Detection& b) { return a.conf > b.conf; });
-  if (static_cast<int64_t>(cand.size()) > o.max_nms) cand.resize(static_cast<size_t>(o.max_nms));
+  const int64_t beyond_max_nms = std::max<int64_t>(0, static_cast<int64_t>(cand.size()) - o.max_nms);
+  const float best_beyond_max_nms = beyond_max_nms > 0 ? cand[static_cast<size_t>(o.max_nms)].conf : 0.f;
+  if (beyond_max_nms > 0) cand.resize(static_cast<size_t>(o.max_nms));
   // Step 7: offset each class into its own region of the plane.
   std::vector<Box<float>> offset_boxes(cand.size());
   for (size_t i = 0; i < cand.size(); ++i) {
     const float off = o.agnostic ? 0.f : static_cast<float>(cand[i].cls) * o.max_wh;
     offset_boxes[i] = {cand[i].x1 + off, cand[i].y1 + off, cand[i].x2 + off, cand[i].y2 + off};
   }
+  const std::vector<int64_t> kept = greedy_nms(offset_boxes, o.iou_thres);
   std::vector<Detection> out;
-  for (int64_t i : greedy_nms(offset_boxes, o.iou_thres)) {
-    if (static_cast<int>(out.size()) >= o.max_det) break;  // step 8
-    out.push_back(cand[static_cast<size_t>(i)]);
+  for (size_t k = 0; k < kept.size() && static_cast<int>(k) < o.max_det; ++k)  // step 8
+    out.push_back(cand[static_cast<size_t>(kept[k])]);
+  const int64_t beyond_max_det = static_cast<int64_t>(kept.size() - out.size());
+  if (capped && (beyond_max_nms > 0 || beyond_max_det > 0)) {
+    const float best_beyond_max_det = beyond_max_det > 0 ? cand[static_cast<size_t>(kept[out.size()])].conf : 0.f;
+    capped->add({1, beyond_max_nms, beyond_max_det, std::max(best_beyond_max_nms, best_beyond_max_det)});
   }
   return out;
 }
 
-std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, const NmsOptions& o) {
+std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, const NmsOptions& o, NmsCapped* capped) {
   YP_CHECK(pred.defined() && pred.dim() == 3 && pred.size(2) > 5,
            "non_max_suppression: expected predictions (N, n_pred, 5 + nc), got " +
                (pred.defined() ? shape_str(pred.shape()) : std::string("an undefined tensor")));
@@ -92,7 +98,7 @@ std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, cons
   const int64_t n = p.size(0), rows = p.size(1), row_size = p.size(2);
   std::vector<std::vector<Detection>> out(static_cast<size_t>(n));
   for (int64_t b = 0; b < n; ++b)
-    out[static_cast<size_t>(b)] = non_max_suppression(p.data<float>() + b * rows * row_size, rows, row_size, o);
+    out[static_cast<size_t>(b)] = non_max_suppression(p.data<float>() + b * rows * row_size, rows, row_size, o, capped);
   return out;
 }
 

@@ -39,12 +39,27 @@ struct NmsOptions {
   std::vector<int> classes;  // keep only these classes (empty: all)
 };
 
-// One image: `rows` is n_pred rows of `row_size` = 5 + nc floats.
+// What the caps cut: candidates beyond max_nms (step 6) and boxes the suppression kept beyond max_det (step 8). A
+// crowded micrograph must not lose particles silently, so every caller warns when any() (naming the picture).
+struct NmsCapped {
+  int images = 0;          // images (network inputs) where a cap cut something
+  int64_t candidates = 0;  // dropped by max_nms
+  int64_t boxes = 0;       // dropped by max_det
+  float best = 0;          // the highest score among them
+  bool any() const { return images > 0; }
+  void add(const NmsCapped& o) {
+    images += o.images, candidates += o.candidates, boxes += o.boxes;
+    best = best > o.best ? best : o.best;
+  }
+};
+
+// One image: `rows` is n_pred rows of `row_size` = 5 + nc floats. `capped` (optional) accumulates what the caps cut.
 std::vector<Detection> non_max_suppression(const float* rows, int64_t n_pred, int64_t row_size,
-                                           const NmsOptions& options);
+                                           const NmsOptions& options, NmsCapped* capped = nullptr);
 
 // A batch: pred (N, n_pred, 5 + nc), any device or float dtype; one list per image.
-std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, const NmsOptions& options);
+std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, const NmsOptions& options,
+                                                        NmsCapped* capped = nullptr);
 
 // Greedy suppression (torchvision.ops.nms): `boxes` are already sorted by descending score. Returns the kept
 // indices in order: each box is kept unless a kept box before it overlaps it with IoU > iou_thres (util/box.h, in

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "yolo/nms.h"
@@ -37,56 +38,13 @@ std::vector<int> resolve_classes(const std::vector<std::string>& requested, cons
   return {};
 }
 
-std::vector<int> tile_starts(int length, int tile, int overlap) {
-  YP_CHECK(tile > 0 && overlap >= 0 && overlap < tile,
-           "tile overlap " + std::to_string(overlap) + " must lie in [0, tile size " + std::to_string(tile) + ")");
-  if (length <= tile) return {0};
-  std::vector<int> starts;
-  for (int s = 0; s + tile < length; s += tile - overlap) starts.push_back(s);
-  starts.push_back(length - tile);
-  return starts;
-}
-
-namespace {
-
-// Ownership boundaries along one axis: tile i owns centres in [bounds[i], bounds[i+1]); the boundary between
-// two tiles is the middle of their overlap, so each centre belongs to exactly one tile.
-std::vector<double> ownership_bounds(const std::vector<int>& starts, int length, int tile) {
-  std::vector<double> b{-1e30};
-  for (size_t i = 0; i + 1 < starts.size(); ++i)
-    b.push_back(0.5 * (starts[i + 1] + std::min(starts[i] + tile, length)));
-  b.push_back(1e30);
-  return b;
-}
-
-}  // namespace
-
 PreparedMicrograph prepare_micrograph(const imgproc::LoadedImage& micrograph, const yolo::Detector& model,
                                       const PickOptions& o) {
-  const imgproc::Image& raw = micrograph.image;
-  YP_CHECK(raw.width > 0 && raw.height > 0, "pick: empty micrograph");
-  PreparedMicrograph p;
-  p.width = raw.width, p.height = raw.height;
-  const yolo::InputPipeline& pipeline = model.input();
-  if (o.mode == PickMode::Resize) {
-    p.inputs.push_back({yolo::network_input(micrograph, pipeline, model.stride)});
-    return p;
-  }
-  // Tiles see the micrograph at its own resolution: the pipeline without the chain's resize.
-  const yolo::ScaledPicture scaled = yolo::scale_picture(micrograph, pipeline, false);
-  const int t = pipeline.size, w = scaled.image.width, h = scaled.image.height;
-  const std::vector<int> xs = tile_starts(w, t, o.tile_overlap), ys = tile_starts(h, t, o.tile_overlap);
-  const std::vector<double> bx = ownership_bounds(xs, w, t), by = ownership_bounds(ys, h, t);
-  for (size_t j = 0; j < ys.size(); ++j)
-    for (size_t i = 0; i < xs.size(); ++i) {
-      PickInput in;
-      in.net = yolo::region_input(scaled, xs[i], ys[j], std::min(t, w - xs[i]), std::min(t, h - ys[j]), pipeline,
-                                  model.stride);
-      in.own_x0 = bx[i] * scaled.scale_x, in.own_x1 = bx[i + 1] * scaled.scale_x;
-      in.own_y0 = by[j] * scaled.scale_y, in.own_y1 = by[j + 1] * scaled.scale_y;
-      p.inputs.push_back(std::move(in));
-    }
-  return p;
+  YP_CHECK(micrograph.image.width > 0 && micrograph.image.height > 0, "pick: empty micrograph");
+  yolo::InputLayout layout;
+  layout.tiles = o.mode == PickMode::Tile;
+  layout.overlap = o.tile_overlap;
+  return yolo::picture_inputs(micrograph, model.input(), model.stride, layout);
 }
 
 std::vector<Pick> enforce_min_distance(std::vector<Pick> picks, double distance) {
@@ -103,54 +61,56 @@ std::vector<Pick> enforce_min_distance(std::vector<Pick> picks, double distance)
   return kept;
 }
 
-std::vector<Pick> detect_prepared(const PreparedMicrograph& p, const yolo::Detector& model, const PickOptions& o) {
+std::vector<Pick> detect_prepared(const PreparedMicrograph& p, const yolo::Detector& model, const PickOptions& o,
+                                  yolo::NmsCapped* capped) {
   yolo::NmsOptions nms;
   nms.conf_thres = static_cast<float>(o.floor);
   nms.iou_thres = o.iou;
   nms.agnostic = o.agnostic;
   nms.max_det = o.max_det;
   nms.classes = o.keep_classes;
-  std::vector<Pick> picks;
-  for (const PickInput& in : p.inputs) {
-    const Tensor decoded = model.forward(in.net.input);
+  std::vector<std::vector<yolo::Detection>> per_input;
+  for (const yolo::NetworkInput& in : p.inputs) {
+    const Tensor decoded = model.forward(in.input);
     YP_CHECK(decoded.defined() && decoded.dim() == 3 && decoded.size(0) == 1 && decoded.size(2) == 5 + model.nc(),
              "pick: the model should return (1, n_pred, " + std::to_string(5 + model.nc()) + ") predictions");
-    const std::vector<yolo::Detection> dets = yolo::non_max_suppression(decoded, nms)[0];
-    for (const yolo::Detection& d : dets) {
-      const Box<double> b = in.net.to_picture(d);  // micrograph edge coordinates
-      const double cx = 0.5 * (b.x1 + b.x2), cy = 0.5 * (b.y1 + b.y2);
-      if (cx < in.own_x0 || cx >= in.own_x1 || cy < in.own_y0 || cy >= in.own_y1) continue;
-      Pick k;
-      k.x = cx - 0.5;  // edge coordinate -> pixel-centre index
-      k.y = cy - 0.5;
-      k.w = b.x2 - b.x1;
-      k.h = b.y2 - b.y1;
-      k.cls = d.cls;
-      k.confidence = d.conf;
-      picks.push_back(k);
-    }
+    per_input.push_back(yolo::non_max_suppression(decoded, nms, capped)[0]);
   }
-  std::stable_sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) { return a.confidence > b.confidence; });
-  if (p.inputs.size() > 1) {  // one NMS across tiles for a particle both sides of an ownership boundary saw
-    std::vector<Box<double>> boxes;
-    std::vector<int> classes;
-    for (const Pick& k : picks) boxes.push_back(corners(k)), classes.push_back(k.cls);
-    std::vector<Pick> kept;
-    for (int64_t i : yolo::greedy_nms(boxes, o.iou, o.agnostic ? nullptr : &classes)) kept.push_back(picks[i]);
-    picks.swap(kept);
-  }
-  std::vector<Pick> inside;
-  for (const Pick& k : picks) {
+  std::vector<Pick> picks;
+  for (const yolo::DetectionRef& r : yolo::merge_detections(p, per_input, o.iou, o.agnostic)) {
+    const yolo::Detection& d = per_input[r.input][r.index];
+    const Box<double> b = p.inputs[r.input].to_picture(d);  // micrograph edge coordinates
+    Pick k;
+    k.x = 0.5 * (b.x1 + b.x2) - 0.5;  // edge coordinate -> pixel-centre index
+    k.y = 0.5 * (b.y1 + b.y2) - 0.5;
+    k.w = b.x2 - b.x1;
+    k.h = b.y2 - b.y1;
+    k.cls = d.cls;
+    k.confidence = d.conf;
     const double left = k.x + 0.5, right = p.width - 0.5 - k.x, top = k.y + 0.5, bottom = p.height - 0.5 - k.y;
     if (std::min(std::min(left, right), std::min(top, bottom)) < std::max(0.0, o.edge_margin)) continue;
-    inside.push_back(k);
+    picks.push_back(k);
   }
-  return enforce_min_distance(std::move(inside), o.min_distance);
+  return enforce_min_distance(std::move(picks), o.min_distance);
 }
 
 std::vector<Pick> pick_micrograph(const imgproc::LoadedImage& micrograph, const yolo::Detector& model,
-                                  const PickOptions& o) {
-  return detect_prepared(prepare_micrograph(micrograph, model, o), model, o);
+                                  const PickOptions& o, yolo::NmsCapped* capped) {
+  return detect_prepared(prepare_micrograph(micrograph, model, o), model, o, capped);
+}
+
+std::string cap_warning(const std::string& micrograph, const yolo::NmsCapped& c, const PickOptions& o, int inputs) {
+  if (!c.any()) return "";
+  char floor[32];
+  std::snprintf(floor, sizeof floor, "%g", o.floor);
+  std::string s = "warning: " + micrograph + ": a cap was reached in " + std::to_string(c.images) + " of " +
+                  std::to_string(inputs) + " network input(s): " + std::to_string(c.boxes) + " box(es) above the floor " +
+                  floor + " beyond --max-det " + std::to_string(o.max_det);
+  if (c.candidates > 0) s += " and " + std::to_string(c.candidates) + " candidate(s) beyond NMS's max_nms";
+  char best[32];
+  std::snprintf(best, sizeof best, "%.2f", c.best);
+  return s + " were dropped (scores up to " + best + "); raise --max-det (or --floor) so a crowded micrograph keeps " +
+         "every particle";
 }
 
 }  // namespace yp::picker

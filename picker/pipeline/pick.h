@@ -1,18 +1,21 @@
 // pick.h: one micrograph -> particle picks in the micrograph's own pixels, with a YOLOv5 detector.
 //
 //   micrograph (any size, MRC rows, read by imgproc; nothing flipped)
-//   -> network inputs, by the model's recorded input pipeline (yolo/input_pipeline.h: chain, values to [0, 1],
-//      letterbox), exactly as its training made them: resize mode = the whole micrograph as one input; tile mode = the
-//      pipeline without the chain's resize (native resolution), cut into input-size tiles that overlap by
-//      `tile_overlap` px, each padded (never enlarged)
-//   -> forward -> NMS (yolo/nms.h) at the .cbox floor -> boxes mapped back to the micrograph
+//   -> network inputs by the model's recorded input pipeline, exactly as its training made them
+//      (yolo::picture_inputs, yolo/input_pipeline.h: chain, values to [0, 1], the cutting):
+//        a model that records a physical scale: the micrograph resampled from its pixel size (MRC header or --apix)
+//        to the model's, cut into input-size tiles that overlap by at least a particle, whatever its size;
+//        a model without one: resize mode = the whole micrograph as one input; tile mode = the pipeline without the
+//        chain's resize (native resolution), cut into tiles overlapping by `tile_overlap` px, each padded
+//   -> forward -> NMS (yolo/nms.h) at the .cbox floor per input -> merge (yolo::merge_detections: a tile keeps
+//      only centres in the part of it that is closer to it than to its neighbours, then one greedy NMS over the
+//      micrograph; classes apart unless agnostic) -> boxes mapped back to the micrograph
 //      (yolo::NetworkInput::to_picture, edge coordinates) -> centre index (pixel centres at integers, coords.h):
 //      x = (x1 + x2) / 2 - 0.5, likewise y
-//   -> merge: a tile keeps only centres in the part of it that is closer to it than to its neighbours, then one
-//      greedy NMS over the micrograph (yolo::greedy_nms; classes apart unless agnostic), then a minimum distance
-//      between centres (any class, greedy by confidence) and an edge margin.
+//   -> a minimum distance between centres (any class, greedy by confidence) and an edge margin.
 // Every pick at or above `floor` survives into the result (the .cbox keeps them all); the other outputs apply
-// `conf`. Derivation and pictures: docs/picking.md section 4 ("From network pixels back to the micrograph").
+// `conf`. Derivation and pictures: docs/picking.md section 4 ("From network pixels back to the micrograph",
+// "Scale").
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -32,11 +35,13 @@ namespace yp::picker {
 std::vector<int> resolve_classes(const std::vector<std::string>& requested, const yolo::Detector& model,
                                  const std::string& model_label);
 
+// For models without a recorded scale (one with a scale is always tiled at its scale).
 enum class PickMode { Resize, Tile };
 
 struct PickOptions {
   PickMode mode = PickMode::Resize;
-  int tile_overlap = 256;      // px of the pre-processed image shared by neighbouring tiles (>= a particle)
+  int tile_overlap = -1;       // px of the network's image shared by neighbouring tiles (>= a particle);
+                               // < 0: yolo::default_tile_overlap (1.5 particles, or 256 px)
   double conf = 0.25;          // threshold of STAR/.box/CSV/txt/PNG
   double floor = 0.01;         // every pick >= floor goes to the .cbox
   double iou = 0.45;           // NMS IoU threshold (per tile and across tiles)
@@ -49,30 +54,24 @@ struct PickOptions {
   int max_det = 3000;          // per network input
 };
 
-// One network input and the centres it owns (micrograph edge coordinates; everything for a single input).
-struct PickInput {
-  yolo::NetworkInput net;
-  double own_x0 = -1e30, own_x1 = 1e30, own_y0 = -1e30, own_y1 = 1e30;
-};
-
-// The CPU-heavy part before the network: the input pipeline and the cutting. Runs on the reader thread of the run.
-struct PreparedMicrograph {
-  int width = 0, height = 0;  // the micrograph
-  std::vector<PickInput> inputs;
-};
+// The CPU-heavy part before the network: the input pipeline and the cutting (the micrograph's size and its network
+// inputs, each with the part of the micrograph it owns). Runs on the reader thread of the run. A model with a scale
+// needs micrograph.pixel_size (the MRC header's, or --apix through yolo::set_pixel_size, as pick_run does).
+using PreparedMicrograph = yolo::PictureInputs;
 PreparedMicrograph prepare_micrograph(const imgproc::LoadedImage& micrograph, const yolo::Detector& model,
                                       const PickOptions& options);
 
-// Forward + NMS + mapping + merge; picks at or above options.floor, best first.
+// Forward + NMS + merge + mapping; picks at or above options.floor, best first. `capped` (optional) accumulates
+// what the per-input caps (options.max_det, NMS's max_nms) cut: the caller warns, naming the micrograph.
 std::vector<Pick> detect_prepared(const PreparedMicrograph& prepared, const yolo::Detector& model,
-                                  const PickOptions& options);
+                                  const PickOptions& options, yolo::NmsCapped* capped = nullptr);
 
 std::vector<Pick> pick_micrograph(const imgproc::LoadedImage& micrograph, const yolo::Detector& model,
-                                  const PickOptions& options);
+                                  const PickOptions& options, yolo::NmsCapped* capped = nullptr);
 
-// Tile origins along one axis of `length` px for tiles of `tile` px overlapping by at least `overlap`:
-// 0, step, 2 step, ..., and the last tile flush with the end. One tile when length <= tile.
-std::vector<int> tile_starts(int length, int tile, int overlap);
+// One line for the log when a cap cut boxes ("" otherwise): "warning: NAME: ...".
+std::string cap_warning(const std::string& micrograph, const yolo::NmsCapped& capped, const PickOptions& options,
+                        int inputs);
 
 // Greedy by confidence: drops every pick whose centre lies within `distance` px of an already kept one.
 std::vector<Pick> enforce_min_distance(std::vector<Pick> picks, double distance);

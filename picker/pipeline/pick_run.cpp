@@ -134,7 +134,8 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
       Prepared p;
       p.path = path;
       try {
-        const imgproc::LoadedImage img = imgproc::read_image(path);
+        imgproc::LoadedImage img = imgproc::read_image(path);
+        yolo::set_pixel_size(img, o.apix, model.input(), path);
         p.micrograph = prepare_micrograph(img, model, o.pick);
         if (o.write_png) p.picture = make_pick_picture(img.image, o.png_max_side);
       } catch (const std::exception& e) {
@@ -177,7 +178,15 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
     out.picks.width = item->micrograph.width;
     out.picks.height = item->micrograph.height;
     try {
-      out.picks.picks = detect_prepared(item->micrograph, model, o.pick);
+      yolo::NmsCapped capped;
+      out.picks.picks = detect_prepared(item->micrograph, model, o.pick, &capped);
+      if (capped.any()) {
+        std::lock_guard<std::mutex> lock(summary_mutex);
+        ++s.capped;
+        if (log)
+          std::fprintf(log, "%s%s\n", ::isatty(::fileno(log)) ? "\n" : "",
+                       cap_warning(item->path, capped, o.pick, (int)item->micrograph.inputs.size()).c_str());
+      }
     } catch (const std::exception& e) {
       std::lock_guard<std::mutex> lock(summary_mutex);
       s.failures.push_back(item->path + ": " + e.what());
@@ -210,6 +219,9 @@ void print_summary(const PickRunSummary& s, const std::vector<std::string>& name
     std::fprintf(log, "  per micrograph: min %d, median %d, max %d, mean %.1f\n", v.front(), v[v.size() / 2], v.back(),
                  double(total) / v.size());
   }
+  if (s.capped)
+    std::fprintf(log, "  WARNING: a per-input cap cut boxes on %d micrograph(s) (named above): raise --max-det\n",
+                 s.capped);
   for (const std::string& f : s.failures) std::fprintf(log, "  FAILED %s\n", f.c_str());
   std::fprintf(log, "  autopick.star lists %d micrograph(s)\n", s.index_entries);
 }

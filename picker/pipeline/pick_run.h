@@ -46,6 +46,7 @@ struct PickRunOptions {
   std::vector<std::string> inputs;  // as expand_micrograph_inputs returns them (all tasks of the job)
   std::string out_dir;
   PickOptions pick;
+  double apix = 0;  // A/px of the micrographs, overriding their headers (yolo::set_pixel_size); 0 = the files'
   int shard_index = 0, shard_count = 1;
   bool skip_done = true;
   bool write_png = true;
@@ -62,6 +63,7 @@ struct PickRunSummary {
   std::vector<std::string> failures;            // "path: problem"
   std::vector<long> picks_per_class;            // >= conf
   std::vector<int> picks_per_micrograph;        // >= conf, micrographs picked in this run
+  int capped = 0;                               // micrographs where a per-input cap cut boxes (each warned)
   double seconds = 0;
   int index_entries = 0;
 };

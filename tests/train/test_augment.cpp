@@ -121,7 +121,7 @@ TEST(Augment, MosaicAndFullPipelineKeepLabelsOnPixels) {
   Rng rng(5);
   int kept = 0;
   for (int trial = 0; trial < 30; ++trial) {
-    const LabelledImage y = augment_sample(trial % 5, 5, 128, cfg, rng, [&](int k) -> const LabelledImage& { return base[k]; });
+    const LabelledImage y = augment_sample(trial % 5, 5, 128, cfg, rng, [&](int k) { return base[k]; });
     EXPECT_EQ(y.image.width, 128);
     expect_labels_on_blobs(y, 1.0, "pipeline trial " + std::to_string(trial));
     kept += static_cast<int>(y.boxes.size());
@@ -148,4 +148,35 @@ TEST(Augment, IntensityJitterStaysInRange) {
     EXPECT_GE(v, 0.0f);
     EXPECT_LE(v, 1.0f);
   }
+}
+
+// Physical-scale training takes size x size pieces of the micrograph: the labels inside move with the pixels, those
+// cut by the crop edge are clipped (and dropped when less than 10 % is left), and a picture smaller than the crop is
+// centred on the padding grey, never enlarged.
+TEST(Augment, RandomCropsKeepLabelsOnPixels) {
+  std::vector<PixelBox> boxes;
+  for (int y = 10; y + 16 < 300; y += 40)
+    for (int x = 12; x + 20 < 400; x += 45) boxes.push_back({0, double(x), double(y), x + 20.0, y + 16.0});
+  const LabelledImage x = drawn(400, 300, boxes);
+  Rng rng(9);
+  size_t kept = 0;
+  for (int trial = 0; trial < 20; ++trial) {
+    const LabelledImage y = random_crop(x, 128, rng);
+    ASSERT_EQ(y.image.width, 128);
+    ASSERT_EQ(y.image.height, 128);
+    expect_labels_on_blobs(y, 0, "crop trial " + std::to_string(trial));  // integer shifts: exact
+    for (const PixelBox& b : y.boxes) {
+      EXPECT_GE(b.x1, 0);
+      EXPECT_LE(b.x2, 128);
+      EXPECT_GT((b.x2 - b.x1) * (b.y2 - b.y1), 0.1 * 20 * 16);
+    }
+    kept += y.boxes.size();
+  }
+  EXPECT_GT(kept, 20u * 6);
+  const LabelledImage small = random_crop(drawn(100, 60, {{0, 10, 10, 30, 26}}), 128, rng);
+  EXPECT_NEAR(small.image.at(5, 5), yolo::kPadGray, 1e-6);  // (128 - 100) / 2 = 14 px of padding on the left
+  ASSERT_EQ(small.boxes.size(), 1u);
+  EXPECT_DOUBLE_EQ(small.boxes[0].x1, 10 + 14);
+  EXPECT_DOUBLE_EQ(small.boxes[0].y1, 10 + 34);
+  expect_labels_on_blobs(small, 0, "small picture");
 }

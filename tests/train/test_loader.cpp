@@ -176,3 +176,66 @@ TEST(Loader, WorkersRunAheadUpToThePrefetchBound) {
   EXPECT_EQ(loader.batches_delivered(), 8);
   fs::remove_all(dir);
 }
+
+// With a physical scale: the micrograph at the network's pixel size (here half of the picture's), training batches
+// of S x S crops, each micrograph ceil(area / S^2) times per epoch; validation is one batch per micrograph holding
+// exactly the tiles pick makes (yolo::picture_inputs), the labels of each tile clipped to it, and the micrograph's
+// labels in its own pixels.
+TEST(Loader, ScaledTrainingCropsAndValidationTiles) {
+  const fs::path dir = fs::temp_directory_path() / ("yp_loaders_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  imgproc::Image im(300, 200, 0.1f);
+  for (int y = 40; y < 80; ++y)
+    for (int x = 100; x < 160; ++x) im.at(x, y) = 0.9f;
+  const std::vector<Sample> samples = {{(dir / "a.png").string(), {{0, 130.0 / 300, 60.0 / 200, 60.0 / 300, 40.0 / 200}}}};
+  imgproc::write_png(samples[0].image_path, im);
+  LoaderConfig cfg;
+  cfg.input = {yolo::InputRule::Letterbox, "", 64, 1};
+  cfg.input.pixel_size = 2.0;
+  cfg.input.particle_diameter = 40;  // 20 px at the network: tiles overlap by 32
+  cfg.apix = 1.0;                    // 300 x 200 -> 150 x 100 at the network
+  cfg.batch_size = 2;
+  cfg.workers = 0;
+  DataLoader train_data(samples, cfg);
+  EXPECT_EQ(train_data.epoch_length(), 4);  // ceil(150 * 100 / 64^2)
+  EXPECT_EQ(train_data.batches_per_epoch(), 2);
+  const Batch t = train_data.make_batch(0, 0, train_data.epoch_order(0));
+  EXPECT_EQ(t.images.shape(), (Shape{2, 1, 64, 64}));
+
+  cfg.augment = cfg.shuffle = false;
+  DataLoader val(samples, cfg);
+  EXPECT_EQ(val.batches_per_epoch(), 1);
+  const Batch b = val.make_batch(0, 0, val.epoch_order(0));
+  imgproc::LoadedImage pic = imgproc::read_image(samples[0].image_path);
+  yolo::set_pixel_size(pic, 1.0, cfg.input, samples[0].image_path);
+  const yolo::PictureInputs pick = yolo::picture_inputs(pic, cfg.input, 32);
+  ASSERT_EQ(pick.inputs.size(), 4u * 3u);  // x starts 0, 32, 64, 86; y starts 0, 32, 36
+  ASSERT_EQ(b.images.size(0), 12);
+  std::vector<float> want;
+  for (const yolo::NetworkInput& in : pick.inputs) {
+    const std::vector<float> v = in.input.to_vector();
+    want.insert(want.end(), v.begin(), v.end());
+  }
+  EXPECT_TRUE(b.images.to_vector() == want) << "validation tiles are not pick's tiles";
+  ASSERT_EQ(b.picture_boxes.size(), 1u);
+  EXPECT_NEAR(b.picture_boxes[0].x1, 100, 1e-9);
+  EXPECT_NEAR(b.picture_boxes[0].y2, 80, 1e-9);
+  // The particle (50..80 x 20..40 at the network) is whole in the tile at (32, 0) only, clipped in its neighbours.
+  int whole = 0;
+  for (const yolo::Target& tg : b.targets)
+    if (std::abs(tg.w * 64 - 30) < 1e-9 && std::abs(tg.h * 64 - 20) < 1e-9) {
+      ++whole;
+      EXPECT_EQ(tg.image, 1);
+      EXPECT_NEAR(tg.cx * 64, 65 - 32, 1e-9);
+    }
+  EXPECT_EQ(whole, 1);
+  // A PNG without --apix stops the loader, naming the file.
+  cfg.apix = 0;
+  try {
+    DataLoader no_apix(samples, cfg);
+    FAIL() << "a picture without a pixel size was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("a.png: the picture states no pixel size"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}

@@ -76,6 +76,59 @@ TEST(ModelFile, InputRuleOfOlderFiles) {
   EXPECT_NE(metadata_error(meta).find("unknown input rule 'tiles'"), std::string::npos);
 }
 
+// The physical scale: stored when recorded (the shortest decimal that reads back), read back exactly, absent in files
+// that record none (older files, or models trained without one: they keep working as before).
+TEST(ModelFile, ScaleRecordRoundTripAndAbsence) {
+  ModelFileInfo in = sample_info();
+  auto meta = model_info_to_metadata(in);
+  EXPECT_EQ(meta.count("input_pixel_size"), 0u) << "no scale, no key: such files stay as they were";
+  EXPECT_EQ(meta.count("particle_diameter"), 0u);
+  EXPECT_FALSE(model_info_from_metadata(meta, "m").input.scaled());
+  in.input.pixel_size = 3.54;
+  in.input.particle_diameter = 191.16;
+  meta = model_info_to_metadata(in);
+  EXPECT_EQ(meta.at("input_pixel_size"), "3.54");
+  EXPECT_EQ(meta.at("particle_diameter"), "191.16");
+  const ModelFileInfo out = model_info_from_metadata(meta, "m");
+  EXPECT_EQ(out.input.pixel_size, 3.54);
+  EXPECT_EQ(out.input.particle_diameter, 191.16);
+  EXPECT_TRUE(out.input == in.input);
+  EXPECT_NEAR(out.input.particle_pixels(), 54.0, 1e-12);
+  // Through a file, as `train` writes it and `pick` reads it.
+  const std::string path = tmp_path("scaled.safetensors");
+  yp::NamedTensors tensors;
+  tensors.emplace_back("w", yp::Tensor::from_vector(std::vector<float>{1.f, 2.f}, {2}));
+  write_model_file(path, tensors, in, yp::DType::F32);
+  const ModelFileContents c = read_model_file(path);
+  EXPECT_EQ(c.info.input.pixel_size, 3.54);
+  EXPECT_EQ(c.info.input.particle_diameter, 191.16);
+  std::filesystem::remove(path);
+}
+
+TEST(ModelFile, ScaleRecordIsValidated) {
+  ModelFileInfo in = sample_info();
+  in.input.pixel_size = 2.2;
+  const auto good = model_info_to_metadata(in);
+  auto with = [&](const std::string& k, const std::string& v) {
+    auto m = good;
+    m[k] = v;
+    return metadata_error(m);
+  };
+  EXPECT_EQ(with("input_pixel_size", "2.2"), "no error");
+  EXPECT_NE(with("input_pixel_size", "-2").find("'input_pixel_size' = -2 is not a number in (0"), std::string::npos);
+  EXPECT_NE(with("input_pixel_size", "0").find("not a number in"), std::string::npos);
+  EXPECT_NE(with("input_pixel_size", "\"2.2\"").find("not a number in"), std::string::npos);
+  EXPECT_NE(with("particle_diameter", "nan").find("particle_diameter"), std::string::npos);
+  auto yolov5 = good;
+  yolov5["input_rule"] = "yolov5";
+  yolov5["preprocessing"] = "";
+  EXPECT_NE(metadata_error(yolov5).find("needs input rule letterbox"), std::string::npos);
+  auto unscaled = good;
+  unscaled.erase("input_pixel_size");
+  unscaled["particle_diameter"] = "190";
+  EXPECT_NE(metadata_error(unscaled).find("without the input_pixel_size"), std::string::npos);
+}
+
 TEST(ModelFile, MetadataIsValidated) {
   const auto good = model_info_to_metadata(sample_info());
   auto with = [&](const std::string& k, const std::string& v) {

@@ -1,5 +1,8 @@
 // stand_in.h: model stand-ins for the pick pipeline tests - forward functions with known answers.
 #pragma once
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <functional>
 #include <vector>
 
@@ -73,6 +76,26 @@ inline imgproc::LoadedImage picture8(const imgproc::Image& unit) {
   p.image = unit;
   for (float& v : p.image.data) v *= 255.f;
   return p;
+}
+
+// Sorted by position so two pick lists compare element by element.
+inline std::vector<picker::Pick> by_position(std::vector<picker::Pick> p) {
+  std::sort(p.begin(), p.end(), [](const picker::Pick& a, const picker::Pick& b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
+  return p;
+}
+
+// The same picks, position by position: centre and size within `tol` px, the same class and confidence.
+inline void expect_same_picks(const std::vector<picker::Pick>& got, const std::vector<picker::Pick>& want, double tol) {
+  const std::vector<picker::Pick> g = by_position(got), w = by_position(want);
+  ASSERT_EQ(g.size(), w.size());
+  for (size_t i = 0; i < g.size(); ++i) {
+    EXPECT_NEAR(g[i].x, w[i].x, tol) << i;
+    EXPECT_NEAR(g[i].y, w[i].y, tol) << i;
+    EXPECT_NEAR(g[i].w, w[i].w, tol) << i;
+    EXPECT_NEAR(g[i].h, w[i].h, tol) << i;
+    EXPECT_EQ(g[i].cls, w[i].cls) << i;
+    EXPECT_NEAR(g[i].confidence, w[i].confidence, 1e-6) << i;
+  }
 }
 
 }  // namespace yp::test

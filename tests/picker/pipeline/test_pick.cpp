@@ -13,11 +13,7 @@ namespace {
 
 using test::InputBox;
 
-// Sorted by position so two pick lists compare element by element.
-std::vector<Pick> by_position(std::vector<Pick> p) {
-  std::sort(p.begin(), p.end(), [](const Pick& a, const Pick& b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
-  return p;
-}
+using test::by_position;
 
 // Particles given in original pixels (centre index, size); `to_input` maps an original EDGE coordinate pair to
 // network-input pixels by the documented geometry, written out independently of the code under test.
@@ -31,17 +27,7 @@ void expect_exact_round_trip(const imgproc::Image& mic, yolo::Detector model, co
   }
   const int nc = model.nc();
   model.forward = [boxes, nc](const Tensor&) { return test::decoded_rows(boxes, nc); };
-  const std::vector<Pick> got = by_position(pick_micrograph(test::picture8(mic), model, PickOptions{}));
-  const std::vector<Pick> want = by_position(truth);
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    EXPECT_NEAR(got[i].x, want[i].x, 2e-3) << i;
-    EXPECT_NEAR(got[i].y, want[i].y, 2e-3) << i;
-    EXPECT_NEAR(got[i].w, want[i].w, 2e-3) << i;
-    EXPECT_NEAR(got[i].h, want[i].h, 2e-3) << i;
-    EXPECT_EQ(got[i].cls, want[i].cls) << i;
-    EXPECT_NEAR(got[i].confidence, want[i].confidence, 1e-6) << i;
-  }
+  test::expect_same_picks(pick_micrograph(test::picture8(mic), model, PickOptions{}), truth, 2e-3);
 }
 
 const std::vector<Pick> kTruth = {{37.0, 21.0, 40, 40, 0, 0.9}, {520.25, 300.5, 60, 30, 1, 0.8},
@@ -129,7 +115,7 @@ TEST(PickGeometry, TileMergeRemovesDuplicatesTheOwnershipRuleMisses) {
 TEST(PickGeometry, TileStartsCoverTheAxisWithTheOverlap) {
   for (int length : {100, 256, 257, 700, 1000, 4096})
     for (int overlap : {0, 32, 200}) {
-      const std::vector<int> s = tile_starts(length, 256, overlap);
+      const std::vector<int> s = yolo::tile_starts(length, 256, overlap);
       std::vector<int> covered(length, 0);
       for (int x : s)
         for (int i = x; i < std::min(length, x + 256); ++i) covered[i] = 1;
@@ -137,7 +123,7 @@ TEST(PickGeometry, TileStartsCoverTheAxisWithTheOverlap) {
       for (size_t i = 0; i + 1 < s.size(); ++i) EXPECT_GE(s[i] + 256 - s[i + 1], overlap);
       EXPECT_LE(s.back() + 256, std::max(length, 256));
     }
-  EXPECT_THROW(tile_starts(1000, 256, 256), Error);
+  EXPECT_THROW(yolo::tile_starts(1000, 256, 256), Error);
 }
 
 // One particle seen as a top view (0.8) and as a side view (0.6) is one pick, the top view, unless the user

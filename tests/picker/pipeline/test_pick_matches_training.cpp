@@ -4,6 +4,9 @@
 // loaded for inference, BatchNorm folded) are the validation loop's detections (the same file loaded as `train val`
 // does) mapped to the micrograph. A pick path that fed the picture another way - the study's chain substituted for
 // an empty one, a different resize or 8-bit rounding - fails here, though each half passes its own tests.
+// With a recorded physical scale (twice the micrographs' pixel size) training takes crops and the validation loop
+// tiles the micrograph at the model's scale: pick's tiles must equal the validation batch bit for bit, and pick's
+// merged picks the validation loop's merged detections.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -47,7 +50,9 @@ std::vector<train::Sample> simulated(const fs::path& dir, train::Sample& val) {
   return out;
 }
 
-void expect_pick_matches_validation(const std::string& chain_steps) {
+constexpr double kSimPixel = 6.6;  // A/px of the simulated micrographs (PNG: no header, given as --apix)
+
+void expect_pick_matches_validation(const std::string& chain_steps, bool scaled = false) {
   const fs::path dir = fs::temp_directory_path() / ("yp_pick_vs_val_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -57,6 +62,11 @@ void expect_pick_matches_validation(const std::string& chain_steps) {
   train::LoaderConfig lc;
   lc.input = {yolo::InputRule::Letterbox, "", 128, 1};
   if (!chain_steps.empty()) yolo::set_chain(lc.input, chain_steps);
+  if (scaled) {  // 512 px micrographs -> 256 px at the network; the 512 x 384 validation crop -> 6 tiles of 128
+    lc.input.pixel_size = 2 * kSimPixel;
+    lc.input.particle_diameter = 321;
+    lc.apix = kSimPixel;
+  }
   lc.batch_size = 3;
   lc.workers = 0;
   lc.augment_config.mosaic = 0;
@@ -76,6 +86,8 @@ void expect_pick_matches_validation(const std::string& chain_steps) {
   // The validation loop on the model file, as `yolopick train val` runs it, with pick's NMS settings.
   yolo::LoadedModel loaded = yolo::load_model(model_file);
   ASSERT_EQ(loaded.info.input.chain, lc.input.chain) << "the model file records the training chain";
+  ASSERT_EQ(loaded.info.input.pixel_size, lc.input.pixel_size) << "the model file records the training scale";
+  ASSERT_EQ(loaded.info.input.particle_diameter, lc.input.particle_diameter);
   train::ValidationOptions vo;
   vo.conf_thres = 1e-4f;  // an untrained head scores low: keep hundreds of detections to compare
   vo.iou_thres = 0.45;
@@ -89,25 +101,32 @@ void expect_pick_matches_validation(const std::string& chain_steps) {
 
   // pick on the same micrograph, from the file.
   const yolo::Detector det = yolo::load_detector(model_file);
-  const imgproc::LoadedImage micrograph = imgproc::read_image(val_sample.image_path);
+  imgproc::LoadedImage micrograph = imgproc::read_image(val_sample.image_path);
+  yolo::set_pixel_size(micrograph, scaled ? kSimPixel : 0, det.input(), val_sample.image_path);
   PickOptions po;
   po.floor = vo.conf_thres;
   po.iou = vo.iou_thres;
   po.agnostic = false;
   po.max_det = vo.max_det;
   const PreparedMicrograph prepared = prepare_micrograph(micrograph, det, po);
-  ASSERT_EQ(prepared.inputs.size(), 1u);
+  ASSERT_EQ(prepared.inputs.size(), scaled ? 6u : 1u);
 
-  // 1. The same network input, bit for bit.
+  // 1. The same network inputs, bit for bit.
   const Tensor batch = val_data.make_batch(0, 0, val_data.epoch_order(0)).images;
-  EXPECT_TRUE(batch.to_vector() == prepared.inputs[0].net.input.to_vector()) << "pick feeds another input";
+  std::vector<float> pick_inputs;
+  for (const yolo::NetworkInput& in : prepared.inputs) {
+    const std::vector<float> v = in.input.to_vector();
+    pick_inputs.insert(pick_inputs.end(), v.begin(), v.end());
+  }
+  EXPECT_TRUE(batch.to_vector() == pick_inputs) << "pick feeds other inputs";
 
-  // 2. The same detections: validation's, in input pixels, mapped to the micrograph; pick's picks (centre index).
-  // Pick drops centres off the micrograph (in the letterbox's padding), validation scores them: compare the rest.
+  // 2. The same detections: validation's, in input pixels mapped to the micrograph (with a scale: merged across the
+  // tiles and already in the micrograph's pixels); pick's picks (centre index). Pick drops centres off the
+  // micrograph (in the letterbox's padding), validation scores them: compare the rest.
   const std::vector<Pick> picks = detect_prepared(prepared, det, po);
   std::vector<Pick> want;
   for (const yolo::Detection& d : v.detections[0]) {
-    const Box<double> b = prepared.inputs[0].net.to_picture(d);
+    const Box<double> b = scaled ? Box<double>{d.x1, d.y1, d.x2, d.y2} : prepared.inputs[0].to_picture(d);
     const double cx = 0.5 * (b.x1 + b.x2), cy = 0.5 * (b.y1 + b.y2);
     if (cx < 0 || cy < 0 || cx > micrograph.image.width || cy > micrograph.image.height) continue;
     want.push_back({cx - 0.5, cy - 0.5, b.x2 - b.x1, b.y2 - b.y1, d.cls, d.conf});
@@ -133,6 +152,10 @@ void expect_pick_matches_validation(const std::string& chain_steps) {
 TEST(PickMatchesTraining, WithoutAChain) { expect_pick_matches_validation(""); }
 
 TEST(PickMatchesTraining, WithTheStudysChain) { expect_pick_matches_validation("default"); }
+
+TEST(PickMatchesTraining, AtARecordedScaleInTiles) { expect_pick_matches_validation("", true); }
+
+TEST(PickMatchesTraining, AtARecordedScaleInTilesWithTheStudysChain) { expect_pick_matches_validation("default", true); }
 
 }  // namespace
 }  // namespace yp::picker
