@@ -211,9 +211,10 @@ TEST(PickScale, SameMicrographAtThreePixelSizesAndACropGivesTheSamePicks) {
     }
     for (const Physical& p : v.picks) {
       count += p.conf >= 0.25 && inside(p);
-      if (p.conf >= 0.5 && inside(p))
+      if (p.conf >= 0.5 && inside(p)) {
         EXPECT_LE(nearest(p, ref), tol) << v.name << ": a pick at (" << p.x << ", " << p.y << ") A, confidence "
                                         << p.conf << ", that the 1x micrograph does not have";
+      }
     }
     EXPECT_GE(compared, v.x0 > 0 ? 10 : 40) << v.name << ": too few particles to compare";
     EXPECT_LE(std::abs(count - ref_count), std::max(2.0, 0.05 * ref_count)) << v.name << ": picks at 0.25";
