@@ -18,6 +18,13 @@ NamedTensors training_state(yolo::Model& model) {
   return out;
 }
 
+NamedTensors batch_counters(yolo::Model& model) {
+  NamedTensors out;
+  for (const auto& [name, t] : model.state_dict())
+    if (ends_with(name, "num_batches_tracked")) out.emplace_back(name, *t);
+  return out;
+}
+
 Device model_device(yolo::Model& model) {
   const NamedTensorRefs params = model.named_parameters();
   return params.empty() ? Device::CPU : params[0].second->device();

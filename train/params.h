@@ -5,6 +5,8 @@
 //                      "model.24.m.2.bias"), in state-dict order, as handles sharing the model's buffers
 //   training_state     every float parameter and buffer except BN's num_batches_tracked (a counter, not averaged
 //                      by YOLOv5's EMA and never read by our BN), so the EMA and the checkpoints carry the rest
+//   batch_counters     those num_batches_tracked counters: last.ckpt carries them too, so a resumed run writes
+//                      model files identical to an uninterrupted run's (they are in the state dict)
 //
 // Parameter groups (train.py smart_optimizer), decided from the names:
 //   "bias"    every *.bias (BN beta and the Detect conv bias)      no weight decay
@@ -25,6 +27,7 @@ namespace yp::train {
 
 NamedTensors model_parameters(yolo::Model& model);
 NamedTensors training_state(yolo::Model& model);
+NamedTensors batch_counters(yolo::Model& model);
 // Where the model's parameters are (Module::to moves them): batches go there.
 Device model_device(yolo::Model& model);
 

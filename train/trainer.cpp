@@ -77,6 +77,7 @@ void save_state(const std::string& path, yolo::Model& model, const ModelEMA& ema
   for (const auto& [k, v] : cfg.model_meta) c.meta["model." + k] = v;
   for (const auto& [n, t] : training_state(model)) c.tensors.emplace_back("state/" + n, t);
   for (const auto& [n, t] : ema.state()) c.tensors.emplace_back("ema/" + n, t);
+  for (const auto& [n, t] : batch_counters(model)) c.tensors.emplace_back("counter/" + n, t);
   for (const auto& [n, t] : model_parameters(model))
     if (t.grad().defined()) c.tensors.emplace_back("grad/" + n, t.grad());
   for (size_t i = 0; i < opt.state().first_moment.size(); ++i)
@@ -185,6 +186,11 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
     const Checkpoint c = load_checkpoint(last_path);
     if (c.get("format") != "yolopick-train-1") throw Error(last_path + ": not a training-state checkpoint");
     load_state(training_state(model), with_prefix(c, "state/"));
+    // Checkpoints written before the counters were saved resume with the model's own (the weights are exact).
+    const NamedTensors counters = with_prefix(c, "counter/");
+    if (!counters.empty()) load_state(batch_counters(model), counters);
+    else std::fprintf(stderr, "note: %s predates saved BatchNorm batch counters; num_batches_tracked restarts\n",
+                      last_path.c_str());
     ema = std::make_unique<ModelEMA>(training_state(model), c.get_int("ema_updates"));
     load_state(ema->state(), with_prefix(c, "ema/"));  // into copies on the model's device
     OptimizerState os;

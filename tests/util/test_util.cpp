@@ -8,6 +8,7 @@
 
 #include "util/box.h"
 #include "util/error.h"
+#include "util/sha256.h"
 #include "util/text.h"
 
 namespace yp {
@@ -73,6 +74,19 @@ TEST(Text, AtomicWriteLeavesNoTemporary) {
   EXPECT_THROW(read_text_file((dir / "missing.txt").string()), Error);
   EXPECT_THROW(write_text_file_atomic((dir / "no/such/dir/b.txt").string(), "x"), Error);
   fs::remove_all(dir);
+}
+
+// FIPS 180-4 example vectors, and a message fed in pieces that straddle the 64-byte blocks.
+TEST(Sha256, KnownDigestsAndPiecewiseUpdates) {
+  EXPECT_EQ(sha256_hex("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  EXPECT_EQ(sha256_hex(two_blocks.data(), two_blocks.size()),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  const std::string million(1000000, 'a');
+  Sha256 pieces;
+  for (size_t at = 0; at < million.size(); at += 37) pieces.update(million.data() + at, std::min<size_t>(37, million.size() - at));
+  EXPECT_EQ(pieces.hex(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 }  // namespace
