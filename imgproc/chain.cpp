@@ -165,7 +165,32 @@ ChainConfig chain_config_from_text(const std::string& text) {
     else if (key == "normalize.high") c.high_percentile = number();
     else throw Error(where + "unknown key '" + key + "'");
   }
+  check_chain(c);
   return c;
+}
+
+void check_chain(const ChainConfig& c) {
+  const auto bad = [](const std::string& what) { throw Error("chain config: " + what); };
+  if (c.resize && c.bin_factor < 0) bad("resize.bin must be >= 0, got " + std::to_string(c.bin_factor));
+  if (c.resize && c.bin_factor == 0 && (c.width < 1 || c.height < 1 || c.width > 65536 || c.height > 65536))
+    bad("resize size " + std::to_string(c.width) + "x" + std::to_string(c.height) + " is outside 1..65536");
+  if (c.wavelet && (c.wavelet_levels < 1 || c.wavelet_levels > 16))
+    bad("wavelet.levels must be 1..16, got " + std::to_string(c.wavelet_levels));
+  if (c.wavelet)
+    for (int l : c.wavelet_suppress_levels)
+      if (l < 1 || l > c.wavelet_levels)
+        bad("wavelet.suppress level " + std::to_string(l) + " is outside 1.." + std::to_string(c.wavelet_levels));
+  if (c.wiener && (c.wiener_rows < 1 || c.wiener_cols < 1 || c.wiener_rows > 1025 || c.wiener_cols > 1025))
+    bad("wiener window " + std::to_string(c.wiener_rows) + "x" + std::to_string(c.wiener_cols) + " is outside 1..1025");
+  const ClaheOptions& o = c.clahe_options;
+  if (c.clahe && (o.tiles_x < 2 || o.tiles_y < 2 || o.tiles_x > 1024 || o.tiles_y > 1024))
+    bad("clahe tiles " + std::to_string(o.tiles_x) + "x" + std::to_string(o.tiles_y) + " are outside 2..1024");
+  if (c.clahe && (o.bins < 2 || o.bins > 65536)) bad("clahe.bins must be 2..65536, got " + std::to_string(o.bins));
+  if (c.clahe && !(o.clip_limit >= 0 && o.clip_limit <= 1)) bad("clahe.clip must lie in [0, 1]");
+  if (c.clahe && o.distribution != ClaheDistribution::Uniform && !(o.alpha > 0)) bad("clahe.alpha must be > 0");
+  if (c.normalize && !(c.low_percentile >= 0 && c.low_percentile < c.high_percentile && c.high_percentile <= 100))
+    bad("normalize needs 0 <= low < high <= 100, got low " + fmt(c.low_percentile, 3) + ", high " +
+        fmt(c.high_percentile, 3));
 }
 
 }  // namespace yp::imgproc

@@ -50,8 +50,15 @@ void set_steps(ChainConfig& config, const std::string& comma_list);
 std::string steps_text(const ChainConfig& config);
 
 // Serialisation: one "key = value" per line, every field, in a fixed order. Parsing accepts any subset
-// (missing keys keep their defaults) and throws Error naming the line for unknown keys or bad values.
+// (missing keys keep their defaults) and throws Error naming the line for unknown keys or bad values, and
+// then checks the result (check_chain), so a stored chain that could never run is refused when it is read,
+// not once per picture.
 std::string to_text(const ChainConfig& config);
 ChainConfig chain_config_from_text(const std::string& text);
+
+// Throws Error naming the first setting of a switched-on step that its step would reject (a window of 0, fewer
+// than 2x2 CLAHE tiles, percentiles out of order, ...). What depends on the picture (too small for the tiles)
+// is left to the step.
+void check_chain(const ChainConfig& config);
 
 }  // namespace yp::imgproc

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <memory>
 
-#include "imgproc/chain.h"
 
 namespace yp::yolo {
 
@@ -21,13 +20,6 @@ Detector load_detector(const std::string& path) {
   if (p.rule == InputRule::Letterbox && p.size % d.stride != 0)
     throw Error(path + ": input size " + std::to_string(p.size) + " is not a multiple of the model's stride " +
                 std::to_string(d.stride));
-  if (!p.chain.empty()) {
-    try {
-      imgproc::chain_config_from_text(p.chain);
-    } catch (const std::exception& e) {
-      throw Error(path + ": stored pre-processing is unreadable: " + e.what());
-    }
-  }
   d.forward = [network](const Tensor& x) { return network->predict(x); };
   return d;
 }

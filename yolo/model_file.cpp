@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "imgproc/chain.h"
 #include "yolo/io/json.h"
 
 namespace yp::yolo {
@@ -176,6 +177,13 @@ ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>&
                 std::to_string(info.strides.size()) + " strides");
   info.yaml = field(meta, "yaml", label);
   if (const auto it = meta.find("preprocessing"); it != meta.end()) info.input.chain = it->second;
+  if (!info.input.chain.empty()) {  // refused here, at load, not once per micrograph when the chain runs
+    try {
+      imgproc::chain_config_from_text(info.input.chain);
+    } catch (const std::exception& e) {
+      throw Error(label + ": the stored pre-processing is invalid: " + e.what());
+    }
+  }
   if (const auto it = meta.find("input_rule"); it != meta.end())
     info.input.rule = parse_input_rule(it->second, label);
   else  // written before the rule was recorded (model_file.h)
@@ -208,8 +216,12 @@ ModelFileContents read_model_file(const std::string& path) {
     c.tensors = std::move(ck.state_dict);
     return c;
   }
-  io::SafetensorsFile f = io::load_safetensors(path);
+  io::SafetensorsFile f = io::load_safetensors(path);  // verifies the data checksum when the file has one
+  if (!f.checksum_verified)
+    std::fprintf(stderr, "note: %s carries no checksum of its tensor data (written before checksums, or by "
+                 "another tool): its weights are not verified\n", path.c_str());
   c.format = "safetensors";
+  c.checksum_verified = f.checksum_verified;
   c.info = model_info_from_metadata(f.metadata, path);
   c.metadata = std::move(f.metadata);
   c.tensors = std::move(f.tensors);
@@ -220,7 +232,7 @@ void write_model_file(const std::string& path, const NamedTensors& tensors, cons
                       DType store) {
   const auto meta = model_info_to_metadata(info);
   model_info_from_metadata(meta, path);
-  io::save_safetensors(path, tensors, meta, store);
+  io::save_safetensors(path, tensors, meta, store, /*with_checksum=*/true);
 }
 
 void save_model(const std::string& path, Model& model, ModelFileInfo info, DType store) {

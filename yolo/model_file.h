@@ -15,6 +15,10 @@
 //   input_pixel_size   A per pixel at the network input (optional: models trained at a physical scale; pictures
 //                      are then resampled to it and tiled, input_pipeline.h)
 //   particle_diameter  A (optional, only with input_pixel_size): the particle the model was trained to pick
+//   data_sha256     SHA-256 of the tensor data (io/safetensors.h), verified on every load; files written
+//                   before it (or by other tools) load with a note on stderr that their weights are unverified
+// The stored pre-processing is parsed and checked (imgproc::check_chain) when the metadata is read: a model
+// whose chain could never run is refused by info, import, detect and pick at load, naming the file.
 // Files written before input_rule existed: "letterbox" when they store a chain or a gray stem (only `yolopick
 // train`, which always trains a gray stem, or `import --gray` wrote those), else "yolov5".
 // Loading rebuilds the network from yaml + nc + input_channels and requires every tensor to be present with its
@@ -68,6 +72,7 @@ struct ModelFileContents {
   NamedTensors tensors;                     // the state dict
   std::map<std::string, std::string> metadata;  // as stored (empty for .pt files)
   std::string format;                           // "safetensors" or "pt"
+  bool checksum_verified = false;               // a safetensors file whose data_sha256 matched
 };
 ModelFileContents read_model_file(const std::string& path);
 

@@ -110,3 +110,23 @@ TEST(Chain, ConfigTextRoundTrip) {
   EXPECT_THROW(chain_config_from_text("wiener.rows = nine"), yp::Error);
   EXPECT_THROW(chain_config_from_text("colour = blue"), yp::Error);
 }
+
+// Settings their step would reject are refused when the text is read, naming the setting, so a model file
+// storing one fails at load instead of once per micrograph; a switched-off step's settings are not checked.
+TEST(Chain, ConfigTextRefusesSettingsNoStepCouldRun) {
+  const auto message = [](const std::string& text) {
+    try {
+      chain_config_from_text(text);
+    } catch (const yp::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message("clahe.tiles_x = 0").find("clahe tiles 0x4"), std::string::npos);
+  EXPECT_NE(message("wiener.rows = 0").find("wiener window 0x9"), std::string::npos);
+  EXPECT_NE(message("normalize.low = 99.95").find("normalize needs"), std::string::npos);
+  EXPECT_NE(message("wavelet.levels = 0").find("wavelet.levels"), std::string::npos);
+  EXPECT_NE(message("clahe.clip = 2").find("clahe.clip"), std::string::npos);
+  EXPECT_NE(message("resize.width = -5").find("resize size"), std::string::npos);
+  EXPECT_EQ(message("steps = resize,wiener\nclahe.tiles_x = 0"), "accepted");
+}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "tests/yolo/io/fixtures.h"
 #include "yolo/model_file.h"
@@ -211,4 +212,49 @@ TEST(ModelFile, SaveModelRecordsTheNetwork) {
   EXPECT_EQ(m.info.strides, std::vector<float>({8, 16, 32}));
   EXPECT_EQ(m.info.anchors_pixels[0], std::vector<float>({10, 13, 16, 30, 33, 23}));
   EXPECT_EQ(m.tensors.size(), 349u);
+}
+
+// A model file we write carries the SHA-256 of its tensor data: one flipped bit anywhere in the weights is an
+// error naming the file (it gave 811 picks instead of 5 before). A file without the checksum still loads.
+TEST(ModelFile, ChecksumCatchesAFlippedBitAndOlderFilesStillLoad) {
+  const yp::NamedTensors tensors = {{"a", yp::Tensor::from_vector(std::vector<float>{1, 2, 3, 4}, {4})},
+                                    {"b", yp::Tensor::from_vector(std::vector<float>{0.5f, -0.25f}, {2})}};
+  const std::string path = tmp_path("checksum.safetensors");
+  write_model_file(path, tensors, sample_info());
+  const ModelFileContents good = read_model_file(path);
+  EXPECT_TRUE(good.checksum_verified);
+  EXPECT_EQ(good.metadata.at(kDataChecksumKey).size(), 64u);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-3, std::ios::end);  // inside tensor b's data
+    char c = 0;
+    f.read(&c, 1);
+    c ^= 0x10;
+    f.seekp(-3, std::ios::end);
+    f.write(&c, 1);
+  }
+  try {
+    read_model_file(path);
+    ADD_FAILURE() << "a flipped bit was not noticed";
+  } catch (const yp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": the tensor data does not match the checksum"), std::string::npos)
+        << e.what();
+  }
+  save_safetensors(path, tensors, model_info_to_metadata(sample_info()));  // as files before checksums were
+  const ModelFileContents older = read_model_file(path);
+  EXPECT_FALSE(older.checksum_verified);
+  EXPECT_EQ(older.tensors.size(), 2u);
+  std::filesystem::remove(path);
+}
+
+// A stored chain that could never run is refused when the metadata is read (info, import, detect and pick all
+// read it first), naming the file - not once per micrograph.
+TEST(ModelFile, InvalidStoredPreprocessingIsRefusedAtLoad) {
+  auto meta = model_info_to_metadata(sample_info());
+  meta["preprocessing"] = "steps = resize,clahe\nclahe.tiles_x = 0\n";
+  const std::string e = metadata_error(meta);
+  EXPECT_NE(e.find("m.safetensors: the stored pre-processing is invalid"), std::string::npos) << e;
+  EXPECT_NE(e.find("clahe tiles 0x4"), std::string::npos) << e;
+  meta["preprocessing"] = "steps = resize\nsharpen = 2\n";
+  EXPECT_NE(metadata_error(meta).find("unknown key 'sharpen'"), std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "tensor/half.h"
+#include "util/sha256.h"
 #include "yolo/io/json.h"
 
 namespace yp::io {
@@ -66,17 +67,12 @@ int64_t first_non_finite(const Tensor& t) {
 }  // namespace
 
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
-                      const std::map<std::string, std::string>& metadata, DType store) {
+                      const std::map<std::string, std::string>& metadata, DType store, bool with_checksum) {
   YP_CHECK(store == DType::F32 || store == DType::F16, "save_safetensors: store dtype must be F32 or F16");
   Json header;
   header.kind = Json::Kind::Object;
-  if (!metadata.empty()) {
-    Json meta;
-    meta.kind = Json::Kind::Object;
-    for (const auto& [k, v] : metadata) meta.object.emplace_back(k, Json::string(v));
-    header.object.emplace_back("__metadata__", std::move(meta));
-  }
   std::string data;
+  std::vector<std::pair<std::string, Json>> entries;
   std::vector<std::string> seen;
   for (const auto& [name, t] : tensors) {
     YP_CHECK(t.defined(), "save_safetensors: tensor '" + name + "' is undefined");
@@ -92,8 +88,18 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
     for (int64_t d : t.shape()) dims.push_back(Json::integer(d));
     entry.object.emplace_back("shape", Json::array_of(std::move(dims)));
     entry.object.emplace_back("data_offsets", Json::array_of({Json::integer((int64_t)begin), Json::integer((int64_t)data.size())}));
-    header.object.emplace_back(name, std::move(entry));
+    entries.emplace_back(name, std::move(entry));
   }
+  std::map<std::string, std::string> meta_out = metadata;
+  meta_out.erase(kDataChecksumKey);  // metadata read from another file: its checksum is not of this data
+  if (with_checksum) meta_out[kDataChecksumKey] = sha256_hex(data.data(), data.size());
+  if (!meta_out.empty()) {
+    Json meta;
+    meta.kind = Json::Kind::Object;
+    for (const auto& [k, v] : meta_out) meta.object.emplace_back(k, Json::string(v));
+    header.object.emplace_back("__metadata__", std::move(meta));
+  }
+  for (auto& e : entries) header.object.push_back(std::move(e));
   std::string text = write_json(header);
   text.append((8 - text.size() % 8) % 8, ' ');  // data starts 8-byte aligned
   std::string head;
@@ -209,6 +215,12 @@ SafetensorsFile parse_safetensors(const uint8_t* data, size_t size, const std::s
   }
   if (cursor != data_size)
     fail("the tensors cover " + std::to_string(cursor) + " of " + std::to_string(data_size) + " data bytes");
+  if (const auto it = out.metadata.find(kDataChecksumKey); it != out.metadata.end()) {
+    if (sha256_hex(base, (size_t)data_size) != it->second)
+      fail("the tensor data does not match the checksum stored with it (" + std::string(kDataChecksumKey) +
+           "): the file is damaged");
+    out.checksum_verified = true;
+  }
 
   for (const Entry& e : entries) {
     Tensor t = Tensor::empty(e.shape, e.bf16 ? DType::F32 : e.dtype);

@@ -22,15 +22,23 @@
 
 namespace yp::io {
 
+// The metadata key of the SHA-256 (64 hex digits) of the data area - every byte after the header. Written when
+// asked (our model files ask: yolo/model_file.h), verified by every load that finds it: one flipped bit in the
+// weights is an error naming the file, not a model that quietly picks noise.
+inline constexpr const char* kDataChecksumKey = "data_sha256";
+
 struct SafetensorsFile {
   NamedTensors tensors;
   std::map<std::string, std::string> metadata;
+  bool checksum_verified = false;  // the file carried kDataChecksumKey and its data matched
 };
 
 // Writes `path` atomically (a temporary file beside it, then rename). Float tensors of any dtype
 // and device are converted to `store` (F32 or F16); F16 overflow (|x| > 65504) is an error.
+// with_checksum adds kDataChecksumKey to the metadata.
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
-                      const std::map<std::string, std::string>& metadata, DType store = DType::F32);
+                      const std::map<std::string, std::string>& metadata, DType store = DType::F32,
+                      bool with_checksum = false);
 
 SafetensorsFile load_safetensors(const std::string& path);
 // The same from bytes in memory; `label` names the source in errors.
