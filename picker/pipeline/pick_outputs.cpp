@@ -1,11 +1,15 @@
 // pick_outputs.cpp: what a pick run writes for each micrograph, whether a micrograph is done (resume), and the
-// index over all of them (pick_run.h). Every file goes through a temporary name and a rename, the STAR last, so a
-// micrograph whose STAR exists was finished and an interrupted run never leaves a half-written file behind.
+// index over all of them (pick_run.h). Every file goes through a temporary name and a rename, so an interrupted run
+// never leaves a half-written file under a final name; the completion record, written last, lists each output
+// with its size and SHA-256, and a micrograph is done only when every output it needs is there and matches it
+// (a 0-byte STAR or a truncated .box left by another tool, a full disk or a hand edit is picked again).
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <sstream>
 
 #include "imgproc/annotate.h"
 #include "imgproc/image_io.h"
@@ -15,6 +19,7 @@
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
 #include "picker/pipeline/pick_run.h"
+#include "util/sha256.h"
 #include "util/text.h"
 
 namespace yp::picker {
@@ -23,13 +28,54 @@ namespace fs = std::filesystem;
 
 MicrographOutputs outputs_for(const std::string& out_dir, const std::string& micrograph) {
   const std::string base = (fs::path(out_dir) / fs::path(micrograph).stem()).string();
-  return {base + "_autopick.star", base + ".box", base + ".cbox", base + ".csv", base + ".txt", base + ".png"};
+  const std::string record =
+      (fs::path(out_dir) / kDoneRecordFolder / (fs::path(micrograph).stem().string() + ".done")).string();
+  return {base + "_autopick.star", base + ".box", base + ".cbox", base + ".csv", base + ".txt", base + ".png", record};
 }
 
+namespace {
+
+// Output names in the record are relative to the output folder, so a moved folder stays done.
+std::string record_name(const MicrographOutputs& o, const std::string& path) {
+  return fs::path(path).lexically_relative(fs::path(o.record).parent_path().parent_path()).generic_string();
+}
+
+// One line per output: "<bytes> <sha256> <name>".
+void write_done_record(const MicrographOutputs& o, const std::vector<const std::string*>& written) {
+  std::string text;
+  for (const std::string* p : written)
+    text += std::to_string(fs::file_size(*p)) + " " + sha256_file(*p) + " " + record_name(o, *p) + "\n";
+  fs::create_directories(fs::path(o.record).parent_path());
+  write_text_file_atomic(o.record, text);
+}
+
+std::vector<const std::string*> needed_outputs(const MicrographOutputs& o, bool with_png) {
+  std::vector<const std::string*> v = {&o.star, &o.box, &o.cbox, &o.csv, &o.txt};
+  if (with_png) v.push_back(&o.png);
+  return v;
+}
+
+}  // namespace
+
 bool outputs_done(const MicrographOutputs& o, bool with_png) {
-  for (const std::string* p : {&o.star, &o.box, &o.cbox, &o.csv, &o.txt})
-    if (!fs::exists(*p)) return false;
-  return !with_png || fs::exists(o.png);
+  std::error_code ec;
+  if (!fs::is_regular_file(o.record, ec)) return false;
+  try {
+    std::map<std::string, std::pair<uintmax_t, std::string>> listed;
+    std::istringstream in(read_text_file(o.record));
+    uintmax_t bytes = 0;
+    std::string sha, name;
+    while (in >> bytes >> sha && std::getline(in, name)) listed[trim(name)] = {bytes, sha};
+    for (const std::string* p : needed_outputs(o, with_png)) {
+      const auto it = listed.find(record_name(o, *p));
+      if (it == listed.end() || !fs::is_regular_file(*p, ec) || fs::file_size(*p, ec) != it->second.first ||
+          sha256_file(*p) != it->second.second)
+        return false;
+    }
+    return true;
+  } catch (const std::exception&) {  // unreadable: not done, the run writes it again
+    return false;
+  }
 }
 
 namespace {
@@ -85,7 +131,8 @@ void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPick
   write_picks_csv(out.csv, kept);
   write_eman_box(out.box, kept);
   write_cbox(out.cbox, all);
-  write_star_coordinates(out.star, kept);  // last: its presence marks the micrograph done
+  write_star_coordinates(out.star, kept);
+  write_done_record(out, needed_outputs(out, !picture.grey.empty()));  // last: the micrograph is done
 }
 
 int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,

@@ -115,12 +115,20 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   std::vector<std::string> todo;
   for (const std::string& m : shard_inputs(o.inputs, o.shard_index, o.shard_count)) {
     ++s.in_shard;
-    if (o.skip_done && outputs_done(outputs_for(o.out_dir, m), o.write_png)) ++s.already_done;
-    else todo.push_back(m);
+    const MicrographOutputs out = outputs_for(o.out_dir, m);
+    if (o.skip_done && outputs_done(out, o.write_png)) {
+      ++s.already_done;
+    } else {
+      todo.push_back(m);
+      if (o.skip_done && std::filesystem::exists(out.star)) s.redone.push_back(m);
+    }
   }
   if (log && s.already_done)
     std::fprintf(log, "%d of %d micrographs already done in %s, skipped\n", s.already_done, s.in_shard,
                  o.out_dir.c_str());
+  if (log && !s.redone.empty())
+    std::fprintf(log, "%zu micrograph(s) have outputs that do not match a completion record (interrupted, damaged, "
+                 "or written by an older yolopick): picked again, e.g. %s\n", s.redone.size(), s.redone[0].c_str());
   s.picks_per_class.assign(model.nc(), 0);
 
   BoundedQueue<Prepared> prepared(2);

@@ -4,7 +4,7 @@
 // Pipeline (so the network never waits on disk or pre-processing):
 //   reader thread: read micrograph -> network inputs (input pipeline, tiles) -> queue (bounded, 2 items)
 //   main thread:   forward + NMS + merge                                 -> queue (bounded, 2 items)
-//   writer thread: outputs (temp file + rename each), the STAR last as the completion marker; progress line
+//   writer thread: outputs (temp file + rename each), then the completion record; progress line
 // Outputs per micrograph NAME in the output folder (conventions: docs/picking.md, ../shared/picking-facts.md):
 //   NAME_autopick.star  RELION centres, class, FOM (>= conf)     NAME.box   EMAN lower-left corners (>= conf)
 //   NAME.cbox           crYOLO STAR, EVERY pick >= floor           NAME.csv   x,y,w,h,class,confidence (>= conf)
@@ -12,6 +12,9 @@
 //   NAME.png            the micrograph with boxes in class colours and confidences (>= conf)
 // and autopick.star, the RELION 4 index over every micrograph of the input list that is done, paths relative to
 // the project folder, rewritten at the end of every run (so the last task of an array job leaves it complete).
+// A micrograph is done when its completion record OUT/.yolopick-done/NAME.done (written after its outputs: each
+// output's size and SHA-256) lists every output the run needs and each file still matches it; resume and the
+// index both ask outputs_done, so a damaged or partial set is picked again and never indexed.
 #pragma once
 #include <cstdio>
 #include <map>
@@ -23,11 +26,15 @@
 
 namespace yp::picker {
 
+inline constexpr const char* kDoneRecordFolder = ".yolopick-done";
+
 struct MicrographOutputs {
   std::string star, box, cbox, csv, txt, png;
+  std::string record;  // the completion record (above)
 };
 MicrographOutputs outputs_for(const std::string& out_dir, const std::string& micrograph);
-// True when every output exists (the STAR, written last, and the rest): the micrograph needs no work.
+// True when the completion record lists every output (the PNG too when with_png) and each file has the recorded
+// size and SHA-256: the micrograph needs no work.
 bool outputs_done(const MicrographOutputs& out, bool with_png);
 
 // The annotated PNG's picture: the micrograph in 8-bit grey (0.5/99.5 % contrast), at full size or shrunk so
@@ -60,6 +67,7 @@ struct PickRunOptions {
 
 struct PickRunSummary {
   int inputs = 0, in_shard = 0, already_done = 0, picked = 0;
+  std::vector<std::string> redone;              // had outputs that did not verify: picked again
   std::vector<std::string> failures;            // "path: problem"
   std::vector<long> picks_per_class;            // >= conf
   std::vector<int> picks_per_micrograph;        // >= conf, micrographs picked in this run
