@@ -2,11 +2,21 @@
 #include "apps/args.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "util/error.h"
 
 namespace yp::app {
+
+namespace {
+// 1e-08, 0.5, 50000: the shortest %g that shows the bound.
+std::string fmt_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+}  // namespace
 
 double parse_number(const std::string& flag, const std::string& text) {
   char* end = nullptr;
@@ -68,6 +78,15 @@ double ArgReader::fraction() {
   const std::string text = value();
   const double d = parse_number(flag, text);
   if (d < 0 || d > 1) throw Error(flag + ": expected a value in [0, 1], got '" + text + "'");
+  return d;
+}
+
+double ArgReader::number_in(double lo, double hi) {
+  const std::string& flag = arg();
+  const std::string text = value();
+  const double d = parse_number(flag, text);
+  if (d < lo || d > hi)
+    throw Error(flag + ": expected a number in [" + fmt_number(lo) + ", " + fmt_number(hi) + "], got '" + text + "'");
   return d;
 }
 

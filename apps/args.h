@@ -46,6 +46,7 @@ class ArgReader {
   double number();                  // parse_number of value()
   int integer(int lo, int hi);      // parse_integer of value()
   double fraction();                // a number in [0, 1]
+  double number_in(double lo, double hi);  // a number in [lo, hi], checked when read (before any work)
   std::pair<int, int> int_pair(int lo, int hi);
   // One or more values: every following argument up to the next option ("--source a.jpg b.jpg -o out").
   std::vector<std::string> values();

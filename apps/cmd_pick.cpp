@@ -69,8 +69,8 @@ int cmd_pick(const Args& args) {
     else if (r.is("--iou")) run.pick.iou = r.number();
     else if (r.is("--per-class-nms")) run.pick.agnostic = false;
     else if (r.is("--classes")) classes = split_char(r.value(), ',');
-    else if (r.is("--min-distance")) run.pick.min_distance = r.number();
-    else if (r.is("--edge-margin")) run.pick.edge_margin = r.number();
+    else if (r.is("--min-distance")) run.pick.min_distance = r.number_in(0, 50000);  // px; 50000 = no micrograph
+    else if (r.is("--edge-margin")) run.pick.edge_margin = r.number_in(0, 50000);
     else if (r.is("--chain")) chain_steps = r.value();
     else if (r.is("--tile")) run.pick.mode = picker::PickMode::Tile;
     else if (r.is("--overlap")) run.pick.tile_overlap = int(r.number());

@@ -36,6 +36,7 @@ static const char* kTrainUsage =
     "  --out DIR           run folder: best.safetensors, last.safetensors (model files of the EMA weights),\n"
     "                      last.ckpt (training state), results.csv, results.png, PR_curve.png, val_pred.png\n"
     "  --resume            continue the run in --out exactly where it stopped (Ctrl-C saves a checkpoint)\n"
+    "  --allow-empty       train although no training image has a label (background only; else an error)\n"
     "  --patience N        early stopping (default 100)   --seed S (default 0)   --workers N loader threads (default 2)\n"
     "  --optimizer SGD|AdamW  --lr0 X (0.01)  --lrf X (0.01)  --cos-lr  --weight-decay X (5e-4)  --freeze N\n"
     "  --nominal-batch N   gradients are accumulated to N images per optimizer step (YOLOv5: 64; a set of\n"
@@ -133,9 +134,9 @@ int cmd_train_val(const Args& args) {
     } else if (r.is("--data")) data = r.value();
     else if (r.is("--weights")) weights = r.value();
     else if (r.is("--split")) split = r.value();
-    else if (r.is("--imgsz")) imgsz = int(r.number());
-    else if (r.is("--batch")) batch = int(r.number());
-    else if (r.is("--max-det")) vo.max_det = int(r.number());
+    else if (r.is("--imgsz")) imgsz = r.integer(64, 8192);
+    else if (r.is("--batch")) batch = r.integer(1, 4096);
+    else if (r.is("--max-det")) vo.max_det = r.integer(1, 100000);
     else if (r.is("--apix")) lc.apix = r.number();
     else r.unknown();
   }
@@ -219,6 +220,7 @@ int cmd_train(const Args& args) {
   if (!args.empty() && args[0] == "val") return cmd_train_val(args);
   std::string data, model_name, device = "cpu", chain_steps;
   double train_apix = 0, bin = 0, diameter = 0;
+  bool allow_empty = false;
   train::TrainConfig cfg;
   train::LoaderConfig lc;
   lc.batch_size = 16;
@@ -232,31 +234,32 @@ int cmd_train(const Args& args) {
     else if (r.is("--model")) model_name = r.value();
     else if (r.is("--device")) device = r.value();
     else if (r.is("--out")) cfg.out_dir = r.value();
-    else if (r.is("--epochs")) cfg.epochs = int(r.number());
-    else if (r.is("--batch")) lc.batch_size = int(r.number());
-    else if (r.is("--imgsz")) lc.input.size = int(r.number());
+    else if (r.is("--epochs")) cfg.epochs = r.integer(1, 100000);
+    else if (r.is("--batch")) lc.batch_size = r.integer(1, 4096);
+    else if (r.is("--imgsz")) lc.input.size = r.integer(64, 8192);
     else if (r.is("--resume")) cfg.resume = true;
-    else if (r.is("--patience")) cfg.patience = int(r.number());
+    else if (r.is("--allow-empty")) allow_empty = true;
+    else if (r.is("--patience")) cfg.patience = r.integer(0, 1000000);
     else if (r.is("--seed")) cfg.seed = lc.seed = uint64_t(r.number());
-    else if (r.is("--workers")) lc.workers = int(r.number());
+    else if (r.is("--workers")) lc.workers = r.integer(0, 256);
     else if (r.is("--optimizer")) {
       const std::string o = r.value();
       if (o == "SGD") cfg.optimizer = train::OptimizerKind::SGD;
       else if (o == "AdamW") cfg.optimizer = train::OptimizerKind::AdamW;
       else throw Error("--optimizer must be SGD or AdamW");
-    } else if (r.is("--lr0")) cfg.schedule.lr0 = r.number();
-    else if (r.is("--lrf")) cfg.schedule.lrf = r.number();
+    } else if (r.is("--lr0")) cfg.schedule.lr0 = r.number_in(1e-8, 1);
+    else if (r.is("--lrf")) cfg.schedule.lrf = r.number_in(1e-6, 1);
     else if (r.is("--cos-lr")) cfg.schedule.cosine = true;
-    else if (r.is("--nominal-batch")) cfg.schedule.nominal_batch = int(r.number());
-    else if (r.is("--max-det")) cfg.val.max_det = int(r.number());
-    else if (r.is("--weight-decay")) cfg.weight_decay = r.number();
-    else if (r.is("--freeze")) cfg.freeze = int(r.number());
-    else if (r.is("--mosaic")) lc.augment_config.mosaic = r.number();
-    else if (r.is("--scale")) lc.augment_config.scale = r.number();
-    else if (r.is("--translate")) lc.augment_config.translate = r.number();
-    else if (r.is("--fliplr")) lc.augment_config.fliplr = r.number();
-    else if (r.is("--flipud")) lc.augment_config.flipud = r.number();
-    else if (r.is("--rot90")) lc.augment_config.rot90 = r.number();
+    else if (r.is("--nominal-batch")) cfg.schedule.nominal_batch = r.integer(1, 65536);
+    else if (r.is("--max-det")) cfg.val.max_det = r.integer(1, 100000);
+    else if (r.is("--weight-decay")) cfg.weight_decay = r.number_in(0, 0.1);
+    else if (r.is("--freeze")) cfg.freeze = r.integer(0, 1000);
+    else if (r.is("--mosaic")) lc.augment_config.mosaic = r.fraction();
+    else if (r.is("--scale")) lc.augment_config.scale = r.number_in(0, 0.9);
+    else if (r.is("--translate")) lc.augment_config.translate = r.number_in(0, 0.5);
+    else if (r.is("--fliplr")) lc.augment_config.fliplr = r.fraction();
+    else if (r.is("--flipud")) lc.augment_config.flipud = r.fraction();
+    else if (r.is("--rot90")) lc.augment_config.rot90 = r.fraction();
     else if (r.is("--chain")) chain_steps = r.value();
     else if (r.is("--apix")) lc.apix = r.number();
     else if (r.is("--train-apix")) train_apix = r.number();
@@ -298,7 +301,9 @@ int cmd_train(const Args& args) {
   lc.input.channels = built.model->input_channels();
   train::LoaderConfig vc = lc;
   vc.augment = vc.shuffle = false;
-  train::DataLoader train_data(train::load_split(spec, "train"), lc);
+  std::vector<train::Sample> train_samples = train::load_split(spec, "train");
+  train::require_labels(train_samples, spec, "train", allow_empty);
+  train::DataLoader train_data(std::move(train_samples), lc);
   train::DataLoader val_data(train::load_split(spec, "val"), vc);
   cfg.model_meta.emplace_back("architecture", model_name);
   cfg.interrupt = &g_interrupted;

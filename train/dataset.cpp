@@ -290,4 +290,14 @@ std::vector<Sample> load_split(const DatasetSpec& spec, const std::string& split
   return out;
 }
 
+void require_labels(const std::vector<Sample>& samples, const DatasetSpec& spec, const std::string& split,
+                    bool allow_empty) {
+  if (allow_empty || samples.empty()) return;
+  for (const Sample& s : samples)
+    if (!s.labels.empty()) return;
+  throw Error(spec.yaml_path + ": not one of the " + std::to_string(samples.size()) + " '" + split +
+              "' images has a label (the first one's would be " + label_path_for(samples[0].image_path) +
+              "); give --allow-empty to train on background only");
+}
+
 }  // namespace yp::train

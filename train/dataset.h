@@ -56,4 +56,10 @@ struct Sample {
 // One split ("train", "val" or "test") with its labels.
 std::vector<Sample> load_split(const DatasetSpec& spec, const std::string& split);
 
+// Throws yp::Error naming the data.yaml, the split and where the first image's label file was looked for when
+// not one image of `samples` has a label (a missing labels folder trains on background and exits 0 otherwise);
+// allow_empty (train --allow-empty) accepts it: background-only training is a real use.
+void require_labels(const std::vector<Sample>& samples, const DatasetSpec& spec, const std::string& split,
+                    bool allow_empty);
+
 }  // namespace yp::train

@@ -1,0 +1,129 @@
+// test_robustness.cpp: what the commands promise about the file system and bad input (docs/robustness.md) - a
+// micrograph counts as done only when its completion record verifies; options are bounded when read; training
+// without labels is an error unless allowed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "imgproc/image_io.h"
+#include "picker/formats_star.h"
+#include "picker/pipeline/pick_run.h"
+#include "stand_in.h"
+#include "tests/support/run_command.h"
+
+namespace yp::picker {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("yp_robust_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// Four 128 x 96 micrographs, each with one bright pixel, and run options writing to d/out.
+PickRunOptions small_run(const fs::path& d) {
+  fs::create_directories(d / "mics");
+  for (int i = 0; i < 4; ++i) {
+    imgproc::Image img(128, 96, 0.f);
+    img.at(20 + 10 * i, 30) = 1.f;
+    imgproc::write_png((d / "mics" / ("r" + std::to_string(i) + ".png")).string(), img);
+  }
+  PickRunOptions o;
+  o.inputs = expand_micrograph_inputs({(d / "mics").string()});
+  o.out_dir = (d / "out").string();
+  o.project_dir = d.string();
+  o.progress = false;
+  o.pick.mode = PickMode::Tile;
+  return o;
+}
+
+const yolo::Detector& finder() {
+  static const yolo::Detector m = test::stand_in_model(test::bright_pixel_finder(1, 16), 1, 128);
+  return m;
+}
+
+// Resume used to trust existence: a 0-byte STAR or a truncated .box counted as done and stayed in the index.
+TEST(PickResume, OutputsThatDoNotVerifyArePickedAgain) {
+  const fs::path d = fresh_dir("resume");
+  const PickRunOptions o = small_run(d);
+  ASSERT_EQ(run_pick(finder(), o, nullptr).picked, 4);
+  const MicrographOutputs m0 = outputs_for(o.out_dir, o.inputs[0]), m1 = outputs_for(o.out_dir, o.inputs[1]);
+  const MicrographOutputs m2 = outputs_for(o.out_dir, o.inputs[2]);
+  EXPECT_TRUE(outputs_done(m0, true));
+  const std::string good_box = [&] { std::ifstream f(m1.box); return std::string(std::istreambuf_iterator<char>(f), {}); }();
+  std::ofstream(m0.star, std::ios::trunc).flush();                                   // 0 bytes
+  std::ofstream(m1.box, std::ios::trunc) << good_box.substr(0, good_box.size() / 2);  // truncated
+  fs::remove(m2.record);                                                             // the run died before it
+  EXPECT_FALSE(outputs_done(m0, true));
+  EXPECT_FALSE(outputs_done(m1, true));
+  EXPECT_FALSE(outputs_done(m2, true));
+  EXPECT_FALSE(outputs_done(m1, false));  // the .box is needed with or without the PNG
+  // The index, written before the next run, lists only the micrograph that still verifies.
+  EXPECT_EQ(write_pick_index(o.inputs, o.out_dir, o.project_dir, true), 1);
+  const PickRunSummary s = run_pick(finder(), o, nullptr);
+  EXPECT_EQ(s.already_done, 1);
+  EXPECT_EQ(s.picked, 3);
+  EXPECT_EQ(s.redone.size(), 3u);
+  EXPECT_EQ(s.index_entries, 4);
+  EXPECT_GT(fs::file_size(m0.star), 0u);
+  EXPECT_EQ(read_star_coordinates(m0.star, 16).picks.size(), 1u);
+  fs::remove_all(d);
+}
+
+#ifdef YOLOPICK_EXE
+using test::run_command;
+
+// The one line a command prints and its exit code.
+std::pair<int, std::string> run(const std::string& args) {
+  std::string out;
+  const int rc = run_command(std::string(YOLOPICK_EXE) + " " + args, out);
+  return {rc, out};
+}
+
+// Out-of-range options fail when read, naming the flag and the range, before a model or data set is opened
+// (the model and data paths here do not exist: the option must be the first complaint).
+TEST(RobustCommand, OptionsAreBoundedBeforeAnyWork) {
+  const std::string pick = "pick --model /nonexistent/m.safetensors --input /nonexistent -o /nonexistent/out ";
+  const std::string train = "train --data /nonexistent/data.yaml --model yolov5n --out /nonexistent/run ";
+  const std::pair<std::string, std::string> cases[] = {
+      {pick + "--min-distance -3", "--min-distance: expected a number in [0, 50000], got '-3'"},
+      {pick + "--edge-margin 1e9", "--edge-margin: expected a number in [0, 50000], got '1e9'"},
+      {train + "--epochs 0", "--epochs: expected an integer in [1, 100000], got '0'"},
+      {train + "--lr0 1e30", "--lr0: expected a number in [1e-08, 1], got '1e30'"},
+      {train + "--imgsz 100000", "--imgsz: expected an integer in [64, 8192], got '100000'"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto [rc, out] = run(args);
+    EXPECT_EQ(rc, 1) << args;
+    EXPECT_NE(out.find(message), std::string::npos) << args << "\n" << out;
+  }
+}
+
+// A data set whose labels folder is missing used to train to the end on background and exit 0.
+TEST(RobustCommand, TrainingWithoutAnyLabelIsAnErrorUnlessAllowed) {
+  const fs::path d = fresh_dir("nolabels");
+  for (const char* split : {"train", "val"}) {
+    fs::create_directories(d / "images" / split);
+    imgproc::write_png((d / "images" / split / "a.png").string(), imgproc::Image(64, 64, 0.5f));
+  }
+  std::ofstream(d / "data.yaml") << "train: images/train\nval: images/val\nnc: 1\nnames: ['particle']\n";
+  const std::string train = "train --data " + (d / "data.yaml").string() + " --model yolov5n --epochs 1 --imgsz 64 "
+                            "--batch 1 --workers 0 --out " + (d / "run").string();
+  const auto [rc, out] = run(train);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("not one of the 1 'train' images has a label"), std::string::npos) << out;
+  EXPECT_NE(out.find((d / "labels" / "train" / "a.txt").string()), std::string::npos) << out;
+  EXPECT_NE(out.find("--allow-empty"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(d / "run" / "last.ckpt"));
+  EXPECT_EQ(run(train + " --allow-empty").first, 0);
+  EXPECT_TRUE(fs::exists(d / "run" / "last.ckpt"));
+  fs::remove_all(d);
+}
+#endif
+
+}  // namespace
+}  // namespace yp::picker
