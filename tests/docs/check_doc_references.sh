@@ -5,7 +5,8 @@
 # Scans README.md and docs/*.md for
 #   - test names in backticks, `Suite.Name`, `Suite.*` or `Suite.Prefix*`, and in --gtest_filter=A.B:C.D
 #     arguments: the suite and name must be declared by TEST/TEST_F/TEST_P/TYPED_TEST in tests/;
-#   - markdown links [text](path) that are not URLs or anchors: the path, relative to the page, must exist;
+#   - markdown links [text](path) that are not URLs: the path, relative to the page, must exist, and a #section
+#     must be the GitHub anchor of one of that page's headings (lower case, punctuation dropped, spaces -> -);
 #   - paths in backticks that start with a source folder of the repo (tensor/ops/conv2d.h, tests/yolo/, ...):
 #     relative to the repository root, they must exist (a trailing * or a {a,b} group is not checked).
 # Prints one line per missing reference (page, what, why) and exits 1 when there is any.
@@ -18,6 +19,11 @@ pages=(README.md docs/*.md)
 declared=$(grep -rhoP --exclude-dir=fixture '\b(TEST|TEST_F|TEST_P|TYPED_TEST|TYPED_TEST_P)\(\s*\w+\s*,\s*\w+' tests |
   sed -E 's/^[A-Z_]+\(\s*(\w+)\s*,\s*(\w+)$/\1.\2/' | sort -u)
 [ -n "$declared" ] || { echo "check_doc_references: no TEST declarations found under $root/tests"; exit 1; }
+
+# The GitHub anchors of a markdown file's headings, one per line.
+anchors_of() {
+  grep -E '^#{1,6} ' "$1" | sed -E 's/^#+ +//; s/ +$//' | LC_ALL=C.UTF-8 sed -E 's/.*/\L&/; s/[^[:alnum:] _-]//g; s/ /-/g'
+}
 
 missing=0
 report() {  # page, kind, reference
@@ -46,10 +52,16 @@ for page in "${pages[@]}"; do
     test_exists "$t" || report "$page" "test" "$t"
   done
 
-  # Markdown links to files.
-  links=$(grep -oP '\]\(\K[^)\s]+(?=\))' "$page" | grep -vP '^(https?:|mailto:|#)' | sed 's/#.*//' | sort -u || true)
+  # Markdown links to files, and to sections (#anchor) of markdown pages.
+  links=$(grep -oP '\]\(\K[^)\s]+(?=\))' "$page" | grep -vP '^(https?:|mailto:)' | sort -u || true)
   for l in $links; do
-    [ -e "$dir/$l" ] || report "$page" "link" "$l"
+    file=${l%%#*}
+    target=$([ -n "$file" ] && echo "$dir/$file" || echo "$page")
+    if [ ! -e "$target" ]; then
+      report "$page" "link" "$l"
+    elif [[ $l == *'#'* && $target == *.md ]] && ! anchors_of "$target" | grep -qxF "${l#*#}"; then
+      report "$page" "section link" "$l"
+    fi
   done
 
   # Repository paths in backticks.
