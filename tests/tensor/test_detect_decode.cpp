@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "tensor/ops/detect_decode.h"
 #include "tensor/ops/elementwise.h"
@@ -40,6 +41,24 @@ TEST(DetectDecode, MatchesTheFormula) {
             }
     }
   EXPECT_TRUE(test::all_close(test::to_doubles(out), ref, 1e-5, 1e-5));
+}
+
+// The worked example of docs/decode.md: one level of stride 8, one anchor of 1.25 x 1.625 cells (10 x 13 px), a 3 x 2
+// grid, logits chosen so that sig = 0.8, 0.3, 0.5, 0.9 (box), 0.5 (obj), 0.8808 (class) in the cell (i, j) = (2, 1).
+TEST(DetectDecode, OneCellByHand) {
+  const int no = 6, nx = 3, ny = 2, i = 2, j = 1;
+  std::vector<float> raw_values((size_t)(no * ny * nx), 0.0f);
+  const float logits[no] = {std::log(4.0f), std::log(3.0f / 7.0f), 0.0f, std::log(9.0f), 0.0f, 2.0f};
+  for (int k = 0; k < no; ++k) raw_values[(size_t)((k * ny + j) * nx + i)] = logits[k];  // channel k, row j, column i
+  const Tensor anchors = Tensor::from_vector(std::vector<float>{1.25f, 1.625f}, {1, 1, 2});
+  const Tensor out = detect_decode({Tensor::from_vector(raw_values, {1, no, ny, nx})}, anchors, {8.0f});
+  const int64_t row = j * nx + i;  // rows: level, anchor, then y, x row-major
+  std::printf("row %lld:", (long long)row);
+  for (int k = 0; k < no; ++k) std::printf(" %.4f", out.at(row * no + k));
+  std::printf("\n");
+  // x = (2 * 0.8 - 0.5 + 2) * 8, y = (2 * 0.3 - 0.5 + 1) * 8, w = (2 * 0.5)^2 * 10, h = (2 * 0.9)^2 * 13
+  const double expected[no] = {24.8, 8.8, 10.0, 42.12, 0.5, 1 / (1 + std::exp(-2.0))};
+  for (int k = 0; k < no; ++k) EXPECT_NEAR(out.at(row * no + k), expected[k], 1e-4) << "output " << k;
 }
 
 }  // namespace
