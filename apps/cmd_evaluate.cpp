@@ -71,7 +71,10 @@ int cmd_evaluate(const Args& args) {
   }
   if (pred_dir.empty() || truth_dir.empty()) throw Error("--pred DIR and --truth DIR are required (yolopick evaluate --help)");
   const picker::MatchRule rule = picker::parse_match_rule(match);
-  const auto truth = picker::read_pick_folder(truth_dir, truth_opt);
+  auto truth = picker::read_pick_folder(truth_dir, truth_opt);
+  int outside = 0;
+  for (auto& [key, t] : truth) outside += picker::drop_truth_outside_image(t);
+  if (outside) std::printf("note: %d truth point(s) lie outside their micrograph: not counted\n", outside);
   const auto preds = picker::read_pick_folder(pred_dir, pred_opt);
   if (truth.empty()) throw Error(truth_dir + ": no pick files (.star .box .cbox .csv .txt)");
 

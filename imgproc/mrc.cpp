@@ -98,6 +98,10 @@ Layout parse_header(const uint8_t* h, uint64_t file_size, const std::string& nam
     info.warnings.push_back("no MAP identifier");
   }
   // Byte order from the machine stamp; permissive mode guesses it when the stamp is missing or odd.
+  const auto plausible = [&](bool be) {
+    const int32_t nx = load_i32(h, be), mode = load_i32(h + 12, be);
+    return nx > 0 && nx <= (1 << 24) && mode_known(mode);
+  };
   const bool stamp_le = h[212] == 0x44 && (h[213] == 0x44 || h[213] == 0x41);
   const bool stamp_be = h[212] == 0x11 && h[213] == 0x11;
   if (stamp_le || stamp_be) {
@@ -109,14 +113,15 @@ Layout parse_header(const uint8_t* h, uint64_t file_size, const std::string& nam
                     h[213]);
       fail(name, buf);
     }
-    const auto plausible = [&](bool be) {
-      const int32_t nx = load_i32(h, be), mode = load_i32(h + 12, be);
-      return nx > 0 && nx <= (1 << 24) && mode_known(mode);
-    };
     info.big_endian = !plausible(false) && plausible(true);
     info.warnings.push_back(std::string("no machine stamp; guessed ") + (info.big_endian ? "big" : "little") + "-endian");
   }
   const bool be = info.big_endian;
+  if (!plausible(be) && plausible(!be))  // a stamp that lies about the byte order: say so, not "mode 33554432"
+    fail(name, std::string("the header is byte-swapped: its machine stamp says ") + (be ? "big" : "little") +
+                   "-endian, but only " + (be ? "little" : "big") + "-endian gives sensible values (mode " +
+                   std::to_string(load_i32(h + 12, !be)) + ", NX " + std::to_string(load_i32(h, !be)) +
+                   "); fix the stamp at bytes 213-214 or rewrite the file");
   const int32_t nx = load_i32(h, be), ny = load_i32(h + 4, be), nz = load_i32(h + 8, be);
   info.mode = load_i32(h + 12, be);
   info.nsymbt = load_i32(h + 92, be);

@@ -405,4 +405,14 @@ EvaluationReport evaluate_picks(const std::vector<MicrographPair>& data, const M
   return r;
 }
 
+int drop_truth_outside_image(MicrographPicks& truth) {
+  if (truth.width <= 0 || truth.height <= 0) return 0;
+  const size_t before = truth.picks.size();
+  const double xmax = truth.width - 0.5, ymax = truth.height - 0.5;
+  truth.picks.erase(std::remove_if(truth.picks.begin(), truth.picks.end(),
+                                   [&](const Pick& p) { return !(p.x >= -0.5 && p.x <= xmax && p.y >= -0.5 && p.y <= ymax); }),
+                    truth.picks.end());
+  return (int)(before - truth.picks.size());
+}
+
 }  // namespace yp::picker

@@ -97,6 +97,11 @@ struct EvaluationReport {
 
 constexpr double kDefaultMarkerRadius = 75;  // px; labels/README.txt of the real KLH labels ("~75 px")
 
+// Removes the truth points whose centre lies outside their micrograph (when its size is known: width, height > 0;
+// pixel centres at integers, so the picture spans [-0.5, width - 0.5]) and returns how many: a label no picker
+// can find would count as a miss and understate recall. `evaluate` says how many it dropped.
+int drop_truth_outside_image(MicrographPicks& truth);
+
 EvaluationReport evaluate_picks(const std::vector<MicrographPair>& data, const MatchRule& rule, double threshold,
                                 double marker_radius = kDefaultMarkerRadius);
 

@@ -1,6 +1,7 @@
 // formats_star.cpp: STAR table parsing and the RELION coordinate/index files (formats_star.h).
 #include "picker/formats_star.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "util/error.h"
@@ -53,6 +54,8 @@ std::vector<StarTable> parse_star_tables(const std::string& text, const std::str
     if (t.labels.empty()) fail_at(path, line_no, "loop_ without column labels");
     in_rows = true;
     std::vector<std::string> tok = split_whitespace(line);
+    // A trailing "# comment" on a row is a comment, as on every other line.
+    tok.erase(std::find_if(tok.begin(), tok.end(), [](const std::string& t) { return t[0] == '#'; }), tok.end());
     if (tok.size() != t.labels.size())
       fail_at(path, line_no, "expected " + std::to_string(t.labels.size()) + " columns, found " + std::to_string(tok.size()));
     t.rows.push_back(std::move(tok));
@@ -72,6 +75,15 @@ void write_star_coordinates(const std::string& path, const MicrographPicks& mic)
 
 MicrographPicks read_star_coordinates(const std::string& path, double box_size) {
   const std::vector<StarTable> tables = parse_star_tables(read_text_file(path), path);
+  // One micrograph's coordinates are one table: two would be silently half read, so they are refused by name.
+  std::string blocks;
+  int with_coordinates = 0;
+  for (const StarTable& t : tables)
+    if (t.column("_rlnCoordinateX") >= 0 && t.column("_rlnCoordinateY") >= 0)
+      ++with_coordinates, blocks += (blocks.empty() ? "data_" : ", data_") + t.block;
+  if (with_coordinates > 1)
+    throw Error(path + ": " + std::to_string(with_coordinates) + " tables hold coordinates (" + blocks +
+                "); a coordinate file holds one micrograph's picks in one table");
   for (const StarTable& t : tables) {
     const int cx = t.column("_rlnCoordinateX"), cy = t.column("_rlnCoordinateY");
     if (cx < 0 || cy < 0) continue;
@@ -100,8 +112,9 @@ void write_autopick_index(const std::string& path, const CoordinateIndex& entrie
   for (const auto& [mic, coords] : entries) {
     if (is_absolute(mic) || is_absolute(coords))
       throw Error(path + ": index paths must be relative to the RELION project directory: " + mic + " " + coords);
-    if (mic.find_first_of(" \t") != std::string::npos || coords.find_first_of(" \t") != std::string::npos)
-      throw Error(path + ": STAR paths cannot contain spaces: " + mic);
+    for (const std::string* p : {&mic, &coords})
+      if (p->find_first_of(" \t") != std::string::npos)
+        throw Error(path + ": STAR paths cannot contain spaces: '" + *p + "'");
     s += mic + " " + coords + "\n";
   }
   s += "\n";

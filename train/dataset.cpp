@@ -73,8 +73,8 @@ bool is_absolute(const std::string& p) { return !p.empty() && fs::path(p).is_abs
 }  // namespace
 
 DatasetSpec read_dataset_yaml(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open the data set file");
+  if (!fs::is_regular_file(path)) throw Error(path + ": cannot open the data set file");
+  std::istringstream in(read_text_file(path));
   std::vector<std::pair<std::string, YamlValue>> entries;
   std::string raw;
   int line_no = 0;
@@ -203,8 +203,7 @@ std::vector<std::string> list_images(const std::vector<std::string>& entries, co
       if (found.empty()) throw Error(p.string() + ": folder holds no images");
       out.insert(out.end(), found.begin(), found.end());
     } else if (lower_extension(p.string()) == ".txt") {
-      std::ifstream in(p);
-      if (!in) throw Error(p.string() + ": cannot open the image list");
+      std::istringstream in(read_text_file(p.string()));
       std::string line;
       int n = 0;
       while (std::getline(in, line)) {
@@ -234,8 +233,8 @@ std::string label_path_for(const std::string& image_path) {
 
 std::vector<YoloLabel> read_yolo_labels(const std::string& path, int nc) {
   std::vector<YoloLabel> out;
-  std::ifstream in(path);
-  if (!in) return out;  // no file: an image without objects
+  if (!fs::exists(path)) return out;  // no file: an image without objects
+  std::istringstream in(read_text_file(path));
   std::set<std::string> seen;
   std::string line;
   int n = 0;

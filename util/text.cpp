@@ -60,7 +60,11 @@ std::string read_text_file(const std::string& path) {
   if (!in) throw Error(path + ": cannot open for reading");
   std::ostringstream ss;
   ss << in.rdbuf();
-  return ss.str();
+  std::string text = ss.str();
+  // A UTF-8 byte order mark (Windows editors write one) is not part of the text: dropped, not a parse error
+  // about an invisible character on line 1.
+  if (starts_with(text, "\xEF\xBB\xBF")) text.erase(0, 3);
+  return text;
 }
 
 void write_text_file_atomic(const std::string& path, const std::string& content) {
@@ -101,6 +105,8 @@ int parse_int(const std::string& token, const std::string& file, int line, const
 std::string fmt(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  // -0.2 rounded to 0 decimals prints "-0": a zero has no sign in a coordinate file (.box corners were "-0").
+  if (buf[0] == '-' && std::string(buf + 1).find_first_not_of("0.") == std::string::npos) return buf + 1;
   return buf;
 }
 

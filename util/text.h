@@ -22,6 +22,7 @@ bool ends_with(const std::string& s, const std::string& suffix);
 // The extension of PATH's file name in lower case, with the dot (".png" for "a/B.PNG"; "" for none).
 std::string lower_extension(const std::string& path);
 
+// The whole file; a leading UTF-8 byte order mark is dropped. Every text parser reads through this.
 std::string read_text_file(const std::string& path);
 // Writes `content` to path + ".tmp" and renames it, so a crash never leaves a half-written file.
 void write_text_file_atomic(const std::string& path, const std::string& content);
@@ -33,7 +34,7 @@ double parse_double(const std::string& token, const std::string& file, int line,
 // The same for a whole number (|v| <= 1e9).
 int parse_int(const std::string& token, const std::string& file, int line, const char* what);
 
-// "%.*f" without locale surprises: fmt(0.5, 3) = "0.500".
+// "%.*f" without locale surprises: fmt(0.5, 3) = "0.500"; never a negative zero (fmt(-0.2, 0) = "0").
 std::string fmt(double v, int decimals);
 
 }  // namespace yp

@@ -204,7 +204,13 @@ bool is_pt_checkpoint(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(path + ": cannot open");
   f.read(magic, 4);
-  return f.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+  if (f.gcount() != 4) return false;
+  // torch.save before 1.6 wrote a bare pickle that starts with protocol 2 and a LONG1 magic number
+  // (80 02 8a 0a): never a safetensors header length (that would exceed 100 MiB), so name it.
+  if (std::memcmp(magic, "\x80\x02\x8a\x0a", 4) == 0)
+    throw Error(path + ": a legacy PyTorch checkpoint (torch.save before 1.6, not a zip archive); load it in PyTorch "
+                "and save it again with torch >= 1.6, then use that file");
+  return std::memcmp(magic, "PK\x03\x04", 4) == 0;
 }
 
 ModelFileContents read_model_file(const std::string& path) {

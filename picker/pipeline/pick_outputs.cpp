@@ -135,16 +135,34 @@ void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPick
   write_done_record(out, needed_outputs(out, !picture.grey.empty()));  // last: the micrograph is done
 }
 
+namespace {
+// The index row of micrograph m: its path and its STAR's, relative to the project folder.
+std::pair<std::string, std::string> index_entry(const std::string& m, const std::string& out_dir, const fs::path& base) {
+  return {fs::absolute(m).lexically_normal().lexically_relative(base).string(),
+          fs::absolute(outputs_for(out_dir, m).star).lexically_normal().lexically_relative(base).string()};
+}
+}  // namespace
+
+void check_index_paths(const std::vector<std::string>& inputs, const std::string& out_dir,
+                       const std::string& project_dir) {
+  const fs::path base = fs::absolute(project_dir).lexically_normal();
+  for (const std::string& m : inputs) {
+    const auto [mic, star] = index_entry(m, out_dir, base);
+    if (star.find_first_of(" \t") != std::string::npos)
+      throw Error(out_dir + ": the output folder's path has a space, which RELION's autopick.star cannot hold ('" +
+                  star + "'): choose another -o");
+    if (mic.find_first_of(" \t") != std::string::npos)
+      throw Error(m + ": the micrograph's path has a space, which RELION's autopick.star cannot hold ('" + mic +
+                  "'): rename or link it");
+  }
+}
+
 int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
                      bool with_png) {
   const fs::path base = fs::absolute(project_dir).lexically_normal();
   CoordinateIndex entries;
-  for (const std::string& m : inputs) {
-    const MicrographOutputs o = outputs_for(out_dir, m);
-    if (!outputs_done(o, with_png)) continue;
-    entries.emplace_back(fs::absolute(m).lexically_normal().lexically_relative(base).string(),
-                         fs::absolute(o.star).lexically_normal().lexically_relative(base).string());
-  }
+  for (const std::string& m : inputs)
+    if (outputs_done(outputs_for(out_dir, m), with_png)) entries.push_back(index_entry(m, out_dir, base));
   // Several array tasks may finish together: each writes its own temporary name, then renames (atomic).
   const std::string final_path = (fs::path(out_dir) / "autopick.star").string();
   const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";

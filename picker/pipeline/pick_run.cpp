@@ -111,6 +111,7 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   const auto t0 = std::chrono::steady_clock::now();
   PickRunSummary s;
   s.inputs = (int)o.inputs.size();
+  check_index_paths(o.inputs, o.out_dir, o.project_dir);
   std::filesystem::create_directories(o.out_dir);
   std::vector<std::string> todo;
   for (const std::string& m : shard_inputs(o.inputs, o.shard_index, o.shard_count)) {

@@ -79,6 +79,11 @@ struct PickRunSummary {
 PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& options, std::FILE* log);
 void print_summary(const PickRunSummary& s, const std::vector<std::string>& names, std::FILE* log);
 
+// Throws yp::Error before any work when a path the index will hold has a space (RELION's STAR cannot hold it),
+// naming the output folder or the micrograph that has it. run_pick calls it first.
+void check_index_paths(const std::vector<std::string>& inputs, const std::string& out_dir,
+                       const std::string& project_dir);
+
 // Rewrites OUT/autopick.star over every micrograph in `inputs` whose outputs are done. Returns the entry count.
 int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
                      bool with_png);

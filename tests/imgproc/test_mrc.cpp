@@ -196,3 +196,13 @@ TEST(Mrc, ReadsTheRealKlhMicrograph) {
   for (float v : r.image.data) lo = std::min(lo, v), hi = std::max(hi, v);
   EXPECT_LT(lo, hi);
 }
+
+// A big-endian file stamped little-endian used to say "unknown data mode 33554432"; the message names the byte order.
+TEST(Mrc, AByteSwappedHeaderIsNamedAsSuch) {
+  MrcBytes m(2, 1, 1, 2, true);
+  m.bytes[212] = m.bytes[213] = 0x44;  // the stamp claims little-endian
+  const std::string e = error_of(m);
+  EXPECT_NE(e.find("test.mrc: the header is byte-swapped"), std::string::npos) << e;
+  EXPECT_NE(e.find("big-endian gives sensible values (mode 2, NX 2)"), std::string::npos) << e;
+  EXPECT_EQ(e.find("33554432"), std::string::npos) << e;
+}

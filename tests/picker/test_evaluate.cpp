@@ -324,3 +324,15 @@ TEST(Evaluation, PictureColoursPicksByOutcome) {
   EXPECT_EQ(rgb(34, 50), (std::vector<int>{0, 200, 0}));
   EXPECT_EQ(rgb(134, 50), (std::vector<int>{230, 0, 0}));
 }
+
+// A truth point outside its micrograph can never be found: it is dropped and counted, not scored as a miss.
+TEST(Evaluation, TruthOutsideTheImageIsDroppedWhenTheSizeIsKnown) {
+  MicrographPicks t;
+  t.picks = {{10, 10, 8, 8, 0, 1}, {-3, 10, 8, 8, 0, 1}, {99.5, 50, 8, 8, 0, 1}, {50, 120, 8, 8, 0, 1}};
+  MicrographPicks unknown = t;
+  EXPECT_EQ(drop_truth_outside_image(unknown), 0);  // size unknown (STAR): kept
+  t.width = 100, t.height = 100;
+  EXPECT_EQ(drop_truth_outside_image(t), 2);
+  ASSERT_EQ(t.picks.size(), 2u);
+  EXPECT_EQ(t.picks[1].x, 99.5);  // the last pixel's edge is still inside
+}

@@ -288,3 +288,26 @@ TEST(PickFormats, FolderSkipsMarkedPositionsAndReadme) {
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all.at("KLH_002").picks.size(), 3u);
 }
+
+// What used to mislead: a UTF-8 BOM ("data line outside a loop_" / an invisible character), a trailing
+// "# comment" on a STAR row, two coordinate tables of which the first was silently used, "-0" in .box files.
+TEST(PickFormats, ByteOrderMarksCommentsTwoTablesAndNegativeZero) {
+  const std::string d = temp_dir();
+  const std::string bom = "\xEF\xBB\xBF";
+  write(d + "/bom.star", bom + "data_\nloop_\n_rlnCoordinateX\n_rlnCoordinateY\n10 20 # the first\n30 40\n");
+  const MicrographPicks star = read_star_coordinates(d + "/bom.star", 10);
+  ASSERT_EQ(star.picks.size(), 2u);
+  EXPECT_EQ(star.picks[0].x, 10);
+  write(d + "/bom.txt", bom + "0 0.5 0.5 0.1 0.1\n");
+  EXPECT_EQ(read_yolo_txt(d + "/bom.txt", 100, 100).picks.size(), 1u);
+  write(d + "/bom.csv", bom + "x,y,w,h\n1,2,3,4\n");
+  EXPECT_EQ(read_picks_csv(d + "/bom.csv").picks.size(), 1u);
+  write(d + "/two.star", "data_a\nloop_\n_rlnCoordinateX\n_rlnCoordinateY\n1 2\n\n"
+                         "data_b\nloop_\n_rlnCoordinateX\n_rlnCoordinateY\n3 4\n");
+  EXPECT_NE(error_of([&] { read_star_coordinates(d + "/two.star", 10); }).find("2 tables hold coordinates (data_a, data_b)"),
+            std::string::npos);
+  MicrographPicks m;
+  m.picks.push_back({7.8, 7.9, 16, 16, 0, 1});  // corners -0.2, -0.1 round to zero
+  write_eman_box(d + "/zero.box", m);
+  EXPECT_EQ(yp::read_text_file(d + "/zero.box"), "0\t0\t16\t16\n");
+}

@@ -155,3 +155,18 @@ TEST(Import, MaskCentresOfTheRealMaskMatchItsCsv) {
   std::printf("mask centres: %zu found, %zu true, recall %.4f precision %.4f\n", found.picks.size(), truth.picks.size(),
               rep.overall.recall, rep.overall.precision);
 }
+
+// Files saved by Windows editors start with a UTF-8 byte order mark: data.yaml used to fail on an invisible
+// character, a label file on a bad class.
+TEST(Dataset, ByteOrderMarksAreNotPartOfTheText) {
+  const fs::path d = temp_dir("bom");
+  const std::string bom = "\xEF\xBB\xBF";
+  write(d / "images/train/a.png", "x");
+  write(d / "data.yaml", bom + "train: images/train\nval: images/train\nnc: 1\nnames: ['p']\n");
+  EXPECT_EQ(read_dataset_yaml((d / "data.yaml").string()).train, std::vector<std::string>{"images/train"});
+  write(d / "labels/train/a.txt", bom + "0 0.5 0.5 0.1 0.2\n");
+  EXPECT_EQ(read_yolo_labels((d / "labels/train/a.txt").string(), 1).size(), 1u);
+  write(d / "list.txt", bom + "images/train/a.png\n");
+  EXPECT_EQ(list_images({"list.txt"}, d.string()).size(), 1u);
+  fs::remove_all(d);
+}

@@ -48,6 +48,9 @@ TEST(Text, TrimSplitAndCase) {
   EXPECT_FALSE(ends_with("pick", "_autopick"));
   EXPECT_TRUE(starts_with("model.24.m.0", "model.24."));
   EXPECT_EQ(fmt(0.5, 3), "0.500");
+  EXPECT_EQ(fmt(-0.2, 0), "0");  // .box corners were "-0"
+  EXPECT_EQ(fmt(-0.001, 2), "0.00");
+  EXPECT_EQ(fmt(-0.6, 0), "-1");
 }
 
 TEST(Text, NumbersNameTheFileAndLine) {

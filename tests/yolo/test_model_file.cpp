@@ -258,3 +258,16 @@ TEST(ModelFile, InvalidStoredPreprocessingIsRefusedAtLoad) {
   meta["preprocessing"] = "steps = resize\nsharpen = 2\n";
   EXPECT_NE(metadata_error(meta).find("unknown key 'sharpen'"), std::string::npos);
 }
+
+// torch.save before 1.6 wrote a bare pickle; it used to be read as safetensors ("header length ... exceeds 100 MiB").
+TEST(ModelFile, ALegacyPickleCheckpointIsNamed) {
+  const std::string path = tmp_path("legacy.pt");
+  std::ofstream(path, std::ios::binary) << std::string("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19", 14);
+  try {
+    read_model_file(path);
+    ADD_FAILURE() << "no error";
+  } catch (const yp::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": a legacy PyTorch checkpoint"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
+}

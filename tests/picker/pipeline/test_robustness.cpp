@@ -74,6 +74,22 @@ TEST(PickResume, OutputsThatDoNotVerifyArePickedAgain) {
   fs::remove_all(d);
 }
 
+// A space in -o used to be reported as a space in an input path that had none, after every micrograph was picked.
+TEST(PickRun, ASpaceInTheOutputPathIsRefusedBeforeAnyWork) {
+  const fs::path d = fresh_dir("space");
+  PickRunOptions o = small_run(d);
+  o.out_dir = (d / "out dir").string();
+  try {
+    run_pick(finder(), o, nullptr);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(o.out_dir + ": the output folder's path has a space"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(o.out_dir));
+  fs::remove_all(d);
+}
+
 #ifdef YOLOPICK_EXE
 using test::run_command;
 
