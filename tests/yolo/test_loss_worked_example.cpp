@@ -65,7 +65,7 @@ TEST(LossWorkedExample, OneBoxKeptBySixAnchorsInEighteenCells) {
   };
   const double wh[3][2] = {{5, 6}, {2.5, 3}, {1.25, 1.5}};
   ASSERT_EQ(a.size(), std::size(expected));
-  std::printf("level anchor  cell (gi,gj)   tx       ty       tw     th\n");
+  std::printf("level anchor  cell (gi,gj)   x_t      y_t      w_t    h_t\n");
   for (size_t i = 0; i < a.size(); ++i) {
     const Row& e = expected[i];
     std::printf("  P%d     %d     (%2d,%2d)   %7.4f  %7.4f  %5.3g  %5.3g\n", a[i].level + 3, a[i].anchor, a[i].gi, a[i].gj,
@@ -92,7 +92,7 @@ TEST(LossWorkedExample, EdgeCentreClampsTheCellNotTheBoxTarget) {
   const std::vector<Tensor> anchors = {Tensor::from_vector(std::vector<double>{2.0, 2.0}, {1, 2})};
   const auto a = build_targets({{1, 1, 8, 8, 6}}, anchors, {{0, 0, 1.0, 3.5 / 8, 2.0 / 8, 2.0 / 8}}, 4.0);
   ASSERT_EQ(a.size(), 2u);
-  for (const auto& p : a) std::printf("gx = 8 on an 8-wide grid: cell gi = %d, box target tx = %g\n", p.gi, p.tx);
+  for (const auto& p : a) std::printf("gx = 8 on an 8-wide grid: cell gi = %d, box target x_t = %g\n", p.gi, p.tx);
   EXPECT_EQ(a[0].gi, 7);
   EXPECT_EQ(a[0].tx, 0.0);
   EXPECT_EQ(a[1].gi, 7);
