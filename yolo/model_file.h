@@ -15,6 +15,10 @@
 //   input_pixel_size   A per pixel at the network input (optional: models trained at a physical scale; pictures
 //                      are then resampled to it and tiled, input_pipeline.h)
 //   particle_diameter  A (optional, only with input_pixel_size): the particle the model was trained to pick
+//   conf_thresholds    JSON [t per class] in [0, 1] (optional): the calibrated operating point, `pick`'s default
+//                      threshold per class (`yolopick calibrate`, docs/picking.md "Calibrated threshold"); absent:
+//                      pick's old default 0.25 for every class
+//   conf_calibration   one line saying how conf_thresholds were chosen (optional, only with them; for people)
 // Files written before input_rule existed: "letterbox" when they store a chain or a gray stem (only `yolopick
 // train`, which always trains a gray stem, or `import --gray` wrote those), else "yolov5".
 // Loading rebuilds the network from yaml + nc + input_channels and requires every tensor to be present with its
@@ -52,6 +56,8 @@ struct ModelFileInfo {
   std::vector<float> strides;
   std::string yaml;
   InputPipeline input;  // how its training made network inputs from pictures, replayed by pick/detect/train val
+  std::vector<float> conf_thresholds;  // one per class, each in [0, 1]; empty = not calibrated
+  std::string conf_calibration;        // how they were chosen ("best F1 on ..."); empty without them
 };
 
 // "class0", "class1", ... (YOLOv5's names for classes a data set does not name).
