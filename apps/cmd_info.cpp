@@ -10,6 +10,7 @@
 #include "tensor/device.h"
 #include "tensor/parallel.h"
 #include "util/build_info.h"
+#include "util/text.h"
 #include "yolo/model_file.h"
 
 namespace yp::app {
@@ -70,6 +71,15 @@ int describe_model(const std::string& path, bool show_yaml) {
     names += (i ? ", " : "") + loaded.info.names[i];
   }
   std::printf("classes:         %d: %s\n", model.nc(), names.c_str());
+  if (loaded.info.conf_thresholds.empty()) {
+    std::printf("conf threshold:  not calibrated: pick uses 0.25 for every class (yolopick calibrate)\n");
+  } else {
+    std::string t;
+    for (size_t i = 0; i < loaded.info.conf_thresholds.size(); ++i)
+      t += (i ? ", " : "") + loaded.info.names[i] + " " + fmt(loaded.info.conf_thresholds[i], 4);
+    std::printf("conf threshold:  %s (calibrated; pick's default)\n", t.c_str());
+    if (!loaded.info.conf_calibration.empty()) std::printf("calibration:     %s\n", loaded.info.conf_calibration.c_str());
+  }
   if (!input.chain.empty()) {  // "key = value" lines, one per setting, aligned under the first
     std::string text = input.chain;
     while (!text.empty() && text.back() == '\n') text.pop_back();
@@ -79,7 +89,7 @@ int describe_model(const std::string& path, bool show_yaml) {
   for (const auto& [key, value] : loaded.metadata) {
     if (key == "yaml" || key == "names" || key == "anchors" || key == "strides" || key == "preprocessing" ||
         key == "input_rule" || key == "input_size" || key == "input_channels" || key == "input_pixel_size" ||
-        key == "particle_diameter")
+        key == "particle_diameter" || key == "conf_thresholds" || key == "conf_calibration")
       continue;
     std::printf("metadata %-7s %s\n", (key + ":").c_str(), value.c_str());
   }

@@ -26,7 +26,8 @@ static const char* kPickUsage =
     "                      and autopick.star (RELION 4 index)\n"
     "  --apix A            pixel size of the micrographs (A/px), overriding their MRC headers; required for PNG/JPEG\n"
     "                      when the model records a scale (it then resamples every micrograph to its own pixel size)\n"
-    "  --conf T            confidence threshold of every output but the .cbox (default 0.25)\n"
+    "  --conf T            confidence threshold of every output but the .cbox, for every class (default: the\n"
+    "                      model's calibrated per-class thresholds (yolopick calibrate), else 0.25)\n"
     "  --floor T           the .cbox keeps every pick >= T, to re-threshold later (default 0.01)\n"
     "  --iou T             NMS IoU threshold, also across tiles (default 0.45)\n"
     "  --per-class-nms     classes do not suppress each other (YOLOv5 detect.py); default: one pick per\n"
@@ -54,6 +55,7 @@ int cmd_pick(const Args& args) {
   std::string model_path;
   std::vector<std::string> specs, classes;
   std::string chain_steps;
+  double conf = -1;  // < 0: not given (the model's calibrated thresholds, else 0.25)
   ArgReader r(args, "pick");
   while (r.next()) {
     if (r.help()) {
@@ -64,7 +66,7 @@ int cmd_pick(const Args& args) {
       for (std::string& s : r.values()) specs.push_back(std::move(s));
     } else if (r.is("-o", "--output")) run.out_dir = r.value();
     else if (r.is("--apix")) run.apix = r.number();
-    else if (r.is("--conf")) run.pick.conf = r.number();
+    else if (r.is("--conf")) conf = r.fraction();
     else if (r.is("--floor")) run.pick.floor = r.number();
     else if (r.is("--iou")) run.pick.iou = r.number();
     else if (r.is("--per-class-nms")) run.pick.agnostic = false;
@@ -86,13 +88,15 @@ int cmd_pick(const Args& args) {
   if (model_path.empty()) throw Error("--model is required (yolopick pick --help)");
   if (specs.empty()) throw Error("--input is required (yolopick pick --help)");
   if (run.out_dir.empty()) throw Error("-o DIR is required (yolopick pick --help)");
-  if (!(run.pick.conf >= 0 && run.pick.conf <= 1) || !(run.pick.floor > 0 && run.pick.floor <= run.pick.conf))
-    throw Error("--conf must lie in [0, 1] and --floor in (0, --conf]");
   if (!(run.pick.iou > 0 && run.pick.iou <= 1)) throw Error("--iou must lie in (0, 1]");
   if (run.pick.max_det < 1) throw Error("--max-det must be >= 1");
   if (run.apix < 0 || run.apix > 1000) throw Error("--apix must lie in (0, 1000] A/px");
 
   yolo::Detector model = yolo::load_detector(model_path);
+  std::string conf_source;
+  run.pick.conf = picker::default_conf_threshold(model.info, conf, &conf_source);
+  if (!(run.pick.floor > 0 && run.pick.floor <= run.pick.conf.lowest()))
+    throw Error("--floor must lie in (0, " + fmt(run.pick.conf.lowest(), 3) + "] (the lowest confidence threshold)");
   std::vector<std::string> notes;
   if (std::string note = yolo::input_note(model.input(), model_path); !note.empty())
     notes.push_back(model.input().rule == yolo::InputRule::Yolov5 ? note + " (--chain default applies the study's chain)"
@@ -135,6 +139,8 @@ int cmd_pick(const Args& args) {
                model_path.c_str(), model.nc(), input.channels, input.size, yolo::input_rule_name(input.rule),
                input.chain.empty() ? ", no pre-processing" : ", pre-processing chain", mode.c_str(), run.inputs.size(),
                run.shard_index, run.shard_count);
+  std::fprintf(stderr, "confidence threshold: %s (%s)\n", run.pick.conf.str(model.names()).c_str(),
+               conf_source.c_str());
   for (const std::string& note : notes) std::fprintf(stderr, "note: %s\n", note.c_str());
   const picker::PickRunSummary s = picker::run_pick(model, run, stderr);
   picker::print_summary(s, model.names(), stdout);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "apps/args.h"
+#include "apps/calibrate_model.h"
 #include "apps/commands.h"
 #include "imgproc/chain.h"
 #include "imgproc/image_io.h"
@@ -43,6 +44,8 @@ static const char* kTrainUsage =
     "                      9 pictures wants ~ the batch size, or there is one step every few epochs)\n"
     "  --max-det N         validation keeps at most N boxes per image (val.py: 300; a micrograph can hold more)\n"
     "  --mosaic P (1.0)  --scale X (0.5)  --translate X (0.1)  --fliplr P  --flipud P  --rot90 P (0.5 each)\n"
+    "  --calibrate RULE    at the end, calibrate best.safetensors on the val split (yolopick calibrate: pick's\n"
+    "                      default threshold per class at the best F1, one-to-one RULE: iou:T or dist:R px)\n"
     "  --chain STEPS       run imgproc's pre-processing chain on every image: 'default' or e.g. resize,wiener,clahe,normalize;\n"
     "                      its settings are stored in the model files (default: off, pictures are used as they are)\n"
     "physical scale (docs/training.md, Scale): train on --imgsz crops of the micrographs resampled to one pixel size,\n"
@@ -218,7 +221,7 @@ void set_training_scale(train::LoaderConfig& lc, const yolo::InputPipeline& sour
 int cmd_train(const Args& args) {
   if (!args.empty() && args[0] == "labels") return cmd_train_labels(args);
   if (!args.empty() && args[0] == "val") return cmd_train_val(args);
-  std::string data, model_name, device = "cpu", chain_steps;
+  std::string data, model_name, device = "cpu", chain_steps, calibrate;
   double train_apix = 0, bin = 0, diameter = 0;
   bool allow_empty = false;
   train::TrainConfig cfg;
@@ -261,6 +264,7 @@ int cmd_train(const Args& args) {
     else if (r.is("--flipud")) lc.augment_config.flipud = r.fraction();
     else if (r.is("--rot90")) lc.augment_config.rot90 = r.fraction();
     else if (r.is("--chain")) chain_steps = r.value();
+    else if (r.is("--calibrate")) calibrate = r.value();
     else if (r.is("--apix")) lc.apix = r.number();
     else if (r.is("--train-apix")) train_apix = r.number();
     else if (r.is("--bin")) bin = r.number();
@@ -278,6 +282,8 @@ int cmd_train(const Args& args) {
     throw Error("--device must be cpu or cuda, got '" + device + "'");
   }
   if (lc.input.size % 32 != 0 || lc.input.size < 64) throw Error("--imgsz must be a multiple of 32, at least 64");
+  CalibrateRequest calibration;
+  if (!calibrate.empty()) calibration.options.rule = picker::parse_match_rule(calibrate);  // refused before training
 
   const train::DatasetSpec spec = train::read_dataset_yaml(data);
   cfg.names = spec.names;
@@ -324,7 +330,14 @@ int cmd_train(const Args& args) {
     const auto& m = s.history.back().metrics;
     std::printf("last epoch: P %.3f R %.3f mAP50 %.3f mAP50-95 %.3f\n", m.precision, m.recall, m.map50, m.map);
   }
-  return s.stop_reason == "non-finite loss" ? 1 : 0;
+  if (s.stop_reason == "non-finite loss") return 1;
+  if (!calibrate.empty() && !g_interrupted) {
+    calibration.model = (std::filesystem::path(cfg.out_dir) / "best.safetensors").string();
+    calibration.data = data;
+    calibration.options.apix = lc.apix;
+    calibrate_model_file(calibration, stdout);
+  }
+  return 0;
 }
 
 }  // namespace yp::app

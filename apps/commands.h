@@ -24,6 +24,7 @@ int cmd_preprocess(const Args& args);
 int cmd_train(const Args& args);
 int cmd_detect(const Args& args);
 int cmd_pick(const Args& args);
+int cmd_calibrate(const Args& args);
 int cmd_review(const Args& args);
 
 // The table main() dispatches on, in the order `yolopick --help` lists them.

@@ -17,6 +17,7 @@ const std::vector<Command>& commands() {
       {"preprocess", "the study's pre-processing chain: resize, db15 wavelet, wiener2, CLAHE, normalise", cmd_preprocess},
       {"detect", "YOLOv5 detect.py: letterbox, forward, NMS; annotated PNG + YOLO txt per picture", cmd_detect},
       {"pick", "pick particles: model pre-processing, resize or tiles, STAR/.box/.cbox/CSV/txt/PNG per micrograph, resume, shards", cmd_pick},
+      {"calibrate", "pick's default threshold per class: best F1 on labelled validation micrographs, stored in the model file", cmd_calibrate},
       {"train", "train a detector on a data.yaml (loss, schedule, EMA, checkpoints, resume); train labels: picks -> YOLO labels", cmd_train},
       {"review", "label micrographs and review picks in a local web page (boxes, threshold, pick, STAR/.box/.cbox, labels)", cmd_review},
   };

@@ -92,6 +92,24 @@ std::vector<float> floats(const Json& j, const std::string& what, const std::str
   return out;
 }
 
+// The calibrated thresholds (a key older files lack: none): exactly nc numbers, each in [0, 1].
+std::vector<float> conf_thresholds(const std::map<std::string, std::string>& meta, int nc, const std::string& label) {
+  const auto it = meta.find("conf_thresholds");
+  if (it == meta.end()) return {};
+  const std::string what = label + ": metadata 'conf_thresholds' = " + it->second;
+  const Json j = io::parse_json(it->second.data(), it->second.size(), label + " metadata 'conf_thresholds'");
+  if (!j.is(Json::Kind::Array)) throw Error(what + " is not a list of numbers");
+  if ((int)j.array.size() != nc)
+    throw Error(what + " holds " + std::to_string(j.array.size()) + " thresholds for nc = " + std::to_string(nc));
+  std::vector<float> out;
+  for (const Json& x : j.array) {
+    const double v = x.is(Json::Kind::Number) ? x.as_double() : -1;
+    if (!(v >= 0 && v <= 1)) throw Error(what + " holds " + x.text + " (each must lie in [0, 1])");
+    out.push_back((float)v);
+  }
+  return out;
+}
+
 // A .pt checkpoint's record: anchors back to pixels (grid units x stride); the input is YOLOv5's default.
 ModelFileInfo model_info_from_checkpoint(const io::PtCheckpoint& ck, const std::string& path) {
   if (ck.yaml_text.empty()) throw Error(path + ": the checkpoint embeds no model yaml; cannot rebuild the network");
@@ -142,6 +160,12 @@ std::map<std::string, std::string> model_info_to_metadata(const ModelFileInfo& i
   // The scale only when recorded: files of models without one stay as they were.
   if (info.input.pixel_size > 0) meta["input_pixel_size"] = double_text(info.input.pixel_size);
   if (info.input.particle_diameter > 0) meta["particle_diameter"] = double_text(info.input.particle_diameter);
+  if (!info.conf_thresholds.empty()) {
+    std::vector<Json> t;
+    for (float x : info.conf_thresholds) t.push_back(float_number(x));
+    meta["conf_thresholds"] = io::write_json(Json::array_of(std::move(t)));
+    meta["conf_calibration"] = info.conf_calibration;
+  }
   return meta;
 }
 
@@ -196,6 +220,9 @@ ModelFileInfo model_info_from_metadata(const std::map<std::string, std::string>&
     throw Error(label + ": a physical scale (input_pixel_size) needs input rule letterbox");
   if (info.input.particle_diameter > 0 && !(info.input.pixel_size > 0))
     throw Error(label + ": a particle_diameter without the input_pixel_size it is measured against");
+  info.conf_thresholds = conf_thresholds(meta, info.nc, label);
+  if (const auto it = meta.find("conf_calibration"); it != meta.end() && !info.conf_thresholds.empty())
+    info.conf_calibration = it->second;
   return info;
 }
 

@@ -17,6 +17,10 @@
 //   particle_diameter  A (optional, only with input_pixel_size): the particle the model was trained to pick
 //   data_sha256     SHA-256 of the tensor data (io/safetensors.h), verified on every load; files written
 //                   before it (or by other tools) load with a note on stderr that their weights are unverified
+//   conf_thresholds    JSON [t per class] in [0, 1] (optional): the calibrated operating point, `pick`'s default
+//                      threshold per class (`yolopick calibrate`, docs/picking.md "Calibrated threshold"); absent:
+//                      pick's old default 0.25 for every class
+//   conf_calibration   one line saying how conf_thresholds were chosen (optional, only with them; for people)
 // The stored pre-processing is parsed and checked (imgproc::check_chain) when the metadata is read: a model
 // whose chain could never run is refused by info, import, detect and pick at load, naming the file.
 // Files written before input_rule existed: "letterbox" when they store a chain or a gray stem (only `yolopick
@@ -56,6 +60,8 @@ struct ModelFileInfo {
   std::vector<float> strides;
   std::string yaml;
   InputPipeline input;  // how its training made network inputs from pictures, replayed by pick/detect/train val
+  std::vector<float> conf_thresholds;  // one per class, each in [0, 1]; empty = not calibrated
+  std::string conf_calibration;        // how they were chosen ("best F1 on ..."); empty without them
 };
 
 // "class0", "class1", ... (YOLOv5's names for classes a data set does not name).

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "util/text.h"
 #include "yolo/nms.h"
 
 namespace yp::picker {
@@ -36,6 +37,36 @@ std::vector<int> resolve_classes(const std::vector<std::string>& requested, cons
       throw Error(label + ": --classes expects class " + std::to_string(k) + " = '" + requested[k] +
                   "' but the model's classes are " + have);
   return {};
+}
+
+double ConfThreshold::lowest() const {
+  double low = all;
+  if (!per_class.empty()) low = *std::min_element(per_class.begin(), per_class.end());
+  return low;
+}
+
+std::string ConfThreshold::str(const std::vector<std::string>& names) const {
+  if (per_class.empty()) return fmt(all, 3);
+  std::string s;
+  for (size_t k = 0; k < per_class.size(); ++k)
+    s += (k ? ", " : "") + (k < names.size() ? names[k] : "class " + std::to_string(k)) + " " + fmt(per_class[k], 3);
+  return s;
+}
+
+ConfThreshold default_conf_threshold(const yolo::ModelFileInfo& model, double cli, std::string* source) {
+  if (cli >= 0) {
+    if (source) *source = model.conf_thresholds.empty() ? "--conf" : "--conf, over the model's calibrated thresholds";
+    return ConfThreshold(cli);
+  }
+  if (model.conf_thresholds.empty()) {
+    if (source) *source = "default: the model records no calibrated thresholds";
+    return ConfThreshold();
+  }
+  ConfThreshold t;
+  t.per_class.assign(model.conf_thresholds.begin(), model.conf_thresholds.end());
+  if (source)
+    *source = "calibrated, from the model file" + (model.conf_calibration.empty() ? "" : ": " + model.conf_calibration);
+  return t;
 }
 
 PreparedMicrograph prepare_micrograph(const imgproc::LoadedImage& micrograph, const yolo::Detector& model,

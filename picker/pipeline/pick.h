@@ -35,6 +35,22 @@ namespace yp::picker {
 std::vector<int> resolve_classes(const std::vector<std::string>& requested, const yolo::Detector& model,
                                  const std::string& model_label);
 
+// The threshold of pick's outputs (all but the .cbox): one for every class, or one per class (a calibrated
+// model's, yolo::ModelFileInfo::conf_thresholds). A number converts to the first form.
+struct ConfThreshold {
+  double all = 0.25;
+  std::vector<double> per_class;  // non-empty: class k's threshold (classes beyond it use `all`)
+  ConfThreshold(double t = 0.25) : all(t) {}  // NOLINT(google-explicit-constructor): `conf = 0.5` reads best
+  double of(int cls) const { return cls >= 0 && cls < (int)per_class.size() ? per_class[(size_t)cls] : all; }
+  bool keeps(const Pick& p) const { return p.confidence >= of(p.cls); }
+  double lowest() const;
+  std::string str(const std::vector<std::string>& names) const;  // "0.25" or "top 0.41, side 0.36"
+};
+
+// pick's threshold when the user gives none (`cli` < 0): the model's calibrated ones, else 0.25 for every class;
+// `cli` >= 0 (--conf) overrides both. `source` says where they came from, for the log.
+ConfThreshold default_conf_threshold(const yolo::ModelFileInfo& model, double cli, std::string* source);
+
 // For models without a recorded scale (one with a scale is always tiled at its scale).
 enum class PickMode { Resize, Tile };
 
@@ -42,7 +58,7 @@ struct PickOptions {
   PickMode mode = PickMode::Resize;
   int tile_overlap = -1;       // px of the network's image shared by neighbouring tiles (>= a particle);
                                // < 0: yolo::default_tile_overlap (1.5 particles, or 256 px)
-  double conf = 0.25;          // threshold of STAR/.box/CSV/txt/PNG
+  ConfThreshold conf;          // threshold of STAR/.box/CSV/txt/PNG
   double floor = 0.01;         // every pick >= floor goes to the .cbox
   double iou = 0.45;           // NMS IoU threshold (per tile and across tiles)
   // A particle is one thing: a top view or a side view, not both. Class-agnostic NMS keeps the best class of

@@ -120,12 +120,12 @@ PickPicture make_pick_picture(const imgproc::Image& micrograph, int max_side) {
   return pic;
 }
 
-void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all, double conf,
+void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all, const ConfThreshold& conf,
                               const std::vector<std::string>& names, const PickPicture& picture) {
   MicrographPicks kept = all;
   kept.picks.clear();
   for (const Pick& p : all.picks)
-    if (p.confidence >= conf) kept.picks.push_back(p);
+    if (conf.keeps(p)) kept.picks.push_back(p);
   if (!picture.grey.empty()) write_pick_png(out.png, picture, all.width, all.height, kept.picks, names);
   write_yolo_txt(out.txt, kept, true);
   write_picks_csv(out.csv, kept);

@@ -161,7 +161,7 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
         std::lock_guard<std::mutex> lock(summary_mutex);
         int n = 0;
         for (const Pick& k : item->picks.picks)
-          if (k.confidence >= o.pick.conf && k.cls >= 0 && k.cls < model.nc()) ++s.picks_per_class[k.cls], ++n;
+          if (o.pick.conf.keeps(k) && k.cls >= 0 && k.cls < model.nc()) ++s.picks_per_class[k.cls], ++n;
         s.picks_per_micrograph.push_back(n);
         total_picks += n;
         ++s.picked;

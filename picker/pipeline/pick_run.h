@@ -46,7 +46,7 @@ struct PickPicture {
 PickPicture make_pick_picture(const imgproc::Image& micrograph, int max_side);
 
 // Writes the outputs of one micrograph (the PNG when `picture` has pixels).
-void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all_picks, double conf,
+void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all_picks, const ConfThreshold& conf,
                               const std::vector<std::string>& names, const PickPicture& picture);
 
 struct PickRunOptions {

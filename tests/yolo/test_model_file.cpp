@@ -106,6 +106,56 @@ TEST(ModelFile, ScaleRecordRoundTripAndAbsence) {
   std::filesystem::remove(path);
 }
 
+// The calibrated thresholds (yolopick calibrate): stored per class and read back exactly, through a file too; a file
+// without them reads as "not calibrated" (pick then keeps its old default, 0.25).
+TEST(ModelFile, ConfThresholdsRoundTripAndAbsence) {
+  ModelFileInfo in = sample_info();
+  auto meta = model_info_to_metadata(in);
+  EXPECT_EQ(meta.count("conf_thresholds"), 0u) << "not calibrated, no key: such files stay as they were";
+  EXPECT_TRUE(model_info_from_metadata(meta, "m").conf_thresholds.empty());
+  in.conf_thresholds = {0.41f, 0.3675f};
+  in.conf_calibration = "best F1 per class on 2 micrograph(s)";
+  meta = model_info_to_metadata(in);
+  EXPECT_EQ(meta.at("conf_thresholds"), "[0.41,0.3675]");
+  const ModelFileInfo out = model_info_from_metadata(meta, "m");
+  EXPECT_EQ(out.conf_thresholds, in.conf_thresholds);
+  EXPECT_EQ(out.conf_calibration, in.conf_calibration);
+  const std::string path = tmp_path("calibrated.safetensors");
+  yp::NamedTensors tensors;
+  tensors.emplace_back("w", yp::Tensor::from_vector(std::vector<float>{1.f, 2.f}, {2}));
+  write_model_file(path, tensors, in, yp::DType::F16);
+  const ModelFileContents c = read_model_file(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(c.info.conf_thresholds, in.conf_thresholds);
+  EXPECT_EQ(c.info.conf_calibration, in.conf_calibration);
+}
+
+// Thresholds a person or another tool wrote wrong are refused when the file is read, naming the file and the key.
+TEST(ModelFile, ConfThresholdsAreValidated) {
+  ModelFileInfo in = sample_info();
+  in.conf_thresholds = {0.5f, 0.25f};
+  const auto good = model_info_to_metadata(in);
+  auto with = [&](const std::string& v) {
+    auto m = good;
+    m["conf_thresholds"] = v;
+    return metadata_error(m);
+  };
+  EXPECT_EQ(with("[0.5, 0]"), "no error");
+  EXPECT_EQ(with("[1, 0.25]"), "no error");
+  for (const char* bad : {"[0.5, -0.1]", "[1.5, 0.2]", "[0.5]", "[0.5, 0.2, 0.3]", "[0.5, \"a\"]", "0.5", "[]",
+                          "[0.5, 1e999]"}) {
+    const std::string e = with(bad);
+    EXPECT_NE(e.find("m.safetensors"), std::string::npos) << bad << ": " << e;
+    EXPECT_NE(e.find("conf_thresholds"), std::string::npos) << bad << ": " << e;
+  }
+  EXPECT_NE(with("[0.5, -0.1]").find("must lie in [0, 1]"), std::string::npos);
+  EXPECT_NE(with("[0.5]").find("1 thresholds for nc = 2"), std::string::npos);
+  EXPECT_NE(with("[NaN, 0.2]").find("m.safetensors"), std::string::npos);  // not JSON: the parser names the file
+  in.conf_thresholds = {0.5f};  // a writer cannot store a record it could not read back
+  EXPECT_THROW(write_model_file(tmp_path("wrong_count.safetensors"), {}, in), yp::Error);
+  EXPECT_FALSE(std::filesystem::exists(tmp_path("wrong_count.safetensors")));
+}
+
 TEST(ModelFile, ScaleRecordIsValidated) {
   ModelFileInfo in = sample_info();
   in.input.pixel_size = 2.2;
