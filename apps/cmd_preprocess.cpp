@@ -28,7 +28,8 @@ using namespace yp::imgproc;
 
 const char* kPreprocessUsage =
     "usage: yolopick preprocess INPUT... -o DIR [options]\n"
-    "  INPUT                MRC (modes 0/1/2/6/12), PNG, JPEG, BMP, TGA, PGM; TIFF is refused\n"
+    "example: yolopick preprocess Micrographs/*.mrc -o pre --mrc --report\n"
+    "  INPUT                MRC (modes 0/1/2/6/12), TIFF, PNG, JPEG, BMP, TGA, PGM\n"
     "  -o DIR               output folder: NAME.png (8-bit), NAME.mrc with --mrc, NAME_report.png with --report\n"
     "  --steps LIST         comma list of resize,wavelet,wiener,clahe,normalize or none (default: all five)\n"
     "  --size N | WxH       bicubic resize target (default 1024 = 1024x1024, as the study)\n"

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 
@@ -22,7 +23,7 @@ namespace yp::picker {
 namespace fs = std::filesystem;
 
 MicrographOutputs outputs_for(const std::string& out_dir, const std::string& micrograph) {
-  const std::string base = (fs::path(out_dir) / fs::path(micrograph).stem()).string();
+  const std::string base = (fs::path(out_dir) / micrograph_stem(micrograph)).string();
   return {base + "_autopick.star", base + ".box", base + ".cbox", base + ".csv", base + ".txt", base + ".png"};
 }
 
@@ -74,12 +75,35 @@ PickPicture make_pick_picture(const imgproc::Image& micrograph, int max_side) {
   return pic;
 }
 
+std::string class_folder(const std::vector<std::string>& names, int cls) {
+  std::string name = cls < (int)names.size() ? names[cls] : "";
+  for (char& c : name)
+    if (!std::isalnum((unsigned char)c) && c != '-' && c != '_') c = '_';
+  return "class" + std::to_string(cls + 1) + (name.empty() ? "" : "_" + name);
+}
+
+static std::string class_star_path(const std::string& out_dir, const std::vector<std::string>& names, int cls,
+                            const std::string& micrograph) {
+  return (fs::path(out_dir) / class_folder(names, cls) / (micrograph_stem(micrograph) + "_autopick.star")).string();
+}
+
 void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all, double conf,
-                              const std::vector<std::string>& names, const PickPicture& picture) {
+                              const std::vector<std::string>& names, const PickPicture& picture,
+                              const std::string& split_classes_of) {
   MicrographPicks kept = all;
   kept.picks.clear();
   for (const Pick& p : all.picks)
     if (p.confidence >= conf) kept.picks.push_back(p);
+  if (!split_classes_of.empty())
+    for (int k = 0; k < (int)std::max<size_t>(names.size(), 1); ++k) {
+      MicrographPicks one = kept;
+      one.picks.clear();
+      for (const Pick& p : kept.picks)
+        if (p.cls == k) one.picks.push_back(p);
+      const std::string path = class_star_path(fs::path(out.star).parent_path().string(), names, k, split_classes_of);
+      fs::create_directories(fs::path(path).parent_path());
+      write_star_coordinates(path, one);
+    }
   if (!picture.grey.empty()) write_pick_png(out.png, picture, all.width, all.height, kept.picks, names);
   write_yolo_txt(out.txt, kept, true);
   write_picks_csv(out.csv, kept);
@@ -88,15 +112,25 @@ void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPick
   write_star_coordinates(out.star, kept);  // last: its presence marks the micrograph done
 }
 
+std::string project_relative(const std::string& path, const std::string& project_dir) {
+  // Both sides resolved the same way (symbolic links and "..", from the working directory), so the result names
+  // the file from the project folder whatever the working directory was; a path that cannot be expressed
+  // relative to the project (another root) stays absolute.
+  const fs::path base = fs::weakly_canonical(fs::absolute(project_dir));
+  const fs::path full = fs::weakly_canonical(fs::absolute(path));
+  const fs::path rel = full.lexically_relative(base);
+  return rel.empty() ? full.string() : rel.string();
+}
+
 int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
                      bool with_png) {
-  const fs::path base = fs::absolute(project_dir).lexically_normal();
   CoordinateIndex entries;
   for (const std::string& m : inputs) {
     const MicrographOutputs o = outputs_for(out_dir, m);
     if (!outputs_done(o, with_png)) continue;
-    entries.emplace_back(fs::absolute(m).lexically_normal().lexically_relative(base).string(),
-                         fs::absolute(o.star).lexically_normal().lexically_relative(base).string());
+    const MicrographRef ref = parse_micrograph_entry(m);
+    const std::string mic = project_relative(ref.file, project_dir);
+    entries.emplace_back(ref.section < 0 ? mic : section_entry(mic, ref.section), project_relative(o.star, project_dir));
   }
   // Several array tasks may finish together: each writes its own temporary name, then renames (atomic).
   const std::string final_path = (fs::path(out_dir) / "autopick.star").string();
@@ -104,6 +138,46 @@ int write_pick_index(const std::vector<std::string>& inputs, const std::string& 
   write_autopick_index(part, entries);
   fs::rename(part, final_path);
   return (int)entries.size();
+}
+
+void write_split_indexes(const std::vector<std::string>& inputs, const std::string& out_dir,
+                         const std::string& project_dir, bool with_png, const std::vector<std::string>& names) {
+  for (int k = 0; k < (int)std::max<size_t>(names.size(), 1); ++k) {
+    CoordinateIndex entries;
+    for (const std::string& m : inputs) {
+      const std::string star = class_star_path(out_dir, names, k, m);
+      if (!outputs_done(outputs_for(out_dir, m), with_png) || !fs::exists(star)) continue;
+      const MicrographRef ref = parse_micrograph_entry(m);
+      const std::string mic = project_relative(ref.file, project_dir);
+      entries.emplace_back(ref.section < 0 ? mic : section_entry(mic, ref.section), project_relative(star, project_dir));
+    }
+    const std::string final_path = (fs::path(out_dir) / class_folder(names, k) / "autopick.star").string();
+    const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";
+    fs::create_directories(fs::path(final_path).parent_path());
+    write_autopick_index(part, entries);
+    fs::rename(part, final_path);
+  }
+}
+
+int write_combined_particles(const std::vector<std::string>& inputs, const std::string& out_dir,
+                             const std::string& project_dir, bool with_png) {
+  std::vector<MicrographPicks> all;
+  int picks = 0;
+  for (const std::string& m : inputs) {
+    const MicrographOutputs o = outputs_for(out_dir, m);
+    if (!outputs_done(o, with_png)) continue;
+    MicrographPicks mic = read_star_coordinates(o.star, 0);
+    const MicrographRef ref = parse_micrograph_entry(m);
+    const std::string name = project_relative(ref.file, project_dir);
+    mic.micrograph = ref.section < 0 ? name : section_entry(name, ref.section);
+    picks += (int)mic.picks.size();
+    all.push_back(std::move(mic));
+  }
+  const std::string final_path = (fs::path(out_dir) / "particles.star").string();
+  const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";
+  write_star_particles(part, all);
+  fs::rename(part, final_path);
+  return picks;
 }
 
 }  // namespace yp::picker

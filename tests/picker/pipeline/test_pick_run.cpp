@@ -192,7 +192,7 @@ TEST(PickCommand, EndToEndWithAnImportedYolov5n) {
   const std::string exe = YOLOPICK_EXE;
   const std::string model = (d / "m.safetensors").string();
   ASSERT_EQ(run_command(exe + " import " + weights + " -o " + model + " --gray --nc 2 --names top,side --input-size 256"), 0);
-  ASSERT_EQ(run_command(exe + " simulate --n 2 --size 512 -o " + (d / "sim").string()), 0);
+  ASSERT_EQ(run_command(exe + " simulate --n 2 --size 512 --format png -o " + (d / "sim").string()), 0);
   const std::string pick = exe + " pick --model " + model + " --quiet --conf 0.001 --floor 0.001 -o " +
                            (d / "out").string() + " --project " + d.string() + " --input ";
   EXPECT_EQ(run_command(pick + (d / "sim" / "*.png").string()), 0);
