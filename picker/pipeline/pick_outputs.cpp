@@ -35,25 +35,46 @@ bool outputs_done(const MicrographOutputs& o, bool with_png) {
 
 namespace {
 
-// The micrograph in grey with each pick's box and confidence in its class colour (row 0 at the top, as
-// stored: MRC rows, no flip) and a legend of class names. Picks are in micrograph pixels (centres at integers,
-// coords.h); a shrunk picture maps edges by s = picture / micrograph, so a centre x lands at (x + 0.5) s - 0.5.
+// The micrograph in grey with each pick's box in its class colour and its confidence on a filled tab, and a legend
+// (class names with their colours and pick counts, the threshold) on a dark panel in the top-left corner; row 0 at
+// the top, as stored (MRC rows, no flip). Readable at 100 %: lines at least 2 px, text at least twice the font's
+// 1-pixel grid (about 14 px tall). Picks are in micrograph pixels (centres at integers, coords.h); a shrunk picture
+// maps edges by s = picture / micrograph, so a centre x lands at (x + 0.5) s - 0.5.
 void write_pick_png(const std::string& path, const PickPicture& pic, int mic_width, int mic_height,
-                    const std::vector<Pick>& picks, const std::vector<std::string>& names) {
+                    const std::vector<Pick>& picks, const std::vector<std::string>& names, double conf) {
   imgproc::RgbImage c = imgproc::RgbImage::from_gray(pic.width, pic.height, pic.grey);
   const double sx = double(pic.width) / mic_width, sy = double(pic.height) / mic_height;
-  const int thick = std::max(1, pic.width / 700), scale = std::max(1, pic.width / 600);
-  for (const Pick& p : picks) {
-    const imgproc::Rgb8 col = imgproc::class_colour(p.cls);
-    const double x1 = (p.x + 0.5 - p.w / 2) * sx - 0.5, x2 = (p.x + 0.5 + p.w / 2) * sx - 0.5;
-    const double y1 = (p.y + 0.5 - p.h / 2) * sy - 0.5, y2 = (p.y + 0.5 + p.h / 2) * sy - 0.5;
-    imgproc::draw_box(c, x1, y1, x2, y2, col, thick);
-    imgproc::draw_text(c, static_cast<int>(x1 + thick + 1), static_cast<int>(y1 + thick + 1), fmt(p.confidence, 2), col,
-                       scale);
+  const int longer = std::max(pic.width, pic.height);
+  const int thick = std::max(2, longer / 500), scale = std::max(2, longer / 600);
+  std::vector<int> counts(std::max<size_t>(names.size(), 1), 0);
+  // Lowest confidence first, so the best boxes and their tabs end up on top.
+  std::vector<const Pick*> order;
+  for (const Pick& p : picks) order.push_back(&p);
+  std::sort(order.begin(), order.end(), [](const Pick* a, const Pick* b) { return a->confidence < b->confidence; });
+  for (const Pick* p : order) {
+    if (p->cls >= 0 && p->cls < (int)counts.size()) ++counts[p->cls];
+    const double x1 = (p->x + 0.5 - p->w / 2) * sx - 0.5, x2 = (p->x + 0.5 + p->w / 2) * sx - 0.5;
+    const double y1 = (p->y + 0.5 - p->h / 2) * sy - 0.5, y2 = (p->y + 0.5 + p->h / 2) * sy - 0.5;
+    imgproc::draw_labelled_box(c, (float)x1, (float)y1, (float)x2, (float)y2, fmt(p->confidence, 2), p->cls, thick,
+                                 scale);
   }
-  for (size_t k = 0; k < names.size(); ++k)
-    imgproc::draw_text(c, 4 * scale, 4 * scale + static_cast<int>(k) * 10 * scale, std::to_string(k) + " " + names[k],
-                       imgproc::class_colour(static_cast<int>(k)), scale);
+  // The legend: one line per class and the threshold, white on a dark panel.
+  std::vector<std::pair<std::string, int>> lines;  // text, class (-1: no swatch)
+  for (size_t k = 0; k < counts.size(); ++k)
+    lines.emplace_back((k < names.size() ? names[k] : "class " + std::to_string(k)) + " (" + std::to_string(counts[k]) +
+                           ")",
+                       (int)k);
+  lines.emplace_back("confidence >= " + fmt(conf, 2), -1);
+  const int pad = 3 * scale, line_h = imgproc::text_height(scale) + 2 * scale, swatch = imgproc::text_height(scale);
+  int text_w = 0;
+  for (const auto& l : lines) text_w = std::max(text_w, imgproc::text_width(l.first, scale));
+  imgproc::fill_rectangle(c, 0, 0, 3 * pad + swatch + text_w, 2 * pad + line_h * (int)lines.size(), imgproc::Rgb8{20, 20, 20});
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const int y = pad + (int)i * line_h;
+    if (lines[i].second >= 0)
+      imgproc::fill_rectangle(c, pad, y, pad + swatch - 1, y + swatch - 1, imgproc::class_colour(lines[i].second));
+    imgproc::draw_text(c, 2 * pad + swatch, y, lines[i].first, imgproc::Rgb8{255, 255, 255}, scale);
+  }
   imgproc::write_png(path, c.pixels.data(), c.width, c.height, 3);
 }
 
@@ -104,7 +125,7 @@ void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPick
       fs::create_directories(fs::path(path).parent_path());
       write_star_coordinates(path, one);
     }
-  if (!picture.grey.empty()) write_pick_png(out.png, picture, all.width, all.height, kept.picks, names);
+  if (!picture.grey.empty()) write_pick_png(out.png, picture, all.width, all.height, kept.picks, names, conf);
   write_yolo_txt(out.txt, kept, true);
   write_picks_csv(out.csv, kept);
   write_eman_box(out.box, kept);

@@ -135,6 +135,34 @@ TEST(Cli, DetectRunFoldersIncrement) {
   fs::remove_all(d);
 }
 
+// The "Also" list of issue 14: a pick file as the model, and --steps none, each with the behaviour a user expects.
+TEST(Cli, APickFileAsTheModelIsNamedAsSuch) {
+  const fs::path d = fresh_dir("notmodel");
+  std::ofstream(d / "picks.star") << "data_\nloop_\n_rlnCoordinateX\n_rlnCoordinateY\n1 2\n";
+  write_micrograph((d / "a.mrc").string(), 5);
+  std::string log;
+  EXPECT_EQ(run_command(kExe + " pick -m " + (d / "picks.star").string() + " " + (d / "a.mrc").string() + " -o " +
+                            (d / "out").string(),
+                        log),
+            1);
+  EXPECT_NE(log.find("picks.star: a star file is not a model"), std::string::npos) << log;
+  fs::remove_all(d);
+}
+
+TEST(Cli, PreprocessStepsNoneKeepsThePicture) {
+  const fs::path d = fresh_dir("stepsnone");
+  imgproc::Image img(64, 48);
+  for (size_t i = 0; i < img.size(); ++i) img.data[i] = float(40 + i % 150) / 255.f;  // 40..189: not full range
+  imgproc::write_png((d / "p.png").string(), img);
+  std::string log;
+  ASSERT_EQ(run_command(kExe + " preprocess " + (d / "p.png").string() + " --steps none --quiet -o " + (d / "out").string(), log), 0)
+      << log;
+  const imgproc::Image in = imgproc::read_image((d / "p.png").string()).image;
+  const imgproc::Image out = imgproc::read_image((d / "out" / "p.png").string()).image;
+  EXPECT_EQ(out.data, in.data);  // the same bytes: no stretch
+  fs::remove_all(d);
+}
+
 }  // namespace
 }  // namespace yp::picker
 #endif
