@@ -13,6 +13,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/run_record.h"
 #include "imgproc/annotate.h"
 #include "imgproc/image_io.h"
 #include "util/error.h"
@@ -24,11 +25,13 @@ namespace yp::app {
 namespace fs = std::filesystem;
 
 static const char* kDetectUsage =
-    "usage: yolopick detect --model MODEL --source FILE... | DIR [options]\n"
-    "  --model PATH        YOLOv5 checkpoint (.pt) or yolopick .safetensors\n"
-    "  --source PATHS      pictures (.jpg .jpeg .png .bmp) or folders of them; several may follow\n"
-    "  -o DIR              output folder (default runs/detect): NAME.png annotated, NAME.txt boxes\n"
-    "  --conf T            score threshold, obj * cls > T (default 0.25)\n"
+    "usage: yolopick detect -m MODEL PICTURES... [options]\n"
+    "example: yolopick detect -m yolov5n.pt bus.jpg zidane.jpg -t 0.4\n"
+    "  -m, --model PATH    YOLOv5 checkpoint (.pt) or yolopick .safetensors\n"
+    "  PICTURES            (or -i, --source) pictures (.jpg .jpeg .png .bmp .tif) or folders of them\n"
+    "  -o DIR              output folder: NAME.png annotated, NAME.txt boxes, run.json (default: a new\n"
+    "                      runs/detect/exp, exp2, exp3, ... every run, as YOLOv5 does)\n"
+    "  -t, --conf T        score threshold, obj * cls > T (default 0.25)\n"
     "  --iou T             NMS IoU threshold (default 0.45)\n"
     "  --imgsz N           network input side, rounded up to a multiple of 32 (default: the model's, 640 for a .pt;\n"
     "                      the tile side for a model that records a scale)\n"
@@ -43,9 +46,17 @@ static const char* kDetectUsage =
 
 namespace {
 
+// PROJECT/NAME, or the first of PROJECT/NAME2, NAME3, ... that does not exist yet (YOLOv5's increment_path).
+std::string next_run_folder(const std::string& project, const std::string& name) {
+  for (int k = 1;; ++k) {
+    const fs::path p = fs::path(project) / (k == 1 ? name : name + std::to_string(k));
+    if (!fs::exists(p)) return p.string();
+  }
+}
+
 bool is_picture(const fs::path& p) {
   const std::string ext = lower_extension(p.string());
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".tif" || ext == ".tiff";
 }
 
 std::vector<fs::path> list_pictures(const std::vector<std::string>& sources) {
@@ -56,7 +67,7 @@ std::vector<fs::path> list_pictures(const std::vector<std::string>& sources) {
       for (const auto& e : fs::directory_iterator(s))
         if (e.is_regular_file() && is_picture(e.path())) found.push_back(e.path());
       std::sort(found.begin(), found.end());
-      if (found.empty()) throw Error(s + ": no pictures (.jpg .jpeg .png .bmp) in this folder");
+      if (found.empty()) throw Error(s + ": no pictures (.jpg .jpeg .png .bmp .tif .tiff) in this folder");
       out.insert(out.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(s)) {
       out.emplace_back(s);
@@ -93,7 +104,7 @@ std::string summary(const std::vector<yolo::Detection>& dets, const std::vector<
 }  // namespace
 
 int cmd_detect(const Args& args) {
-  std::string model_path, out = "runs/detect";
+  std::string model_path, out;
   std::vector<std::string> sources;
   yolo::NmsOptions nms;
   nms.max_det = 1000;  // detect.py's value (NMS's own default is 300)
@@ -105,11 +116,11 @@ int cmd_detect(const Args& args) {
     if (r.help()) {
       std::printf("%s", kDetectUsage);
       return 0;
-    } else if (r.is("--model")) model_path = r.value();
-    else if (r.is("--source")) {
+    } else if (r.is("--model", "-m")) model_path = r.value();
+    else if (r.is("--source") || r.is("--input", "-i")) {
       for (std::string& s : r.values()) sources.push_back(std::move(s));
-    } else if (r.is("-o", "--output")) out = r.value();
-    else if (r.is("--conf")) nms.conf_thres = static_cast<float>(r.fraction());
+    } else if (r.positional()) sources.push_back(r.arg()); else if (r.is("-o", "--output")) out = r.value();
+    else if (r.is("--conf", "-t")) nms.conf_thres = static_cast<float>(r.fraction());
     else if (r.is("--iou")) nms.iou_thres = r.fraction();
     else if (r.is("--imgsz")) imgsz = r.integer(32, 8192);
     else if (r.is("--apix")) apix = r.number();
@@ -148,7 +159,20 @@ int cmd_detect(const Args& args) {
   for (const int c : nms.classes)
     if (c >= static_cast<int>(names.size()))
       throw Error("--classes: class " + std::to_string(c) + " but the model has " + std::to_string(names.size()));
-  fs::create_directories(out);
+  if (out.empty()) out = next_run_folder("runs/detect", "exp");
+  std::string class_list;
+  for (const int c : nms.classes) class_list += (class_list.empty() ? "" : ",") + std::to_string(c);
+  record_run(out, "detect", {{"model", fs::weakly_canonical(fs::absolute(model_path)).string()},
+                             {"conf", setting(nms.conf_thres)},
+                             {"iou", setting(nms.iou_thres)},
+                             {"imgsz", std::to_string(input.size)},
+                             {"apix", setting(apix)},
+                             {"max_det", std::to_string(nms.max_det)},
+                             {"classes", class_list},
+                             {"agnostic", nms.agnostic ? "true" : "false"},
+                             {"multi_label", nms.multi_label ? "true" : "false"},
+                             {"square", square ? "true" : "false"}},
+             args, false, false);
   for (size_t k = 0; k < pictures.size(); ++k) {
     const std::string path = pictures[k].string();
     imgproc::LoadedImage pic = imgproc::read_image(path, read);

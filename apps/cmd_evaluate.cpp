@@ -6,6 +6,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/run_record.h"
 #include "imgproc/image_io.h"
 #include "picker/evaluate.h"
 #include "picker/formats_text.h"
@@ -18,8 +19,9 @@ namespace yp::app {
 
 static const char* kEvaluateUsage =
     "usage: yolopick evaluate --pred DIR --truth DIR [options]\n"
+    "example: yolopick evaluate --pred picks --truth sim --match dist:20 --names top,side -o eval\n"
     "  --match iou:T | dist:R  one-to-one Hungarian matching rule (default iou:0.5)\n"
-    "  --conf T                operating confidence threshold (default 0.25)\n"
+    "  -t, --conf T            operating confidence threshold (default 0.25)\n"
     "  --box PX                box size for formats without one (STAR); needed for iou: with STAR files\n"
     "  --size WxH              image size for YOLO .txt files without an image beside them\n"
     "  --pred-format EXT       read only this format from --pred (star, box, cbox, csv, txt)\n"
@@ -53,7 +55,7 @@ int cmd_evaluate(const Args& args) {
     } else if (cli.is("--pred")) pred_dir = cli.value();
     else if (cli.is("--truth")) truth_dir = cli.value();
     else if (cli.is("--match")) match = cli.value();
-    else if (cli.is("--conf")) conf = cli.number();
+    else if (cli.is("--conf", "-t")) conf = cli.number();
     else if (cli.is("--box")) pred_opt.box_size = truth_opt.box_size = cli.number();
     else if (cli.is("--size")) {
       std::tie(pred_opt.width, pred_opt.height) = cli.int_pair(1, 1 << 20);
@@ -112,7 +114,19 @@ int cmd_evaluate(const Args& args) {
   std::printf("\nP/R/F1 by confidence threshold (picks counted, P, R, F1; thresholds.csv has steps of 0.05):\n%s",
               picker::report_threshold_table(r).c_str());
 
-  std::filesystem::create_directories(out);
+  std::string name_list;
+  for (const std::string& n : names) name_list += (name_list.empty() ? "" : ",") + n;
+  record_run(out, "evaluate",
+             {{"pred", std::filesystem::weakly_canonical(std::filesystem::absolute(pred_dir)).string()},
+              {"truth", std::filesystem::weakly_canonical(std::filesystem::absolute(truth_dir)).string()},
+              {"match", match},
+              {"conf", setting(conf)},
+              {"box", setting(pred_opt.box_size)},
+              {"pred_format", pred_opt.only_ext},
+              {"truth_format", truth_opt.only_ext},
+              {"names", name_list},
+              {"markers", markers ? setting(marker_radius) : "off"}},
+             args, false, false);
   const std::filesystem::path o(out);
   write_text_file_atomic((o / "summary.csv").string(), picker::report_summary_csv(r));
   write_text_file_atomic((o / "micrographs.csv").string(), picker::report_micrographs_csv(r));

@@ -18,6 +18,7 @@ namespace {
 void usage() {
   std::printf(
       "usage: yolopick import CHECKPOINT.pt|MODEL.safetensors -o MODEL.safetensors [options]\n"
+      "example: yolopick import yolov5n.pt -o klh.safetensors --gray --nc 2 --names top,side\n"
       "  -o PATH            output model file (required)\n"
       "  (a model file as input: re-written with --fp16 and/or --gray; the other options are for .pt files)\n"
       "  --gray             one input channel: the stem's RGB weights are summed\n"

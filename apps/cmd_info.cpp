@@ -106,7 +106,8 @@ int cmd_info(const Args& args) {
   while (r.next()) {
     if (r.help()) {
       std::printf("usage: yolopick info                   describe this build\n"
-                  "       yolopick info MODEL [--yaml]    describe a model file (.safetensors) or YOLOv5 .pt checkpoint\n");
+                  "       yolopick info MODEL [--yaml]    describe a model file (.safetensors) or YOLOv5 .pt checkpoint\n"
+                  "example: yolopick info models/klh.safetensors\n");
       return 0;
     } else if (r.is("--yaml")) show_yaml = true;
     else if (!r.positional()) r.unknown();

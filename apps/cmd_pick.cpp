@@ -11,6 +11,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/run_record.h"
 #include "picker/pipeline/pick_run.h"
 #include "util/error.h"
 #include "util/text.h"
@@ -18,15 +19,22 @@
 namespace yp::app {
 
 static const char* kPickUsage =
-    "usage: yolopick pick --model MODEL --input MICROGRAPHS... -o DIR [options]\n"
-    "  --model PATH        yolopick model file (.safetensors) or YOLOv5 .pt\n"
-    "  --input SPECS       micrographs (.mrc .mrcs .png .jpg), folders, globs ('mics/*.mrc') or list files\n"
-    "                      (.txt/.lst: one path per line); several may follow\n"
-    "  -o DIR              output folder: NAME_autopick.star, NAME.box, NAME.cbox, NAME.csv, NAME.txt, NAME.png\n"
-    "                      and autopick.star (RELION 4 index)\n"
-    "  --apix A            pixel size of the micrographs (A/px), overriding their MRC headers; required for PNG/JPEG\n"
-    "                      when the model records a scale (it then resamples every micrograph to its own pixel size)\n"
-    "  --conf T            confidence threshold of every output but the .cbox, for every class (default: the\n"
+    "usage: yolopick pick -m MODEL MICROGRAPHS... -o DIR [options]\n"
+    "example: yolopick pick -m klh.safetensors Micrographs/*.mrc -o picks -t 0.3\n"
+    "  -m, --model PATH    yolopick model file (.safetensors) or YOLOv5 .pt\n"
+    "  MICROGRAPHS         (or -i, --input) micrographs (.mrc .mrcs .tif .tiff .png .jpg), folders, globs\n"
+    "                      ('mics/*.mrc') or list files (.txt/.lst: one path per line); several may follow\n"
+    "  --section K         the section K (0-based) of every MRC stack / TIFF page; default: each stack section is\n"
+    "                      its own micrograph (K@stack.mrcs, RELION's 1-based notation; outputs stack_K.*), and\n"
+    "                      a multi-page TIFF is summed\n"
+    "  --permissive        read MRC files that break the standard (no MAP stamp, odd machine stamp or axis order,\n"
+    "                      fewer sections than NZ) and set NaN/Inf pixels to 0, each noted once\n"
+    "  -o DIR              output folder: NAME_autopick.star, NAME.box, NAME.cbox, NAME.csv, NAME.txt, NAME.png,\n"
+    "                      autopick.star (RELION 4 index) and particles.star (all picks: cryoSPARC's import)\n"
+    "  --split-classes     also OUT/class1_top/, OUT/class2_side/...: each class's STAR files and autopick.star\n"
+    "  --apix A            pixel size of the micrographs (A/px), overriding their MRC headers; required for\n"
+    "                      PNG/JPEG/TIFF when the model records a scale (it resamples micrographs to its own)\n"
+    "  -t, --conf T        confidence threshold of every output but the .cbox, for every class (default: the\n"
     "                      model's calibrated per-class thresholds (yolopick calibrate), else 0.25)\n"
     "  --floor T           the .cbox keeps every pick >= T, to re-threshold later (default 0.01)\n"
     "  --iou T             NMS IoU threshold, also across tiles (default 0.45)\n"
@@ -47,6 +55,8 @@ static const char* kPickUsage =
     "  --no-png            skip the annotated PNG\n"
     "  --png-size PX       longer side of the annotated PNG (default 1024; 0 = the micrograph's size)\n"
     "  --redo              pick micrographs again even when their outputs exist\n"
+    "  --force             the folder's run.json records other settings: redo every micrograph with these\n"
+    "                      (without it such a run is refused, each difference named)\n"
     "  --quiet             no progress line\n"
     "Exit code 1 when a micrograph could not be picked (each is named; the others are done).\n";
 
@@ -56,17 +66,21 @@ int cmd_pick(const Args& args) {
   std::vector<std::string> specs, classes;
   std::string chain_steps;
   double conf = -1;  // < 0: not given (the model's calibrated thresholds, else 0.25)
+  bool force = false;
   ArgReader r(args, "pick");
   while (r.next()) {
     if (r.help()) {
       std::printf("%s", kPickUsage);
       return 0;
-    } else if (r.is("--model")) model_path = r.value();
-    else if (r.is("--input")) {
+    } else if (r.is("--model", "-m")) model_path = r.value();
+    else if (r.is("--input", "-i")) {
       for (std::string& s : r.values()) specs.push_back(std::move(s));
-    } else if (r.is("-o", "--output")) run.out_dir = r.value();
+    } else if (r.positional()) specs.push_back(r.arg());
+    else if (r.is("-o", "--output")) run.out_dir = r.value();
+    else if (r.is("--section")) run.read.mrc.section = r.integer(0, 1000000);
+    else if (r.is("--permissive")) run.read.mrc.permissive = true;
     else if (r.is("--apix")) run.apix = r.number();
-    else if (r.is("--conf")) conf = r.fraction();
+    else if (r.is("--conf", "-t")) conf = r.fraction();
     else if (r.is("--floor")) run.pick.floor = r.number();
     else if (r.is("--iou")) run.pick.iou = r.number();
     else if (r.is("--per-class-nms")) run.pick.agnostic = false;
@@ -79,14 +93,16 @@ int cmd_pick(const Args& args) {
     else if (r.is("--max-det")) run.pick.max_det = int(r.number());
     else if (r.is("--shard")) std::tie(run.shard_index, run.shard_count) = picker::parse_shard(r.value());
     else if (r.is("--project")) run.project_dir = r.value();
+    else if (r.is("--split-classes")) run.split_classes = true;
     else if (r.is("--no-png")) run.write_png = false;
     else if (r.is("--png-size")) run.png_max_side = r.integer(0, 65536);
     else if (r.is("--redo")) run.skip_done = false;
+    else if (r.is("--force")) force = true;
     else if (r.is("--quiet")) run.progress = false;
     else r.unknown();
   }
-  if (model_path.empty()) throw Error("--model is required (yolopick pick --help)");
-  if (specs.empty()) throw Error("--input is required (yolopick pick --help)");
+  if (model_path.empty()) throw Error("-m MODEL is required (yolopick pick --help)");
+  if (specs.empty()) throw Error("no micrographs given: name them after the options (yolopick pick --help)");
   if (run.out_dir.empty()) throw Error("-o DIR is required (yolopick pick --help)");
   if (!(run.pick.iou > 0 && run.pick.iou <= 1)) throw Error("--iou must lie in (0, 1]");
   if (run.pick.max_det < 1) throw Error("--max-det must be >= 1");
@@ -117,19 +133,52 @@ int cmd_pick(const Args& args) {
                     " px at the network): particles on tile boundaries may be cut in every tile");
   if (!input.scaled() && run.apix > 0)
     notes.push_back("--apix is not used: " + model_path + " records no scale to resample micrographs to");
-  run.inputs = picker::expand_micrograph_inputs(specs);
+  picker::InputOptions input_options;
+  input_options.section = run.read.mrc.section;
+  input_options.permissive = run.read.mrc.permissive;
+  run.inputs = picker::expand_micrograph_inputs(specs, input_options);
   if (input.scaled() && run.apix <= 0)  // pictures carry no pixel size: refuse before any work
     for (const std::string& m : run.inputs) {
-      const std::string ext = lower_extension(m);
-      if (ext == ".png" || ext == ".jpg" || ext == ".jpeg")
+      const std::string ext = lower_extension(picker::parse_micrograph_entry(m).file);
+      if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" || ext == ".tiff")
         throw Error(m + ": a picture states no pixel size and " + model_path + " works at " +
                     yolo::scale_text(input) + ": give --apix (A per pixel of the micrographs)");
     }
   namespace fs = std::filesystem;
   for (const std::string& m : run.inputs)
-    if (fs::exists(run.out_dir) && fs::equivalent(fs::path(m).parent_path().empty() ? "." : fs::path(m).parent_path(),
-                                                  run.out_dir))
+    if (const fs::path folder = fs::path(picker::parse_micrograph_entry(m).file).parent_path();
+        fs::exists(run.out_dir) && fs::equivalent(folder.empty() ? "." : folder, run.out_dir))
       throw Error(m + ": the output folder is the micrograph's own folder; its outputs could overwrite inputs");
+
+  std::string class_list;
+  for (const std::string& c : classes) class_list += (class_list.empty() ? "" : ",") + c;
+  // run.json: what shapes the outputs (not the inputs, progress, the shard or --permissive: those only add
+  // micrographs to the same run).
+  const Settings settings = {
+      {"model", fs::weakly_canonical(fs::absolute(model_path)).string()},
+      {"model_bytes", std::to_string(fs::file_size(model_path))},
+      {"conf", run.pick.conf.str(model.names())},
+      {"floor", setting(run.pick.floor)},
+      {"iou", setting(run.pick.iou)},
+      {"per_class_nms", run.pick.agnostic ? "false" : "true"},
+      {"classes", class_list},
+      {"min_distance", setting(run.pick.min_distance)},
+      {"edge_margin", setting(run.pick.edge_margin)},
+      {"chain", chain_steps},
+      {"tile", run.pick.mode == picker::PickMode::Tile ? "true" : "false"},
+      {"overlap", std::to_string(run.pick.tile_overlap)},
+      {"max_det", std::to_string(run.pick.max_det)},
+      {"apix", setting(run.apix)},
+      {"section", std::to_string(run.read.mrc.section)},
+      {"project", fs::weakly_canonical(fs::absolute(run.project_dir)).string()},
+      {"png", run.write_png ? std::to_string(run.png_max_side) : "no"},
+      {"split_classes", run.split_classes ? "true" : "false"},
+  };
+  // --redo picks everything again: nothing of an earlier run is kept, so its settings do not matter.
+  if (record_run(run.out_dir, "pick", settings, args, run.skip_done, force)) {
+    run.skip_done = false;
+    notes.push_back("--force: every micrograph is picked again with the new settings");
+  }
 
   const std::string mode = input.scaled() ? "tiles at " + yolo::scale_text(input) + " (micrographs at " +
                                                  (run.apix > 0 ? fmt(run.apix, 3) + " A/px, --apix)"

@@ -28,9 +28,12 @@ using namespace yp::imgproc;
 
 const char* kPreprocessUsage =
     "usage: yolopick preprocess INPUT... -o DIR [options]\n"
-    "  INPUT                MRC (modes 0/1/2/6/12), PNG, JPEG, BMP, TGA, PGM; TIFF is refused\n"
+    "example: yolopick preprocess Micrographs/*.mrc -o pre --mrc --report\n"
+    "  INPUT                MRC (modes 0/1/2/6/12), TIFF, PNG, JPEG, BMP, TGA, PGM\n"
     "  -o DIR               output folder: NAME.png (8-bit), NAME.mrc with --mrc, NAME_report.png with --report\n"
-    "  --steps LIST         comma list of resize,wavelet,wiener,clahe,normalize or none (default: all five)\n"
+    "  --steps LIST         comma list of resize,wavelet,wiener,clahe,normalize or none (default: all five);\n"
+    "                       without normalize an 8-bit picture keeps its values in NAME.png (none: the same\n"
+    "                       bytes), other data is stretched to 8 bits by its 0.1/99.9 %% percentiles\n"
     "  --size N | WxH       bicubic resize target (default 1024 = 1024x1024, as the study)\n"
     "  --bin N              bin N x N instead of the bicubic resize\n"
     "  --no-antialias       imresize's 'Antialiasing', false\n"
@@ -170,10 +173,12 @@ int cmd_preprocess(const Args& args) {
     try {
       const LoadedImage in = read_image(path, read_options);
       for (const std::string& w : in.warnings) std::fprintf(stderr, "\n%s: warning: %s\n", path.c_str(), w.c_str());
-      Image out = run_chain(in.image, config);
-      if (!config.normalize) out = normalize(out, 0, 100);  // a PNG needs [0, 1]
+      const Image out = run_chain(in.image, config);
+      // A PNG needs [0, 1]: without the normalise step, 8-bit pictures keep their values (v / 255, so --steps none
+      // gives the same bytes back) and anything else is stretched between its 0.1/99.9 % percentiles, as training
+      // reads it; the MRC keeps the chain's values as they are.
       const std::string stem = (std::filesystem::path(out_dir) / std::filesystem::path(path).stem()).string();
-      write_png(stem + ".png", out);
+      write_png(stem + ".png", config.normalize ? out : to_unit_range(out, in.format == "mrc"));
       if (write_mrc_too) {
         const double scale = (double)in.image.width / out.width;
         write_mrc(stem + ".mrc", out, in.pixel_size * scale);

@@ -22,6 +22,7 @@ namespace yp::app {
 
 static const char* kReviewUsage =
     "usage: yolopick review --micrographs DIR_OR_GLOB [options]\n"
+    "example: yolopick review --micrographs Micrographs --picks picks --model klh.safetensors --apix 2.2\n"
     "Label micrographs and review picks in a web browser; every change is saved at once.\n"
     "  --micrographs SPEC...  folders, globs ('Micrographs/*.mrc'), files or list files (as pick --input)\n"
     "  --picks DIR            the picker's outputs to review (NAME.cbox preferred: it keeps every pick)\n"
@@ -29,7 +30,9 @@ static const char* kReviewUsage =
     "                         .../images/x.png -> .../labels/x.txt, else beside the micrograph)\n"
     "  --out DIR              reviewed picks: NAME_autopick.star, .box, .cbox, .csv, .txt, autopick.star\n"
     "                         (default PICKS/reviewed, or reviewed/ beside the labels folder)\n"
-    "  --model FILE           enables \"pick this micrograph\", its class names and its pre-processing view\n"
+    "  -m, --model FILE       enables \"pick this micrograph\", its class names and its pre-processing view\n"
+    "  --apix A               pixel size of the micrographs (A/px) for \"pick\", as pick --apix: overrides the\n"
+    "                         MRC headers; needed for PNG/JPEG/TIFF when the model records a scale\n"
     "  --data YAML            class names from a data.yaml (without --model)\n"
     "  --classes A,B          class names (default: the model's, the data.yaml's, else 'particle')\n"
     "  --box PX               box size for STAR picks (they carry none) and for new boxes when no box\n"
@@ -68,7 +71,8 @@ int cmd_review(const Args& args) {
     else if (r.is("--picks")) project_options.picks_dir = r.value();
     else if (r.is("--labels")) project_options.labels_dir = r.value();
     else if (r.is("--out", "-o")) project_options.out_dir = r.value();
-    else if (r.is("--model")) project_options.model_path = r.value();
+    else if (r.is("--model", "-m")) project_options.model_path = r.value();
+    else if (r.is("--apix")) project_options.apix = r.number();
     else if (r.is("--data")) project_options.data_yaml = r.value();
     else if (r.is("--classes")) project_options.class_names = split_commas(r.value());
     else if (r.is("--box")) project_options.box_size = r.integer(1, 100000);

@@ -13,6 +13,7 @@ namespace yp::app {
 
 static const char* kSimulateUsage =
     "usage: yolopick simulate --n N -o DIR [options]\n"
+    "example: yolopick simulate --n 20 --size 1024 --apix 2.2 -o sim\n"
     "  --n N               micrographs to write (default 1)\n"
     "  --size PX           square size in pixels (default 2048)\n"
     "  --seed S            random seed; same seed, same bytes (default 1)\n"
@@ -33,8 +34,10 @@ static const char* kSimulateUsage =
     "  --overlapping K --aggregates K --under-debris K --broken K --stacked K --elongated K\n"
     "  --border-cut K (particles at the border: > 35 %% cut excluded, 25-35 %% uncertain, else labelled, box clipped)\n"
     "  --debris K (default 12) --ice K (1) --filaments K (1) --carbon P (probability, 0.15) --ambiguous K (1)\n"
-    "  -o DIR              output folder: NAME.png, NAME.txt (YOLO), NAME.star (RELION), NAME.excluded.txt and\n"
-    "                      NAME.uncertain.txt ('cx cy note', as the real KLH labels), NAME_labels.csv (all objects)\n";
+    "  -o DIR              output folder: NAME.mrc, NAME.txt (YOLO), NAME.star (RELION), NAME.excluded.txt and\n"
+    "                      NAME.uncertain.txt ('cx cy note', as the real KLH labels), NAME_labels.csv (all objects)\n"
+    "  --format F          the micrograph as mrc (float32 counts, the pixel size in the header; default), png\n"
+    "                      (8-bit, the KLH PNGs' look) or both\n";
 
 // A per-micrograph object count: a whole number in [0, 10000].
 static int count(ArgReader& r) {
@@ -47,6 +50,7 @@ int cmd_simulate(const Args& args) {
   picker::SimulationParams p;
   int n = 1;
   std::string out;
+  picker::SimImages images = picker::SimImages::Mrc;
   ArgReader r(args, "simulate");
   while (r.next()) {
     if (r.help()) {
@@ -81,6 +85,13 @@ int cmd_simulate(const Args& args) {
     else if (r.is("--filaments")) p.filaments = count(r);
     else if (r.is("--ambiguous")) p.ambiguous = count(r);
     else if (r.is("-o", "--output")) out = r.value();
+    else if (r.is("--format")) {
+      const std::string f = r.value();
+      if (f == "mrc") images = picker::SimImages::Mrc;
+      else if (f == "png") images = picker::SimImages::Png;
+      else if (f == "both") images = picker::SimImages::Both;
+      else throw Error("--format: expected mrc, png or both, got '" + f + "'");
+    }
     else r.unknown();
   }
   if (out.empty()) throw Error("-o DIR is required (yolopick simulate --help)");
@@ -91,7 +102,7 @@ int cmd_simulate(const Args& args) {
     char name[64];
     std::snprintf(name, sizeof name, "sim_%05d", i);
     const picker::SimulatedMicrograph m = picker::simulate_micrograph(p, i);
-    picker::write_simulated(out, name, m);
+    picker::write_simulated(out, name, m, images);
     for (const auto& o : m.objects) {
       picks += o.rule == picker::LabelRule::Pick;
       excluded += o.rule == picker::LabelRule::Exclude;

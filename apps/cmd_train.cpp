@@ -8,6 +8,7 @@
 #include "apps/args.h"
 #include "apps/calibrate_model.h"
 #include "apps/commands.h"
+#include "apps/run_record.h"
 #include "imgproc/chain.h"
 #include "imgproc/image_io.h"
 #include "tensor/device.h"
@@ -27,16 +28,19 @@ static const char* kTrainUsage =
     "usage: yolopick train --data data.yaml --model MODEL --out runs/NAME [options]\n"
     "       yolopick train labels --images DIR --coords DIR --box PX --out LABELS_DIR [options]\n"
     "       yolopick train labels --images DIR --masks DIR --box PX --out LABELS_DIR\n"
+    "example: yolopick train --data klh/data.yaml -m yolov5n.pt --out runs/klh --epochs 100\n"
+    "         yolopick train labels --images mics --coords picks --box 180 --out labels\n"
     "training:\n"
     "  --data FILE         data set description (train/val folders or lists, nc, names)\n"
-    "  --model MODEL       yolov5n.pt (COCO weights, transferred to the data's classes), a .safetensors model file,\n"
+    "  -m, --model MODEL   yolov5n.pt (COCO weights, transferred to the data's classes), a .safetensors model file,\n"
     "                      a .yaml config or a built-in name (yolov5n .. yolov5x) from scratch; always with a gray stem\n"
     "  --epochs N          (default 100)      --batch N (default 16)     --imgsz PX (default 640)\n"
     "  --device cpu|cuda   where the network (forward, backward), optimizer and EMA run (default cpu); with cuda the\n"
     "                      images are still read and augmented on the CPU, and the loss is computed there\n"
-    "  --out DIR           run folder: best.safetensors, last.safetensors (model files of the EMA weights),\n"
+    "  -o, --out DIR       run folder: best.safetensors, last.safetensors (model files of the EMA weights),\n"
     "                      last.ckpt (training state), results.csv, results.png, PR_curve.png, val_pred.png\n"
-    "  --resume            continue the run in --out exactly where it stopped (Ctrl-C saves a checkpoint)\n"
+    "  --resume            continue the run in --out exactly where it stopped (Ctrl-C saves a checkpoint); refused\n"
+    "                      when the settings differ from the folder's run.json (each named) unless --force\n"
     "  --allow-empty       train although no training image has a label (background only; else an error)\n"
     "  --patience N        early stopping (default 100)   --seed S (default 0)   --workers N loader threads (default 2)\n"
     "  --optimizer SGD|AdamW  --lr0 X (0.01)  --lrf X (0.01)  --cos-lr  --weight-decay X (5e-4)  --freeze N\n"
@@ -88,7 +92,7 @@ int cmd_train_labels(const Args& args) {
     } else if (r.is("--images")) images.push_back(r.value());
     else if (r.is("--coords")) coords = r.value();
     else if (r.is("--masks")) masks = r.value();
-    else if (r.is("--out")) out = r.value();
+    else if (r.is("--out", "-o")) out = r.value();
     else if (r.is("--box")) opt.box_size = r.number();
     else if (r.is("--radius")) radius = r.number();
     else if (r.is("--flip-y")) opt.rows = picker::ImageRows::FlippedY;
@@ -224,6 +228,7 @@ int cmd_train(const Args& args) {
   std::string data, model_name, device = "cpu", chain_steps, calibrate;
   double train_apix = 0, bin = 0, diameter = 0;
   bool allow_empty = false;
+  bool force = false;
   train::TrainConfig cfg;
   train::LoaderConfig lc;
   lc.batch_size = 16;
@@ -234,15 +239,16 @@ int cmd_train(const Args& args) {
       std::printf("%s", kTrainUsage);
       return 0;
     } else if (r.is("--data")) data = r.value();
-    else if (r.is("--model")) model_name = r.value();
+    else if (r.is("--model", "-m")) model_name = r.value();
     else if (r.is("--device")) device = r.value();
-    else if (r.is("--out")) cfg.out_dir = r.value();
+    else if (r.is("--out", "-o")) cfg.out_dir = r.value();
     else if (r.is("--epochs")) cfg.epochs = r.integer(1, 100000);
     else if (r.is("--batch")) lc.batch_size = r.integer(1, 4096);
     else if (r.is("--imgsz")) lc.input.size = r.integer(64, 8192);
     else if (r.is("--resume")) cfg.resume = true;
     else if (r.is("--allow-empty")) allow_empty = true;
     else if (r.is("--patience")) cfg.patience = r.integer(0, 1000000);
+    else if (r.is("--force")) force = true;
     else if (r.is("--seed")) cfg.seed = lc.seed = uint64_t(r.number());
     else if (r.is("--workers")) lc.workers = r.integer(0, 256);
     else if (r.is("--optimizer")) {
@@ -285,6 +291,35 @@ int cmd_train(const Args& args) {
   CalibrateRequest calibration;
   if (!calibrate.empty()) calibration.options.rule = picker::parse_match_rule(calibrate);  // refused before training
 
+  // run.json: the settings that shape the model (not the device, the loader threads or where the run stands).
+  record_run(cfg.out_dir, "train",
+             {{"data", std::filesystem::weakly_canonical(std::filesystem::absolute(data)).string()},
+              {"model", model_name},
+              {"epochs", std::to_string(cfg.epochs)},
+              {"batch", std::to_string(lc.batch_size)},
+              {"imgsz", std::to_string(lc.input.size)},
+              {"seed", std::to_string(cfg.seed)},
+              {"optimizer", cfg.optimizer == train::OptimizerKind::SGD ? "SGD" : "AdamW"},
+              {"lr0", setting(cfg.schedule.lr0)},
+              {"lrf", setting(cfg.schedule.lrf)},
+              {"cos_lr", cfg.schedule.cosine ? "true" : "false"},
+              {"nominal_batch", std::to_string(cfg.schedule.nominal_batch)},
+              {"weight_decay", setting(cfg.weight_decay)},
+              {"freeze", std::to_string(cfg.freeze)},
+              {"patience", std::to_string(cfg.patience)},
+              {"max_det", std::to_string(cfg.val.max_det)},
+              {"mosaic", setting(lc.augment_config.mosaic)},
+              {"scale", setting(lc.augment_config.scale)},
+              {"translate", setting(lc.augment_config.translate)},
+              {"fliplr", setting(lc.augment_config.fliplr)},
+              {"flipud", setting(lc.augment_config.flipud)},
+              {"rot90", setting(lc.augment_config.rot90)},
+              {"chain", chain_steps},
+              {"apix", setting(lc.apix)},
+              {"train_apix", setting(train_apix)},
+              {"bin", setting(bin)},
+              {"particle_diameter", setting(diameter)}},
+             args, cfg.resume, force);
   const train::DatasetSpec spec = train::read_dataset_yaml(data);
   cfg.names = spec.names;
   cfg.schedule.batch_size = lc.batch_size;

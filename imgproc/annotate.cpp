@@ -147,7 +147,7 @@ Rgb8 class_colour(int cls) {
 }
 
 void draw_labelled_box(RgbImage& img, float x1, float y1, float x2, float y2, const std::string& label, int cls,
-                       int thickness) {
+                       int thickness, int text_scale) {
   const Rgb8 colour = class_colour(cls);
   const int lw = thickness > 0 ? thickness
                                : std::max(static_cast<int>(std::lround((img.width + img.height) / 2.0 * 0.003)), 2);
@@ -155,7 +155,7 @@ void draw_labelled_box(RgbImage& img, float x1, float y1, float x2, float y2, co
   const int bx2 = static_cast<int>(std::lround(x2)), by2 = static_cast<int>(std::lround(y2));
   draw_rectangle(img, bx1, by1, bx2, by2, colour, lw);
   if (label.empty()) return;
-  const int scale = std::max(lw - 1, 1), margin = scale;
+  const int scale = text_scale > 0 ? text_scale : std::max(lw - 1, 1), margin = scale;
   const int tw = text_width(label, scale) + 2 * margin, th = text_height(scale) + 2 * margin;
   const bool above = by1 - th >= 0;
   const int ty = above ? by1 - th : by1;

@@ -58,8 +58,8 @@ Rgb8 class_colour(int cls);
 
 // detect.py's look: the box outline in the class colour (line width max(round((w + h) / 2 * 0.003), 2)
 // when `thickness` is 0), and `label` in white (black on light colours) on a filled tab of the class colour,
-// above the box when it fits, else just inside its top edge.
+// above the box when it fits, else just inside its top edge; the text at `text_scale` (0: thickness - 1, at least 1).
 void draw_labelled_box(RgbImage& img, float x1, float y1, float x2, float y2, const std::string& label, int cls,
-                       int thickness = 0);
+                       int thickness = 0, int text_scale = 0);
 
 }  // namespace yp::imgproc

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "imgproc/normalize.h"
+#include "imgproc/tiff.h"
 #include "util/text.h"
 
 namespace yp::imgproc {
@@ -108,9 +109,15 @@ LoadedImage read_image(const std::string& path, const ReadOptions& options) {
     out.warnings = std::move(m.info.warnings);
     return out;
   }
-  if (is_tiff(head, head_size) || ext == ".tif" || ext == ".tiff")
-    throw Error(path + ": TIFF is not supported (no libtiff in this build); convert it to MRC or PNG, "
-                            "e.g. with IMOD's tif2mrc or EMAN2's e2proc2d.py");
+  if (is_tiff(head, head_size) || ext == ".tif" || ext == ".tiff") {
+    TiffImage t = read_tiff(path, options.mrc.section, options.mrc.permissive);
+    out.image = std::move(t.image);
+    out.format = "tiff";
+    out.warnings = std::move(t.warnings);
+    if (t.pages > 1 && options.mrc.section < 0)
+      out.warnings.push_back("the sum of its " + std::to_string(t.pages) + " pages (--section K takes one)");
+    return out;
+  }
   const std::vector<uint8_t> bytes = read_all(path);
   out.image = decode_picture(bytes.data(), bytes.size(), path, options.keep_rgb ? &out.rgb : nullptr);
   out.format = stb_format_name(bytes.data(), bytes.size());
@@ -125,6 +132,10 @@ std::pair<int, int> read_image_size(const std::string& path) {
     o.permissive = true;
     const MrcInfo info = read_mrc_info(path, o);
     return {info.nx, info.ny};
+  }
+  if (ext == ".tif" || ext == ".tiff") {
+    const Image page = read_tiff(path, 0, true).image;
+    return {page.width, page.height};
   }
   int w = 0, h = 0, c = 0;
   if (!stbi_info(path.c_str(), &w, &h, &c))

@@ -2,8 +2,8 @@
 // Formats: MRC (mrc.h; by extension .mrc/.mrcs/.map/.st/.ali/.rec or the "MAP" stamp), and through stb_image
 // PNG, JPEG, BMP, TGA, PGM/PPM (8 and 16 bit; colour is converted to luma by stb: (77R + 150G + 29B) / 256).
 // Values stay in file units: 0..255 for 8-bit, 0..65535 for 16-bit pictures.
-// TIFF is refused with a message: libtiff would be a dependency beyond the project's list
-// (docs/dependencies.md), and EM TIFFs are mostly LZW-compressed movies that need summing anyway.
+// TIFF (8/16/32-bit integer, float, multi-page: one page or the sum) through libtiff (tiff.h); a page is chosen with
+// ReadOptions::mrc.section, the same number that chooses an MRC stack's section.
 // Row 0 is the file's first row: the top of a PNG/JPEG picture, MRC y = 0 for MRC. Nothing is flipped.
 #pragma once
 
@@ -23,13 +23,13 @@ namespace yp::imgproc {
 constexpr int64_t kMaxPixels = int64_t(1) << 27;
 
 struct ReadOptions {
-  MrcReadOptions mrc;
+  MrcReadOptions mrc;      // section: also the TIFF page (-1: the sum of all pages); permissive: also TIFF NaN/Inf
   bool keep_rgb = false;  // also keep an 8-bit colour picture's R, G, B (LoadedImage::rgb)
 };
 
 struct LoadedImage {
   Image image;             // gray, in file units
-  std::string format;      // "mrc", "png", "jpeg", ...
+  std::string format;      // "mrc", "tiff", "png", "jpeg", ...
   double pixel_size = 0;   // Angstrom per pixel when the file says (MRC); 0 = unknown
   std::vector<std::string> warnings;
   std::vector<uint8_t> rgb;  // with keep_rgb, for an 8-bit colour picture: R, G, B interleaved, row by row

@@ -68,9 +68,54 @@ void write_star_coordinates(const std::string& path, const MicrographPicks& mic)
   std::string s = "# version 30001\n\ndata_\n\nloop_\n_rlnCoordinateX #1\n_rlnCoordinateY #2\n"
                   "_rlnClassNumber #3\n_rlnAutopickFigureOfMerit #4\n";
   for (const Pick& p : mic.picks)
-    s += fmt(p.x, 6) + " " + fmt(p.y, 6) + " " + std::to_string(p.cls) + " " + fmt(p.confidence, 6) + "\n";
+    s += fmt(p.x, 6) + " " + fmt(p.y, 6) + " " + std::to_string(p.cls + 1) + " " + fmt(p.confidence, 6) + "\n";
   s += "\n";
   write_text_file_atomic(path, s);
+}
+
+// RELION's class numbers count from 1; 0 and negative numbers (-999) mean "not classified": class 0 here.
+static int class_from_star(const std::string& text, const std::string& path, int line) {
+  const int k = parse_int(text, path, line, "_rlnClassNumber");
+  return k >= 1 ? k - 1 : 0;
+}
+
+void write_star_particles(const std::string& path, const std::vector<MicrographPicks>& micrographs) {
+  std::string s = "# version 30001\n\ndata_particles\n\nloop_\n_rlnMicrographName #1\n_rlnCoordinateX #2\n"
+                  "_rlnCoordinateY #3\n_rlnClassNumber #4\n_rlnAutopickFigureOfMerit #5\n";
+  for (const MicrographPicks& mic : micrographs) {
+    if (mic.micrograph.empty() || mic.micrograph.find_first_of(" \t") != std::string::npos)
+      throw Error(path + ": a STAR micrograph name cannot be empty or contain spaces: '" + mic.micrograph + "'");
+    for (const Pick& p : mic.picks)
+      s += mic.micrograph + " " + fmt(p.x, 6) + " " + fmt(p.y, 6) + " " + std::to_string(p.cls + 1) + " " +
+           fmt(p.confidence, 6) + "\n";
+  }
+  s += "\n";
+  write_text_file_atomic(path, s);
+}
+
+std::vector<MicrographPicks> read_star_particles(const std::string& path, double box_size) {
+  for (const StarTable& t : parse_star_tables(read_text_file(path), path)) {
+    const int cm = t.column("_rlnMicrographName"), cx = t.column("_rlnCoordinateX"), cy = t.column("_rlnCoordinateY");
+    if (cm < 0 || cx < 0 || cy < 0) continue;
+    const int cc = t.column("_rlnClassNumber"), cf = t.column("_rlnAutopickFigureOfMerit");
+    std::vector<MicrographPicks> out;
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+      const auto& r = t.rows[i];
+      if (out.empty() || out.back().micrograph != r[cm]) {
+        out.emplace_back();
+        out.back().micrograph = r[cm];
+      }
+      Pick p;
+      p.x = parse_double(r[cx], path, t.lines[i], "_rlnCoordinateX");
+      p.y = parse_double(r[cy], path, t.lines[i], "_rlnCoordinateY");
+      p.w = p.h = box_size;
+      if (cc >= 0) p.cls = class_from_star(r[cc], path, t.lines[i]);
+      if (cf >= 0) p.confidence = parse_double(r[cf], path, t.lines[i], "_rlnAutopickFigureOfMerit");
+      out.back().picks.push_back(p);
+    }
+    return out;
+  }
+  throw Error(path + ": no table with _rlnMicrographName, _rlnCoordinateX and _rlnCoordinateY");
 }
 
 MicrographPicks read_star_coordinates(const std::string& path, double box_size) {
@@ -96,7 +141,7 @@ MicrographPicks read_star_coordinates(const std::string& path, double box_size) 
       p.x = parse_double(r[cx], path, t.lines[i], "_rlnCoordinateX");
       p.y = parse_double(r[cy], path, t.lines[i], "_rlnCoordinateY");
       p.w = p.h = box_size;
-      if (cc >= 0) p.cls = parse_int(r[cc], path, t.lines[i], "_rlnClassNumber");
+      if (cc >= 0) p.cls = class_from_star(r[cc], path, t.lines[i]);
       if (cf >= 0) p.confidence = parse_double(r[cf], path, t.lines[i], "_rlnAutopickFigureOfMerit");
       mic.picks.push_back(p);
     }

@@ -39,7 +39,7 @@ static std::pair<int, int> size_of_sibling_image(const std::string& txt_path) {
   const std::string key = micrograph_key(txt_path);
   for (const char* ext : {".mrc", ".png", ".jpg", ".jpeg", ".tif"}) {
     const fs::path p = dir / (key + ext);
-    if (fs::exists(p) && std::strcmp(ext, ".tif") != 0) return imgproc::read_image_size(p.string());
+    if (fs::exists(p)) return imgproc::read_image_size(p.string());
   }
   throw Error(txt_path + ": YOLO txt needs the image size: put " + key + ".png/.mrc beside it or pass --size WxH");
 }

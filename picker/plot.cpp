@@ -33,9 +33,13 @@ void write_pr_curve_png(const std::string& path, const std::vector<CurveSeries>&
   imgproc::draw_box(c, px(0), py(0), px(1), py(1), axis);
   imgproc::draw_text(c, px(0.5) - 30, H - 28, "recall", axis, 2);
   imgproc::draw_text(c, 8, top - 28, "precision", axis, 2);
-  imgproc::draw_text(c, px(0.25), 10, title, axis, 1);
+  imgproc::draw_text(c, px(0.5) - imgproc::text_width(title, 2) / 2, 10, title, axis, 2);
   // Positions are real-valued; draw_text takes whole pixels (truncated).
-  int legend_y = top + ph - 20 * static_cast<int>(series.size()) - 10;
+  // The legend, text at twice the font's grid (readable at 100 %), on white in the plot's lower left.
+  const int legend_line = 24;
+  int legend_w = 0;
+  for (const CurveSeries& s : series) legend_w = std::max(legend_w, imgproc::text_width(s.label, 2));
+  int legend_y = top + ph - legend_line * static_cast<int>(series.size()) - 10;
   for (const CurveSeries& s : series) {
     // A step curve: hold the precision until the next recall, as the AP integral does.
     for (size_t i = 1; i < s.recall_precision.size(); ++i) {
@@ -43,9 +47,15 @@ void write_pr_curve_png(const std::string& path, const std::vector<CurveSeries>&
       const auto [r1, p1] = s.recall_precision[i];
       imgproc::draw_line(c, px(r0), py(p0), px(r1), py(p1), s.colour, 2);
     }
-    imgproc::draw_line(c, px(0.05), legend_y + 4, px(0.12), legend_y + 4, s.colour, 3);
-    imgproc::draw_text(c, px(0.14), legend_y - 2, s.label, axis, 1);
-    legend_y += 20;
+  }
+  imgproc::fill_rectangle(c, (int)px(0.03), legend_y - 8, (int)px(0.14) + legend_w + 8,
+                          legend_y + legend_line * (int)series.size() - 4, {255, 255, 255});
+  imgproc::draw_rectangle(c, (int)px(0.03), legend_y - 8, (int)px(0.14) + legend_w + 8,
+                          legend_y + legend_line * (int)series.size() - 4, {160, 160, 160}, 1);
+  for (const CurveSeries& s : series) {
+    imgproc::draw_line(c, px(0.05), legend_y + 6, px(0.12), legend_y + 6, s.colour, 3);
+    imgproc::draw_text(c, (int)px(0.14), legend_y, s.label, axis, 2);
+    legend_y += legend_line;
   }
   imgproc::write_png(path, c.pixels.data(), c.width, c.height, 3);
 }

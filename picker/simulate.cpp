@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "imgproc/mrc.h"
 #include "picker/formats_star.h"
 #include "picker/formats_text.h"
 #include "picker/plot.h"
@@ -55,6 +56,7 @@ SimulatedMicrograph simulate_micrograph(const SimulationParams& P, int index) {
   SimRng rng(SimRng(P.seed).next() ^ SimRng(0xC0FFEEull + static_cast<uint64_t>(index)).next());
   SimulatedMicrograph m;
   m.size = N;
+  m.pixel_A = P.pixel_A;
   m.geometry = g;
   const SimLayout layout = layout_micrograph(P, g, rng);
   std::vector<float> phi(size_t(N) * N, 0.0f), absorption(size_t(N) * N, 1.0f);
@@ -157,11 +159,17 @@ std::vector<MarkedPosition> SimulatedMicrograph::marked(LabelRule rule) const {
   return out;
 }
 
-void write_simulated(const std::string& dir, const std::string& name, const SimulatedMicrograph& m) {
+void write_simulated(const std::string& dir, const std::string& name, const SimulatedMicrograph& m,
+                     SimImages images) {
   std::filesystem::create_directories(dir);
   const std::string base = (std::filesystem::path(dir) / name).string();
-  write_grey_png(base + ".png", m.size, m.size, m.to_grey());
-  const MicrographPicks truth = m.truth(name + ".png");
+  if (images != SimImages::Png) {
+    imgproc::Image mic(m.size, m.size);
+    mic.data = m.processed.empty() ? m.counts : m.processed;
+    imgproc::write_mrc(base + ".mrc", mic, m.pixel_A);
+  }
+  if (images != SimImages::Mrc) write_grey_png(base + ".png", m.size, m.size, m.to_grey());
+  const MicrographPicks truth = m.truth(name + (images == SimImages::Png ? ".png" : ".mrc"));
   write_yolo_txt(base + ".txt", truth, false);
   write_star_coordinates(base + ".star", truth);
   write_marked_positions(base + ".excluded.txt", m.marked(LabelRule::Exclude));

@@ -107,6 +107,7 @@ struct SimObject {
 
 struct SimulatedMicrograph {
   int size = 0;
+  double pixel_A = 0;           // A per pixel (SimulationParams::pixel_A), written into the MRC header
   KlhGeometry geometry{};       // the nominal particle sizes in pixels
   double mean_counts = 0;       // dose * pixel^2: the mean of an empty, ice-only region
   std::vector<float> counts;    // size * size, row-major, row = MRC row
@@ -121,10 +122,15 @@ struct SimulatedMicrograph {
 
 SimulatedMicrograph simulate_micrograph(const SimulationParams& params, int index);
 
-// Writes NAME.png (8-bit, row 0 = MRC row 0), NAME.txt (YOLO labels, pickable only), NAME.star (RELION
-// truth, pickable only), NAME.excluded.txt and NAME.uncertain.txt (marked(); the real labels' format), and
+// The micrograph files write_simulated writes: NAME.mrc (float32 counts - or the processed look in [0, 1] - with
+// the pixel size in the header, as a detector's micrograph arrives), NAME.png (8-bit to_grey()), or both.
+enum class SimImages { Mrc, Png, Both };
+
+// Writes the micrograph (SimImages; row 0 = MRC row 0 in both), NAME.txt (YOLO labels, pickable only), NAME.star
+// (RELION truth, pickable only), NAME.excluded.txt and NAME.uncertain.txt (marked(); the real labels' format), and
 // NAME_labels.csv (every object with its kind and rule).
-void write_simulated(const std::string& dir, const std::string& name, const SimulatedMicrograph& m);
+void write_simulated(const std::string& dir, const std::string& name, const SimulatedMicrograph& m,
+                     SimImages images = SimImages::Mrc);
 
 // --- internal pieces shared by simulate*.cpp -------------------------------------------------------------
 // Deterministic on every platform: splitmix64 + our own Box-Muller and Poisson (std:: distributions are not

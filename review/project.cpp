@@ -89,7 +89,7 @@ Project::Project(const ProjectOptions& options) : options_(options) {
     throw Error(out_dir_ + ": the output folder must differ from the micrograph, label and picks folders "
                 "(give another one with --out)");
 
-  if (!options_.model_path.empty()) model_ = load_review_model(options_.model_path);
+  if (!options_.model_path.empty()) model_ = load_review_model(options_.model_path, options_.apix);
   if (!options_.class_names.empty()) names_ = options_.class_names;
   else if (model_) names_ = model_class_names(*model_);
   else if (!options_.data_yaml.empty()) names_ = dataset_class_names(options_.data_yaml);

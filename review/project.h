@@ -31,6 +31,7 @@ struct ProjectOptions {
   std::string labels_dir;                 // "" = train's label path of each micrograph
   std::string out_dir;                    // "" = the default above
   std::string model_path;                 // "" = no model: no "pick", the study's chain for the processed view
+  double apix = 0;                        // --apix: A/px of the micrographs for "pick" (0 = their MRC headers')
   std::string data_yaml;                  // class names from a data.yaml
   std::vector<std::string> class_names;   // --classes (wins over the model's and the data.yaml's)
   double box_size = 0;                    // STAR picks carry no size; also the new-box size when nothing else says

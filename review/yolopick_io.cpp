@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 
 struct ReviewModel {
   yolo::Detector model;
+  double apix = 0;
 };
 
 std::vector<std::string> expand_micrographs(const std::vector<std::string>& specs) {
@@ -31,9 +32,10 @@ std::vector<std::string> expand_micrographs(const std::vector<std::string>& spec
 
 std::pair<int, int> micrograph_size(const std::string& path) { return imgproc::read_image_size(path); }
 
-std::shared_ptr<const ReviewModel> load_review_model(const std::string& path) {
+std::shared_ptr<const ReviewModel> load_review_model(const std::string& path, double apix) {
   auto m = std::make_shared<ReviewModel>();
   m->model = yolo::load_detector(path);
+  m->apix = apix;
   return m;
 }
 
@@ -76,7 +78,9 @@ std::string processed_view_description(const ReviewModel* model) {
 
 std::vector<Pick> pick_micrograph(const ReviewModel& model, const std::string& micrograph_path) {
   picker::PickOptions options;  // pick's defaults: every pick >= options.floor, as the .cbox keeps them
-  return picker::pick_micrograph(imgproc::read_image(micrograph_path), model.model, options);
+  imgproc::LoadedImage micrograph = imgproc::read_image(micrograph_path);
+  yolo::set_pixel_size(micrograph, model.apix, model.model.input(), micrograph_path);  // as pick does
+  return picker::pick_micrograph(micrograph, model.model, options);
 }
 
 std::string class_colour_hex(int cls) {

@@ -31,9 +31,10 @@ std::pair<int, int> micrograph_size(const std::string& path);
 // (as `pick`'s annotated PNG), or through a pre-processing chain (resize, wavelet, Wiener, CLAHE, normalise).
 enum class ViewKind { Raw, Processed };
 
-// The model a review session picks with (opaque: the pick pipeline's model and its stored chain).
+// The model a review session picks with (opaque: the pick pipeline's model and its stored chain), and the pixel size
+// of the micrographs (A/px, as pick --apix; 0 = their MRC headers'), which a model with a scale needs.
 struct ReviewModel;
-std::shared_ptr<const ReviewModel> load_review_model(const std::string& path);
+std::shared_ptr<const ReviewModel> load_review_model(const std::string& path, double apix = 0);
 std::vector<std::string> model_class_names(const ReviewModel& model);
 
 // The 8-bit picture of a view. Processed uses the model's stored chain, or the study's chain without a model.

@@ -28,7 +28,7 @@ echo "      pick, listed in NAME.excluded.txt, is a hard-negative false positive
 echo
 echo "Outputs in $DEMO_DIR:"
 echo "  picks/       per micrograph: _autopick.star (RELION), .box (EMAN), .cbox (crYOLO, every pick with its"
-echo "               confidence), .csv, .txt (YOLO), .png (annotated); autopick.star (RELION 4 index)"
-echo "  micrographs/ NAME.png, NAME.txt/.star (particles to pick), NAME.excluded.txt/.uncertain.txt (not to pick)"
+echo "               confidence), .csv, .txt (YOLO), .png (annotated); autopick.star (RELION 4 index), particles.star"
+echo "  micrographs/ NAME.mrc (2.2 A/px in the header), NAME.txt/.star (particles to pick), NAME.excluded.txt/.uncertain.txt"
 echo "  evaluation/  summary.csv, micrographs.csv, thresholds.csv, pr_curve.csv, metrics.json, pr_curve.png,"
 echo "               NAME_eval.png (each pick coloured by what it counts as)"

@@ -40,7 +40,7 @@ if [ ! -f "$WORK/data/data.yaml" ]; then
       n=4; seed=$((300 + i)); [ "$split" = val ] && { n=1; seed=$((400 + i)); }
       "$YOLOPICK" simulate --n "$n" --seed "$seed" --defocus "$defocus" --dose "$dose" --phase "$phase" \
         --particles "$particles" --side-fraction "$side" --apix "$apix" --processed "$processed" --debris "$debris" \
-        --ice "$ice" --filaments "$filaments" --touching "$touching" -o "$WORK/data/$split/c$i" >/dev/null
+        --ice "$ice" --filaments "$filaments" --touching "$touching" --format png -o "$WORK/data/$split/c$i" >/dev/null
     done
   done
   folders() { local list=""; for i in "${!conditions[@]}"; do list+="${list:+, }$1/c$i"; done; echo "[$list]"; }

@@ -117,7 +117,7 @@ def main():
         sims = {}
         for look, seed, extra in (("raw", 21, []), ("processed", 22, ["--processed", "1"])):
             d = os.path.join(tmp, look)
-            subprocess.run([args.yolopick, "simulate", "--n", "1", "--seed", str(seed), "--particles", "30", "-o", d] + extra,
+            subprocess.run([args.yolopick, "simulate", "--n", "1", "--seed", str(seed), "--particles", "30", "--format", "png", "-o", d] + extra,
                            check=True, stdout=subprocess.DEVNULL)
             sims[look] = (load(os.path.join(d, "sim_00000.png")), sim_objects(os.path.join(d, "sim_00000_labels.csv")))
 

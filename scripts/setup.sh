@@ -10,7 +10,7 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config libeigen3-dev libstb-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libcpp-httplib-dev)
+          libcpp-httplib-dev libtiff-dev)
 browser_test_packages=(chromium chromium-driver python3-selenium)
 
 missing_of() {

@@ -25,7 +25,7 @@ for i in "${!conditions[@]}"; do
   for split in train val; do
     n=4; seed=$((100 + i)); [ "$split" = val ] && { n=1; seed=$((200 + i)); }
     "$YOLOPICK" simulate --n "$n" --seed "$seed" --defocus "$defocus" --dose "$dose" --particles "$particles" \
-      --side-fraction "$side" --apix "$apix" --phase "$phase" -o "$WORK/data/$split/c$i" >/dev/null
+      --side-fraction "$side" --apix "$apix" --phase "$phase" --format png -o "$WORK/data/$split/c$i" >/dev/null
   done
 done
 folders() { local list=""; for i in "${!conditions[@]}"; do list+="${list:+, }$1/c$i"; done; echo "[$list]"; }

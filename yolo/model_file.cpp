@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "imgproc/chain.h"
+#include "util/text.h"
 #include "yolo/io/json.h"
 
 namespace yp::yolo {
@@ -240,7 +241,20 @@ bool is_pt_checkpoint(const std::string& path) {
   return std::memcmp(magic, "PK\x03\x04", 4) == 0;
 }
 
+// Files users pass as a model by mistake (picks, micrographs, a data set description), recognised by their
+// extension before any parsing: the safetensors reader would otherwise read their first bytes as a header length.
+static void refuse_non_model(const std::string& path) {
+  static const char* kNotModels[] = {".star", ".cbox", ".box", ".csv", ".txt", ".mrc", ".mrcs", ".tif", ".tiff",
+                                     ".png", ".jpg", ".jpeg", ".yaml", ".yml", ".json"};
+  const std::string ext = lower_extension(path);
+  for (const char* e : kNotModels)
+    if (ext == e)
+      throw Error(path + ": a " + ext.substr(1) + " file is not a model; give a yolopick model (.safetensors, from "
+                  "train or import) or a YOLOv5 checkpoint (.pt)");
+}
+
 ModelFileContents read_model_file(const std::string& path) {
+  refuse_non_model(path);
   ModelFileContents c;
   if (is_pt_checkpoint(path)) {
     io::PtCheckpoint ck = io::load_pt_checkpoint(path);

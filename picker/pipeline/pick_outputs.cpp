@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -27,9 +28,9 @@ namespace yp::picker {
 namespace fs = std::filesystem;
 
 MicrographOutputs outputs_for(const std::string& out_dir, const std::string& micrograph) {
-  const std::string base = (fs::path(out_dir) / fs::path(micrograph).stem()).string();
-  const std::string record =
-      (fs::path(out_dir) / kDoneRecordFolder / (fs::path(micrograph).stem().string() + ".done")).string();
+  const std::string stem = micrograph_stem(micrograph);
+  const std::string base = (fs::path(out_dir) / stem).string();
+  const std::string record = (fs::path(out_dir) / kDoneRecordFolder / (stem + ".done")).string();
   return {base + "_autopick.star", base + ".box", base + ".cbox", base + ".csv", base + ".txt", base + ".png", record};
 }
 
@@ -80,25 +81,46 @@ bool outputs_done(const MicrographOutputs& o, bool with_png) {
 
 namespace {
 
-// The micrograph in grey with each pick's box and confidence in its class colour (row 0 at the top, as
-// stored: MRC rows, no flip) and a legend of class names. Picks are in micrograph pixels (centres at integers,
-// coords.h); a shrunk picture maps edges by s = picture / micrograph, so a centre x lands at (x + 0.5) s - 0.5.
+// The micrograph in grey with each pick's box in its class colour and its confidence on a filled tab, and a legend
+// (class names with their colours and pick counts, the threshold) on a dark panel in the top-left corner; row 0 at
+// the top, as stored (MRC rows, no flip). Readable at 100 %: lines at least 2 px, text at least twice the font's
+// 1-pixel grid (about 14 px tall). Picks are in micrograph pixels (centres at integers, coords.h); a shrunk picture
+// maps edges by s = picture / micrograph, so a centre x lands at (x + 0.5) s - 0.5.
 void write_pick_png(const std::string& path, const PickPicture& pic, int mic_width, int mic_height,
-                    const std::vector<Pick>& picks, const std::vector<std::string>& names) {
+                    const std::vector<Pick>& picks, const std::vector<std::string>& names, const ConfThreshold& conf) {
   imgproc::RgbImage c = imgproc::RgbImage::from_gray(pic.width, pic.height, pic.grey);
   const double sx = double(pic.width) / mic_width, sy = double(pic.height) / mic_height;
-  const int thick = std::max(1, pic.width / 700), scale = std::max(1, pic.width / 600);
-  for (const Pick& p : picks) {
-    const imgproc::Rgb8 col = imgproc::class_colour(p.cls);
-    const double x1 = (p.x + 0.5 - p.w / 2) * sx - 0.5, x2 = (p.x + 0.5 + p.w / 2) * sx - 0.5;
-    const double y1 = (p.y + 0.5 - p.h / 2) * sy - 0.5, y2 = (p.y + 0.5 + p.h / 2) * sy - 0.5;
-    imgproc::draw_box(c, x1, y1, x2, y2, col, thick);
-    imgproc::draw_text(c, static_cast<int>(x1 + thick + 1), static_cast<int>(y1 + thick + 1), fmt(p.confidence, 2), col,
-                       scale);
+  const int longer = std::max(pic.width, pic.height);
+  const int thick = std::max(2, longer / 500), scale = std::max(2, longer / 600);
+  std::vector<int> counts(std::max<size_t>(names.size(), 1), 0);
+  // Lowest confidence first, so the best boxes and their tabs end up on top.
+  std::vector<const Pick*> order;
+  for (const Pick& p : picks) order.push_back(&p);
+  std::sort(order.begin(), order.end(), [](const Pick* a, const Pick* b) { return a->confidence < b->confidence; });
+  for (const Pick* p : order) {
+    if (p->cls >= 0 && p->cls < (int)counts.size()) ++counts[p->cls];
+    const double x1 = (p->x + 0.5 - p->w / 2) * sx - 0.5, x2 = (p->x + 0.5 + p->w / 2) * sx - 0.5;
+    const double y1 = (p->y + 0.5 - p->h / 2) * sy - 0.5, y2 = (p->y + 0.5 + p->h / 2) * sy - 0.5;
+    imgproc::draw_labelled_box(c, (float)x1, (float)y1, (float)x2, (float)y2, fmt(p->confidence, 2), p->cls, thick,
+                                 scale);
   }
-  for (size_t k = 0; k < names.size(); ++k)
-    imgproc::draw_text(c, 4 * scale, 4 * scale + static_cast<int>(k) * 10 * scale, std::to_string(k) + " " + names[k],
-                       imgproc::class_colour(static_cast<int>(k)), scale);
+  // The legend: one line per class and the threshold, white on a dark panel.
+  std::vector<std::pair<std::string, int>> lines;  // text, class (-1: no swatch)
+  for (size_t k = 0; k < counts.size(); ++k)
+    lines.emplace_back((k < names.size() ? names[k] : "class " + std::to_string(k)) + " (" + std::to_string(counts[k]) +
+                           ")",
+                       (int)k);
+  lines.emplace_back("confidence >= " + conf.str(names), -1);
+  const int pad = 3 * scale, line_h = imgproc::text_height(scale) + 2 * scale, swatch = imgproc::text_height(scale);
+  int text_w = 0;
+  for (const auto& l : lines) text_w = std::max(text_w, imgproc::text_width(l.first, scale));
+  imgproc::fill_rectangle(c, 0, 0, 3 * pad + swatch + text_w, 2 * pad + line_h * (int)lines.size(), imgproc::Rgb8{20, 20, 20});
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const int y = pad + (int)i * line_h;
+    if (lines[i].second >= 0)
+      imgproc::fill_rectangle(c, pad, y, pad + swatch - 1, y + swatch - 1, imgproc::class_colour(lines[i].second));
+    imgproc::draw_text(c, 2 * pad + swatch, y, lines[i].first, imgproc::Rgb8{255, 255, 255}, scale);
+  }
   imgproc::write_png(path, c.pixels.data(), c.width, c.height, 3);
 }
 
@@ -120,13 +142,36 @@ PickPicture make_pick_picture(const imgproc::Image& micrograph, int max_side) {
   return pic;
 }
 
+std::string class_folder(const std::vector<std::string>& names, int cls) {
+  std::string name = cls < (int)names.size() ? names[cls] : "";
+  for (char& c : name)
+    if (!std::isalnum((unsigned char)c) && c != '-' && c != '_') c = '_';
+  return "class" + std::to_string(cls + 1) + (name.empty() ? "" : "_" + name);
+}
+
+static std::string class_star_path(const std::string& out_dir, const std::vector<std::string>& names, int cls,
+                            const std::string& micrograph) {
+  return (fs::path(out_dir) / class_folder(names, cls) / (micrograph_stem(micrograph) + "_autopick.star")).string();
+}
+
 void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all, const ConfThreshold& conf,
-                              const std::vector<std::string>& names, const PickPicture& picture) {
+                              const std::vector<std::string>& names, const PickPicture& picture,
+                              const std::string& split_classes_of) {
   MicrographPicks kept = all;
   kept.picks.clear();
   for (const Pick& p : all.picks)
     if (conf.keeps(p)) kept.picks.push_back(p);
-  if (!picture.grey.empty()) write_pick_png(out.png, picture, all.width, all.height, kept.picks, names);
+  if (!split_classes_of.empty())
+    for (int k = 0; k < (int)std::max<size_t>(names.size(), 1); ++k) {
+      MicrographPicks one = kept;
+      one.picks.clear();
+      for (const Pick& p : kept.picks)
+        if (p.cls == k) one.picks.push_back(p);
+      const std::string path = class_star_path(fs::path(out.star).parent_path().string(), names, k, split_classes_of);
+      fs::create_directories(fs::path(path).parent_path());
+      write_star_coordinates(path, one);
+    }
+  if (!picture.grey.empty()) write_pick_png(out.png, picture, all.width, all.height, kept.picks, names, conf);
   write_yolo_txt(out.txt, kept, true);
   write_picks_csv(out.csv, kept);
   write_eman_box(out.box, kept);
@@ -135,19 +180,21 @@ void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPick
   write_done_record(out, needed_outputs(out, !picture.grey.empty()));  // last: the micrograph is done
 }
 
-namespace {
-// The index row of micrograph m: its path and its STAR's, relative to the project folder.
-std::pair<std::string, std::string> index_entry(const std::string& m, const std::string& out_dir, const fs::path& base) {
-  return {fs::absolute(m).lexically_normal().lexically_relative(base).string(),
-          fs::absolute(outputs_for(out_dir, m).star).lexically_normal().lexically_relative(base).string()};
+std::string project_relative(const std::string& path, const std::string& project_dir) {
+  // Both sides resolved the same way (symbolic links and "..", from the working directory), so the result names
+  // the file from the project folder whatever the working directory was; a path that cannot be expressed
+  // relative to the project (another root) stays absolute.
+  const fs::path base = fs::weakly_canonical(fs::absolute(project_dir));
+  const fs::path full = fs::weakly_canonical(fs::absolute(path));
+  const fs::path rel = full.lexically_relative(base);
+  return rel.empty() ? full.string() : rel.string();
 }
-}  // namespace
 
 void check_index_paths(const std::vector<std::string>& inputs, const std::string& out_dir,
                        const std::string& project_dir) {
-  const fs::path base = fs::absolute(project_dir).lexically_normal();
   for (const std::string& m : inputs) {
-    const auto [mic, star] = index_entry(m, out_dir, base);
+    const std::string star = project_relative(outputs_for(out_dir, m).star, project_dir);
+    const std::string mic = project_relative(parse_micrograph_entry(m).file, project_dir);
     if (star.find_first_of(" \t") != std::string::npos)
       throw Error(out_dir + ": the output folder's path has a space, which RELION's autopick.star cannot hold ('" +
                   star + "'): choose another -o");
@@ -159,16 +206,60 @@ void check_index_paths(const std::vector<std::string>& inputs, const std::string
 
 int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
                      bool with_png) {
-  const fs::path base = fs::absolute(project_dir).lexically_normal();
   CoordinateIndex entries;
-  for (const std::string& m : inputs)
-    if (outputs_done(outputs_for(out_dir, m), with_png)) entries.push_back(index_entry(m, out_dir, base));
+  for (const std::string& m : inputs) {
+    const MicrographOutputs o = outputs_for(out_dir, m);
+    if (!outputs_done(o, with_png)) continue;
+    const MicrographRef ref = parse_micrograph_entry(m);
+    const std::string mic = project_relative(ref.file, project_dir);
+    entries.emplace_back(ref.section < 0 ? mic : section_entry(mic, ref.section), project_relative(o.star, project_dir));
+  }
   // Several array tasks may finish together: each writes its own temporary name, then renames (atomic).
   const std::string final_path = (fs::path(out_dir) / "autopick.star").string();
   const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";
   write_autopick_index(part, entries);
   fs::rename(part, final_path);
   return (int)entries.size();
+}
+
+void write_split_indexes(const std::vector<std::string>& inputs, const std::string& out_dir,
+                         const std::string& project_dir, bool with_png, const std::vector<std::string>& names) {
+  for (int k = 0; k < (int)std::max<size_t>(names.size(), 1); ++k) {
+    CoordinateIndex entries;
+    for (const std::string& m : inputs) {
+      const std::string star = class_star_path(out_dir, names, k, m);
+      if (!outputs_done(outputs_for(out_dir, m), with_png) || !fs::exists(star)) continue;
+      const MicrographRef ref = parse_micrograph_entry(m);
+      const std::string mic = project_relative(ref.file, project_dir);
+      entries.emplace_back(ref.section < 0 ? mic : section_entry(mic, ref.section), project_relative(star, project_dir));
+    }
+    const std::string final_path = (fs::path(out_dir) / class_folder(names, k) / "autopick.star").string();
+    const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";
+    fs::create_directories(fs::path(final_path).parent_path());
+    write_autopick_index(part, entries);
+    fs::rename(part, final_path);
+  }
+}
+
+int write_combined_particles(const std::vector<std::string>& inputs, const std::string& out_dir,
+                             const std::string& project_dir, bool with_png) {
+  std::vector<MicrographPicks> all;
+  int picks = 0;
+  for (const std::string& m : inputs) {
+    const MicrographOutputs o = outputs_for(out_dir, m);
+    if (!outputs_done(o, with_png)) continue;
+    MicrographPicks mic = read_star_coordinates(o.star, 0);
+    const MicrographRef ref = parse_micrograph_entry(m);
+    const std::string name = project_relative(ref.file, project_dir);
+    mic.micrograph = ref.section < 0 ? name : section_entry(name, ref.section);
+    picks += (int)mic.picks.size();
+    all.push_back(std::move(mic));
+  }
+  const std::string final_path = (fs::path(out_dir) / "particles.star").string();
+  const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";
+  write_star_particles(part, all);
+  fs::rename(part, final_path);
+  return picks;
 }
 
 }  // namespace yp::picker

@@ -58,6 +58,7 @@ class BoundedQueue {
 struct Prepared {
   std::string path;
   std::string error;  // non-empty: reading or pre-processing failed
+  std::vector<std::string> warnings;  // what --permissive tolerated in the file
   PreparedMicrograph micrograph;
   PickPicture picture;  // empty without --png
 };
@@ -143,7 +144,11 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
       Prepared p;
       p.path = path;
       try {
-        imgproc::LoadedImage img = imgproc::read_image(path);
+        const MicrographRef ref = parse_micrograph_entry(path);
+        imgproc::ReadOptions read = o.read;
+        if (ref.section >= 0) read.mrc.section = ref.section;
+        imgproc::LoadedImage img = imgproc::read_image(ref.file, read);
+        p.warnings = img.warnings;
         yolo::set_pixel_size(img, o.apix, model.input(), path);
         p.micrograph = prepare_micrograph(img, model, o.pick);
         if (o.write_png) p.picture = make_pick_picture(img.image, o.png_max_side);
@@ -157,7 +162,8 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   std::thread writer([&] {
     while (std::optional<Picked> item = picked.pop()) {
       try {
-        write_micrograph_outputs(outputs_for(o.out_dir, item->path), item->picks, o.pick.conf, model.names(), item->picture);
+        write_micrograph_outputs(outputs_for(o.out_dir, item->path), item->picks, o.pick.conf, model.names(),
+                                 item->picture, o.split_classes ? item->path : std::string());
         std::lock_guard<std::mutex> lock(summary_mutex);
         int n = 0;
         for (const Pick& k : item->picks.picks)
@@ -175,6 +181,8 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   });
 
   while (std::optional<Prepared> item = prepared.pop()) {
+    for (const std::string& w : item->warnings)
+      if (log) std::fprintf(log, "%snote: %s: %s\n", ::isatty(::fileno(log)) ? "\n" : "", item->path.c_str(), w.c_str());
     if (!item->error.empty()) {
       std::lock_guard<std::mutex> lock(summary_mutex);
       s.failures.push_back(item->error);
@@ -183,7 +191,9 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
     }
     Picked out;
     out.path = item->path;
-    out.picks.micrograph = std::filesystem::path(item->path).filename().string();
+    const MicrographRef ref = parse_micrograph_entry(item->path);
+    out.picks.micrograph = std::filesystem::path(ref.file).filename().string();
+    if (ref.section >= 0) out.picks.micrograph = section_entry(out.picks.micrograph, ref.section);
     out.picks.width = item->micrograph.width;
     out.picks.height = item->micrograph.height;
     try {
@@ -208,6 +218,8 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   reader.join();
   writer.join();
   s.index_entries = write_pick_index(o.inputs, o.out_dir, o.project_dir, o.write_png);
+  if (o.split_classes) write_split_indexes(o.inputs, o.out_dir, o.project_dir, o.write_png, model.names());
+  s.particles = write_combined_particles(o.inputs, o.out_dir, o.project_dir, o.write_png);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;
 }
@@ -232,7 +244,8 @@ void print_summary(const PickRunSummary& s, const std::vector<std::string>& name
     std::fprintf(log, "  WARNING: a per-input cap cut boxes on %d micrograph(s) (named above): raise --max-det\n",
                  s.capped);
   for (const std::string& f : s.failures) std::fprintf(log, "  FAILED %s\n", f.c_str());
-  std::fprintf(log, "  autopick.star lists %d micrograph(s)\n", s.index_entries);
+  std::fprintf(log, "  autopick.star lists %d micrograph(s); particles.star %d particle(s)\n", s.index_entries,
+               s.particles);
 }
 
 }  // namespace yp::picker

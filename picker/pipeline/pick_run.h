@@ -11,7 +11,8 @@
 //   NAME.txt            YOLO class cx cy w h conf, normalised to the micrograph (>= conf)
 //   NAME.png            the micrograph with boxes in class colours and confidences (>= conf)
 // and autopick.star, the RELION 4 index over every micrograph of the input list that is done, paths relative to
-// the project folder, rewritten at the end of every run (so the last task of an array job leaves it complete).
+// the project folder, and particles.star, every pick >= conf of those micrographs in one table (cryoSPARC's
+// import), both rewritten at the end of every run (so the last task of an array job leaves them complete).
 // A micrograph is done when its completion record OUT/.yolopick-done/NAME.done (written after its outputs: each
 // output's size and SHA-256) lists every output the run needs and each file still matches it; resume and the
 // index both ask outputs_done, so a damaged or partial set is picked again and never indexed.
@@ -45,13 +46,18 @@ struct PickPicture {
 };
 PickPicture make_pick_picture(const imgproc::Image& micrograph, int max_side);
 
-// Writes the outputs of one micrograph (the PNG when `picture` has pixels).
+// Writes the outputs of one micrograph (the PNG when `picture` has pixels). With `split_classes_of` (the
+// micrograph's entry), also OUT/classK_NAME/MICROGRAPH_autopick.star per class (pick --split-classes).
 void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all_picks, const ConfThreshold& conf,
-                              const std::vector<std::string>& names, const PickPicture& picture);
+                              const std::vector<std::string>& names, const PickPicture& picture,
+                              const std::string& split_classes_of = "");
+// The per-class folder of --split-classes: "class1_top" (RELION's 1-based class number and the class name).
+std::string class_folder(const std::vector<std::string>& names, int cls);
 
 struct PickRunOptions {
   std::vector<std::string> inputs;  // as expand_micrograph_inputs returns them (all tasks of the job)
   std::string out_dir;
+  imgproc::ReadOptions read;  // --section (for files given without "K@"), --permissive
   PickOptions pick;
   double apix = 0;  // A/px of the micrographs, overriding their headers (yolo::set_pixel_size); 0 = the files'
   int shard_index = 0, shard_count = 1;
@@ -62,6 +68,7 @@ struct PickRunOptions {
   // and detecting it together (docs/perf.md).
   int png_max_side = 1024;
   std::string project_dir = ".";  // the index's paths are relative to this (the RELION project)
+  bool split_classes = false;     // also a folder per class with its STAR files and autopick.star
   bool progress = true;
 };
 
@@ -74,6 +81,7 @@ struct PickRunSummary {
   int capped = 0;                               // micrographs where a per-input cap cut boxes (each warned)
   double seconds = 0;
   int index_entries = 0;
+  int particles = 0;  // rows of particles.star
 };
 
 PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& options, std::FILE* log);
@@ -83,9 +91,19 @@ void print_summary(const PickRunSummary& s, const std::vector<std::string>& name
 // naming the output folder or the micrograph that has it. run_pick calls it first.
 void check_index_paths(const std::vector<std::string>& inputs, const std::string& out_dir,
                        const std::string& project_dir);
+// PATH as seen from the project folder (RELION's paths): relative when it can be, after resolving both from the
+// working directory (symbolic links, ".."), absolute otherwise.
+std::string project_relative(const std::string& path, const std::string& project_dir);
 
 // Rewrites OUT/autopick.star over every micrograph in `inputs` whose outputs are done. Returns the entry count.
 int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
                      bool with_png);
+// The same per class into OUT/classK_NAME/autopick.star (--split-classes).
+void write_split_indexes(const std::vector<std::string>& inputs, const std::string& out_dir,
+                         const std::string& project_dir, bool with_png, const std::vector<std::string>& names);
+// Rewrites OUT/particles.star (formats_star.h write_star_particles) from the done micrographs' STAR files, micrograph
+// names relative to the project: the one file cryoSPARC imports. Returns the number of particles.
+int write_combined_particles(const std::vector<std::string>& inputs, const std::string& out_dir,
+                             const std::string& project_dir, bool with_png);
 
 }  // namespace yp::picker

@@ -74,6 +74,54 @@ TEST(PickFormats, StarRoundTripKeepsCentresClassAndScore) {
   }
 }
 
+// RELION numbers classes from 1 (its own pickers write 1 for "the class" and 0 or -999 for unclassified): our
+// class 0 (top) is written 1, class 1 (side) 2, and a foreign 0 or -999 reads as class 0.
+TEST(PickFormats, StarClassNumbersCountFromOneAsRelionDoes) {
+  const std::string path = temp_dir() + "/classes_autopick.star";
+  MicrographPicks m;
+  m.picks = {Pick{10, 20, 0, 0, 0, 0.9}, Pick{30, 40, 0, 0, 1, 0.8}};
+  write_star_coordinates(path, m);
+  const std::string text = yp::read_text_file(path);
+  EXPECT_NE(text.find("10.000000 20.000000 1 0.900000"), std::string::npos) << text;
+  EXPECT_NE(text.find("30.000000 40.000000 2 0.800000"), std::string::npos) << text;
+  write(path, "data_\nloop_\n_rlnCoordinateX\n_rlnCoordinateY\n_rlnClassNumber\n1 2 0\n3 4 -999\n5 6 2\n");
+  const MicrographPicks r = read_star_coordinates(path, 10);
+  ASSERT_EQ(r.picks.size(), 3u);
+  EXPECT_EQ(r.picks[0].cls, 0);
+  EXPECT_EQ(r.picks[1].cls, 0);
+  EXPECT_EQ(r.picks[2].cls, 1);
+}
+
+// The combined particles file for cryoSPARC: one data_particles table whose rows carry the micrograph name, as
+// the starfile package (and cryoSPARC's importer) reads a RELION 3.0-style particles STAR.
+TEST(PickFormats, CombinedParticlesStarHasOneRowPerPickWithItsMicrograph) {
+  const std::string path = temp_dir() + "/particles.star";
+  MicrographPicks a = sample(3, 1), b = sample(2, 2), empty;
+  a.micrograph = "Micrographs/a.mrc";
+  b.micrograph = "Micrographs/b.mrc";
+  empty.micrograph = "Micrographs/c.mrc";
+  write_star_particles(path, {a, empty, b});
+  const std::string text = yp::read_text_file(path);
+  EXPECT_NE(text.find("data_particles\n\nloop_\n_rlnMicrographName #1\n_rlnCoordinateX #2\n_rlnCoordinateY #3\n"
+                      "_rlnClassNumber #4\n_rlnAutopickFigureOfMerit #5\n"),
+            std::string::npos)
+      << text;
+  const std::vector<MicrographPicks> r = read_star_particles(path, 100);
+  ASSERT_EQ(r.size(), 2u);  // a micrograph without picks has no rows
+  EXPECT_EQ(r[0].micrograph, "Micrographs/a.mrc");
+  EXPECT_EQ(r[1].micrograph, "Micrographs/b.mrc");
+  ASSERT_EQ(r[0].picks.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(r[0].picks[i].x, a.picks[i].x, 1e-6);
+    EXPECT_NEAR(r[0].picks[i].y, a.picks[i].y, 1e-6);
+    EXPECT_EQ(r[0].picks[i].cls, a.picks[i].cls);
+    EXPECT_NEAR(r[0].picks[i].confidence, a.picks[i].confidence, 1e-6);
+  }
+  MicrographPicks spaced = a;
+  spaced.micrograph = "My Micrographs/a.mrc";
+  EXPECT_NE(error_of([&] { write_star_particles(path, {spaced}); }).find("spaces"), std::string::npos);
+}
+
 TEST(PickFormats, StarReaderAcceptsRelionVariants) {
   // No column-number comments, extra columns in another order, version line, a second table after.
   const std::string path = temp_dir() + "/variant.star";

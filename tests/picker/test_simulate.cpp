@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "imgproc/mrc.h"
 #include "picker/evaluate.h"
 #include "picker/fft.h"
 #include "picker/formats_text.h"
@@ -132,9 +133,9 @@ TEST(Simulator, SameSeedSameBytesOtherSeedDiffers) {
     }
   const std::string d1 = (std::filesystem::temp_directory_path() / "yp_sim_det1").string();
   const std::string d2 = (std::filesystem::temp_directory_path() / "yp_sim_det2").string();
-  write_simulated(d1, "m", a);
-  write_simulated(d2, "m", b);
-  for (const char* f : {"m.png", "m.txt", "m.star", "m.excluded.txt", "m.uncertain.txt", "m_labels.csv"})
+  write_simulated(d1, "m", a, SimImages::Both);
+  write_simulated(d2, "m", b, SimImages::Both);
+  for (const char* f : {"m.mrc", "m.png", "m.txt", "m.star", "m.excluded.txt", "m.uncertain.txt", "m_labels.csv"})
     EXPECT_EQ(yp::read_text_file(d1 + "/" + f), yp::read_text_file(d2 + "/" + f)) << f;
 }
 
@@ -265,6 +266,27 @@ TEST(Simulator, NonPowerOfTwoSizeIsPadded) {
   double mean = 0;
   for (float c : m.counts) mean += c;
   EXPECT_NEAR(mean / m.counts.size() / m.mean_counts, 1.0, 0.1);
+}
+
+// The micrograph arrives as a detector's would: an MRC of float counts whose header states the pixel size; the PNG
+// only on request.
+TEST(Simulator, WritesMrcWithItsPixelSizeAndPngOnRequest) {
+  SimulationParams p = small_params(9);
+  p.pixel_A = 3.1;
+  const SimulatedMicrograph m = simulate_micrograph(p, 0);
+  const std::string d = (std::filesystem::temp_directory_path() / "yp_sim_mrc").string();
+  std::filesystem::remove_all(d);
+  write_simulated(d, "m", m);
+  EXPECT_FALSE(std::filesystem::exists(d + "/m.png"));
+  const yp::imgproc::MrcImage mrc = yp::imgproc::read_mrc(d + "/m.mrc");
+  EXPECT_NEAR(mrc.info.pixel_size, 3.1, 1e-5);
+  ASSERT_EQ(mrc.image.width, m.size);
+  ASSERT_EQ(mrc.image.height, m.size);
+  EXPECT_EQ(mrc.image.data, m.counts);
+  write_simulated(d, "p", m, SimImages::Png);
+  EXPECT_TRUE(std::filesystem::exists(d + "/p.png"));
+  EXPECT_FALSE(std::filesystem::exists(d + "/p.mrc"));
+  std::filesystem::remove_all(d);
 }
 
 TEST(Simulator, WrittenLabelsMatchObjects) {

@@ -176,7 +176,7 @@ def test_page(a, shots):
     work = a.work
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    run([a.yolopick, "simulate", "--n", "2", "--size", "1024", "--seed", "5", "--particles", "12", "-o", f"{work}/mics"])
+    run([a.yolopick, "simulate", "--n", "2", "--size", "1024", "--seed", "5", "--particles", "12", "--format", "png", "-o", f"{work}/mics"])
     run([a.yolopick, "pick", "--model", a.model, "--input", f"{work}/mics", "-o", f"{work}/picks", "--no-png",
          "--quiet"])
     with open(f"{work}/mics/broken.png", "wb") as f:  # a file that is not a picture: listed, reported, never edited

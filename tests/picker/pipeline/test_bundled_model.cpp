@@ -74,8 +74,8 @@ TEST(BundledModel, FineTuningKeepsTheStoredChain) {
   const fs::path d = fs::temp_directory_path() / "yp_finetune_bundled";
   fs::remove_all(d);
   const std::string exe = YOLOPICK_EXE;
-  ASSERT_EQ(run_command(exe + " simulate --n 2 --size 1024 --seed 77 -o " + (d / "train").string()), 0);
-  ASSERT_EQ(run_command(exe + " simulate --n 1 --size 1024 --seed 78 -o " + (d / "val").string()), 0);
+  ASSERT_EQ(run_command(exe + " simulate --n 2 --size 1024 --seed 77 --format png -o " + (d / "train").string()), 0);
+  ASSERT_EQ(run_command(exe + " simulate --n 1 --size 1024 --seed 78 --format png -o " + (d / "val").string()), 0);
   std::ofstream(d / "data.yaml") << "train: train\nval: val\nnc: 2\nnames: [top, side]\n";
   ASSERT_EQ(run_command(exe + " train --data " + (d / "data.yaml").string() + " --model " + kModel +
                         " --epochs 1 --batch 2 --out " + (d / "run").string()),

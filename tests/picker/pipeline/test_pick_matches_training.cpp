@@ -38,7 +38,7 @@ std::vector<train::Sample> simulated(const fs::path& dir, train::Sample& val) {
   std::vector<train::Sample> out;
   for (int i = 0; i < 3; ++i) {
     const std::string name = "sim" + std::to_string(i);
-    write_simulated(dir.string(), name, simulate_micrograph(params, i));
+    write_simulated(dir.string(), name, simulate_micrograph(params, i), SimImages::Png);
     out.push_back({(dir / (name + ".png")).string(), train::read_yolo_labels((dir / (name + ".txt")).string(), 2)});
   }
   const std::vector<uint8_t> grey = simulate_micrograph(params, 7).to_grey();

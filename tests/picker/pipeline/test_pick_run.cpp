@@ -157,6 +157,34 @@ TEST(PickOutputs, ShrunkPictureDrawsBoxesAtItsScale) {
   fs::remove_all(d);
 }
 
+// Readable at 100 %: box outlines at least 2 px wide, a dark legend panel in the corner with white text (the class
+// names, their counts and the threshold).
+TEST(PickOutputs, PictureIsReadable) {
+  const fs::path d = fresh_dir("readable");
+  const imgproc::Image mic(1024, 1024, 0.f);
+  const PickPicture pic = make_pick_picture(mic, 1024);
+  MicrographPicks picks;
+  picks.micrograph = "m.mrc";
+  picks.width = picks.height = 1024;
+  picks.picks = {Pick{511.5, 511.5, 200, 200, 1, 0.9}};
+  const MicrographOutputs out = outputs_for(d.string(), "m.mrc");
+  write_micrograph_outputs(out, picks, 0.25, {"top", "side"}, pic);
+  const imgproc::LoadedImage png = imgproc::read_image(out.png, {{}, true});
+  ASSERT_EQ(png.rgb.size(), 1024u * 1024u * 3u);
+  const auto red = [&](int x, int y) { return png.rgb[3 * ((size_t)y * 1024 + x)]; };
+  const auto grey = [&](int x, int y) { return png.rgb[3 * ((size_t)y * 1024 + x) + 1]; };
+  const float background = png.image.at(700, 700);
+  int outline = 0;  // the box's left edge is at picture edge 412: count the drawn columns of row 600 around it
+  for (int x = 405; x < 420; ++x) outline += png.image.at(x, 600) != background;
+  EXPECT_GE(outline, 2);
+  EXPECT_LT(grey(2, 2), 40);  // the legend panel
+  int white = 0;
+  for (int y = 0; y < 60; ++y)
+    for (int x = 0; x < 200; ++x) white += red(x, y) == 255 && grey(x, y) == 255;
+  EXPECT_GT(white, 100);  // its text
+  fs::remove_all(d);
+}
+
 TEST(PickRun, ShardedTasksTogetherPickEverything) {
   const fs::path d = fresh_dir("shards");
   fs::create_directories(d / "mics");
@@ -192,7 +220,7 @@ TEST(PickCommand, EndToEndWithAnImportedYolov5n) {
   const std::string exe = YOLOPICK_EXE;
   const std::string model = (d / "m.safetensors").string();
   ASSERT_EQ(run_command(exe + " import " + weights + " -o " + model + " --gray --nc 2 --names top,side --input-size 256"), 0);
-  ASSERT_EQ(run_command(exe + " simulate --n 2 --size 512 -o " + (d / "sim").string()), 0);
+  ASSERT_EQ(run_command(exe + " simulate --n 2 --size 512 --format png -o " + (d / "sim").string()), 0);
   const std::string pick = exe + " pick --model " + model + " --quiet --conf 0.001 --floor 0.001 -o " +
                            (d / "out").string() + " --project " + d.string() + " --input ";
   EXPECT_EQ(run_command(pick + (d / "sim" / "*.png").string()), 0);
