@@ -157,7 +157,7 @@ int cmd_pick(const Args& args) {
   const Settings settings = {
       {"model", fs::weakly_canonical(fs::absolute(model_path)).string()},
       {"model_bytes", std::to_string(fs::file_size(model_path))},
-      {"conf", run.pick.conf.str(model.names())},
+      {"conf", run.pick.conf.per_class.empty() ? setting(run.pick.conf.all) : run.pick.conf.str(model.names())},
       {"floor", setting(run.pick.floor)},
       {"iou", setting(run.pick.iou)},
       {"per_class_nms", run.pick.agnostic ? "false" : "true"},

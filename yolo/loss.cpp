@@ -223,7 +223,8 @@ std::vector<Assignment> build_targets(const std::vector<Shape>& pred_shapes, con
           default: break;
         }
         if (!use) continue;
-        // gij = long(gxy - offset); the box target uses the unclamped cell, the index is clamped.
+        // gij = long(gxy - offset), clamped into the grid; YOLOv5 clamps gij in place (gi, gj are views of it)
+        // before tbox = gxy - gij, so the box target is measured from the clamped cell too.
         const int64_t gi = (int64_t)(k.gx - kOffsets[o][0] * g), gj = (int64_t)(k.gy - kOffsets[o][1] * g);
         Assignment as;
         as.level = (int)l;
@@ -232,8 +233,8 @@ std::vector<Assignment> build_targets(const std::vector<Shape>& pred_shapes, con
         as.cls = k.t->cls;
         as.gi = (int)std::clamp<int64_t>(gi, 0, W - 1);
         as.gj = (int)std::clamp<int64_t>(gj, 0, H - 1);
-        as.tx = k.gx - (double)gi;
-        as.ty = k.gy - (double)gj;
+        as.tx = k.gx - (double)as.gi;
+        as.ty = k.gy - (double)as.gj;
         as.tw = k.gw;
         as.th = k.gh;
         out.push_back(as);

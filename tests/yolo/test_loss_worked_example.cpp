@@ -85,16 +85,17 @@ TEST(LossWorkedExample, OneBoxKeptBySixAnchorsInEighteenCells) {
   EXPECT_EQ(build_targets({{1, 1, 80, 80, 85}}, p3_anchor0, {kBox}, 4.0001).size(), 3u);
 }
 
-// A centre on the right edge (cx = 1, gx = W = 8): the cell index is clamped into the grid (gi 8 -> 7), the box
-// target is not (tx = gx - 8 = 0). frac(gx) = 0 < 0.5 and gx > 1, so the left neighbour (gi = 7, tx = 1) is used
-// too: the same cell gets two positives, at offsets 0 and 1.
-TEST(LossWorkedExample, EdgeCentreClampsTheCellNotTheBoxTarget) {
+// A centre on the right edge (cx = 1, gx = W = 8): the cell index is clamped into the grid (gi 8 -> 7) and, as in
+// YOLOv5 (whose clamp_ works in place on gij before tbox = gxy - gij), the box target is measured from the clamped
+// cell: tx = 8 - 7 = 1. frac(gx) = 0 < 0.5 and gx > 1, so the left neighbour (gi = 7, tx = 1) is used too: the same
+// cell gets two identical positives. (Measured from the unclamped cell the first would be tx = 0.)
+TEST(LossWorkedExample, EdgeCentreClampsTheCellAndItsBoxTarget) {
   const std::vector<Tensor> anchors = {Tensor::from_vector(std::vector<double>{2.0, 2.0}, {1, 2})};
   const auto a = build_targets({{1, 1, 8, 8, 6}}, anchors, {{0, 0, 1.0, 3.5 / 8, 2.0 / 8, 2.0 / 8}}, 4.0);
   ASSERT_EQ(a.size(), 2u);
   for (const auto& p : a) std::printf("gx = 8 on an 8-wide grid: cell gi = %d, box target x_t = %g\n", p.gi, p.tx);
   EXPECT_EQ(a[0].gi, 7);
-  EXPECT_EQ(a[0].tx, 0.0);
+  EXPECT_EQ(a[0].tx, 1.0);
   EXPECT_EQ(a[1].gi, 7);
   EXPECT_EQ(a[1].tx, 1.0);
 }

@@ -168,7 +168,7 @@ TEST(CalibrateCommand, EndToEndWithAnImportedYolov5n) {
   const std::string exe = YOLOPICK_EXE;
   const std::string model = (d / "m.safetensors").string(), calibrated = (d / "c.safetensors").string();
   ASSERT_EQ(run_command(exe + " import " + weights + " -o " + model + " --gray --nc 1 --names particle --input-size 256"), 0);
-  ASSERT_EQ(run_command(exe + " simulate --n 2 --size 256 -o " + (d / "sim").string()), 0);
+  ASSERT_EQ(run_command(exe + " simulate --n 2 --size 256 --format png -o " + (d / "sim").string()), 0);
   fs::create_directories(d / "data" / "images" / "val");
   fs::create_directories(d / "data" / "labels" / "val");
   for (const char* n : {"sim_00000", "sim_00001"}) {
