@@ -163,11 +163,8 @@ int write_pick_index(const std::vector<std::string>& inputs, const std::string& 
   CoordinateIndex entries;
   for (const std::string& m : inputs)
     if (outputs_done(outputs_for(out_dir, m), with_png)) entries.push_back(index_entry(m, out_dir, base));
-  // Several array tasks may finish together: each writes its own temporary name, then renames (atomic).
-  const std::string final_path = (fs::path(out_dir) / "autopick.star").string();
-  const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";
-  write_autopick_index(part, entries);
-  fs::rename(part, final_path);
+  // Several array tasks may finish together: the atomic writer gives each its own temporary name.
+  write_autopick_index((fs::path(out_dir) / "autopick.star").string(), entries);
   return (int)entries.size();
 }
 

@@ -2,6 +2,8 @@
 // micrograph counts as done only when its completion record verifies; options are bounded when read; training
 // without labels is an error unless allowed.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include "picker/formats_star.h"
 #include "picker/pipeline/pick_run.h"
 #include "stand_in.h"
+#include "util/atomic_file.h"
 #include "tests/support/run_command.h"
 
 namespace yp::picker {
@@ -71,6 +74,40 @@ TEST(PickResume, OutputsThatDoNotVerifyArePickedAgain) {
   EXPECT_EQ(s.index_entries, 4);
   EXPECT_GT(fs::file_size(m0.star), 0u);
   EXPECT_EQ(read_star_coordinates(m0.star, 16).picks.size(), 1u);
+  fs::remove_all(d);
+}
+
+// A full disk (injected writer failure on one micrograph's .box): no truncated file under a final name, no
+// temporary file, the micrograph named as not written, not indexed, and picked again by the next run. A
+// temporary file a killed writer left is swept at the start.
+TEST(PickRun, AFullDiskLosesNothingSilently) {
+  const fs::path d = fresh_dir("fulldisk");
+  const PickRunOptions o = small_run(d);
+  const MicrographOutputs r1 = outputs_for(o.out_dir, o.inputs[1]);
+  fs::create_directories(o.out_dir);
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  std::string left = temporary_path((d / "out" / "r3.png").string());
+  left = left.substr(0, left.rfind('.') + 1) + std::to_string(child);  // as if written by a killed run
+  std::ofstream(left) << "half a png";
+  set_write_failure_for_testing([&](const std::string& p) { return p == r1.box; });
+  PickRunSummary s = run_pick(finder(), o, nullptr);
+  set_write_failure_for_testing(nullptr);
+  EXPECT_EQ(s.swept, 1);
+  EXPECT_EQ(s.picked, 3);
+  ASSERT_EQ(s.not_written.size(), 1u);
+  EXPECT_EQ(s.not_written[0], o.inputs[1]);
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_NE(s.failures[0].find(r1.box + ": not written: No space left on device"), std::string::npos) << s.failures[0];
+  EXPECT_FALSE(fs::exists(r1.box));
+  EXPECT_FALSE(fs::exists(r1.record));
+  EXPECT_EQ(s.index_entries, 3);
+  for (const auto& e : fs::recursive_directory_iterator(d / "out"))
+    EXPECT_EQ(e.path().string().find(".yp-tmp."), std::string::npos) << e.path();
+  s = run_pick(finder(), o, nullptr);
+  EXPECT_EQ(s.picked, 1);
+  EXPECT_EQ(s.index_entries, 4);
   fs::remove_all(d);
 }
 
