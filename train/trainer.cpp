@@ -14,6 +14,7 @@
 #include "train/ema.h"
 #include "train/plots.h"
 #include "util/atomic_file.h"
+#include "util/output_lock.h"
 #include "util/text.h"
 #include "yolo/io/safetensors.h"
 #include "yolo/model_file.h"
@@ -144,7 +145,7 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
   const auto t_start = Clock::now();
   const double wait_at_start = train_data.wait_seconds();
   TrainSummary summary;
-  fs::create_directories(cfg.out_dir);
+  const OutputLock lock(cfg.out_dir, ".yolopick-train.lock", "train");  // one run per folder (util/output_lock.h)
   sweep_temporary_files(cfg.out_dir);  // what a killed run left (util/atomic_file.h)
   const std::string last_path = (fs::path(cfg.out_dir) / "last.ckpt").string();
   const std::string best_path = (fs::path(cfg.out_dir) / "best.safetensors").string();

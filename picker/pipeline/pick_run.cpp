@@ -16,6 +16,7 @@
 #include "imgproc/normalize.h"
 #include "picker/pipeline/pick_run.h"
 #include "util/atomic_file.h"
+#include "util/output_lock.h"
 
 namespace yp::picker {
 
@@ -113,7 +114,10 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   PickRunSummary s;
   s.inputs = (int)o.inputs.size();
   check_index_paths(o.inputs, o.out_dir, o.project_dir);
-  std::filesystem::create_directories(o.out_dir);
+  // One run per folder and shard: a second copy is refused, naming the holder (util/output_lock.h).
+  const std::string shard = std::to_string(o.shard_index) + "-of-" + std::to_string(o.shard_count);
+  const OutputLock lock(o.out_dir, ".yolopick-pick-" + shard + ".lock",
+                        "pick shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count));
   // What writers killed on this host left behind (util/atomic_file.h); live writers' files are left alone.
   s.swept = sweep_temporary_files(o.out_dir) + sweep_temporary_files(o.out_dir + "/" + kDoneRecordFolder);
   std::vector<std::string> todo;

@@ -13,6 +13,7 @@
 #include "picker/pipeline/pick_run.h"
 #include "stand_in.h"
 #include "util/atomic_file.h"
+#include "util/output_lock.h"
 #include "tests/support/run_command.h"
 
 namespace yp::picker {
@@ -126,6 +127,45 @@ TEST(PickRun, SymlinkLoopsAndDanglingLinksFailAloneAndNamed) {
   std::string all = s.failures[0] + "\n" + s.failures[1];
   EXPECT_NE(all.find((d / "mics" / "loop.mrc").string()), std::string::npos) << all;
   EXPECT_NE(all.find((d / "mics" / "gone.png").string()), std::string::npos) << all;
+  fs::remove_all(d);
+}
+
+// Two runs into one folder both did all the work; the second is now refused before any work, naming the holder.
+// The holder is another process (record locks belong to a process); sharded tasks lock apart.
+TEST(PickRun, ASecondRunIntoTheSameFolderIsRefusedNamingTheHolder) {
+  const fs::path d = fresh_dir("lock");
+  PickRunOptions o = small_run(d);
+  int ready[2], release[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(release), 0);
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    ::close(release[1]);  // else its own copy of the write end keeps the read below from ever ending
+    const OutputLock lock(o.out_dir, ".yolopick-pick-0-of-1.lock", "pick shard 0/1");
+    char c = 1;
+    (void)!::write(ready[1], &c, 1);
+    (void)!::read(release[0], &c, 1);  // until the parent closes its end
+    ::_exit(0);
+  }
+  ::close(release[0]);
+  char c;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  try {
+    run_pick(finder(), o, nullptr);
+    ADD_FAILURE() << "the second run was not refused";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(o.out_dir + ": another run is writing here (pid " + std::to_string(holder) + " on "),
+              std::string::npos) << m;
+    EXPECT_NE(m.find("pick shard 0/1"), std::string::npos) << m;
+  }
+  EXPECT_FALSE(fs::exists(outputs_for(o.out_dir, o.inputs[0]).star));
+  o.shard_count = 2;  // another shard of the same job is not held up
+  EXPECT_EQ(run_pick(finder(), o, nullptr).picked, 2);
+  ::close(release[1]);
+  ::waitpid(holder, nullptr, 0);
+  o.shard_count = 1;  // the holder is gone: the lock is free (the kernel released it)
+  EXPECT_EQ(run_pick(finder(), o, nullptr).picked, 2);
   fs::remove_all(d);
 }
 
