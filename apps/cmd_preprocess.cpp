@@ -15,6 +15,8 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "util/atomic_file.h"
+#include "util/text.h"
 #include "imgproc/annotate.h"
 #include "imgproc/chain.h"
 #include "imgproc/image_io.h"
@@ -161,10 +163,12 @@ int cmd_preprocess(const Args& args) {
   if (out_dir.empty()) throw Error("-o DIR is required (yolopick preprocess --help)");
   if (inputs.empty()) throw Error("no input files (yolopick preprocess --help)");
   std::filesystem::create_directories(out_dir);
+  sweep_temporary_files(out_dir);  // what a killed run left (util/atomic_file.h)
   if (!save_config.empty()) {
-    std::ofstream(save_config) << to_text(config);
+    write_text_file_atomic(save_config, to_text(config));
   }
   size_t failed = 0;
+  std::string not_written;  // the inputs whose outputs are missing, for the summary
   const auto t0 = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   if (!quiet) progress(0, inputs.size(), 0);
@@ -186,12 +190,14 @@ int cmd_preprocess(const Args& args) {
       if (report) write_report(stem + "_report.png", in.image, out);
     } catch (const std::exception& e) {
       ++failed;
+      not_written += " " + path;
       std::fprintf(stderr, "\nyolopick preprocess: %s\n", e.what());
     }
     if (!quiet) progress(n + 1, inputs.size(), elapsed());
   }
   std::printf("preprocessed %zu of %zu images into %s in %.1f s (steps %s)\n", inputs.size() - failed, inputs.size(),
               out_dir.c_str(), elapsed(), steps_text(config).c_str());
+  if (failed) std::printf("not written (failed above):%s\n", not_written.c_str());
   return failed ? 1 : 0;
 }
 

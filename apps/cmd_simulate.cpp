@@ -2,11 +2,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "picker/simulate.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 namespace yp::app {
@@ -96,13 +98,20 @@ int cmd_simulate(const Args& args) {
   }
   if (out.empty()) throw Error("-o DIR is required (yolopick simulate --help)");
   if (n < 1 || n > 100000) throw Error("--n must be in [1, 100000]");
+  std::filesystem::create_directories(out);
+  sweep_temporary_files(out);  // what a killed run left (util/atomic_file.h)
   int picks = 0, excluded = 0, uncertain = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) {
     char name[64];
     std::snprintf(name, sizeof name, "sim_%05d", i);
     const picker::SimulatedMicrograph m = picker::simulate_micrograph(p, i);
-    picker::write_simulated(out, name, m, images);
+    try {
+      picker::write_simulated(out, name, m, images);
+    } catch (const std::exception& e) {
+      throw Error(std::string(e.what()) + "; " + name + " and the " + std::to_string(n - 1 - i) +
+                  " micrograph(s) after it were not written (" + std::to_string(i) + " were)");
+    }
     for (const auto& o : m.objects) {
       picks += o.rule == picker::LabelRule::Pick;
       excluded += o.rule == picker::LabelRule::Exclude;

@@ -12,6 +12,7 @@
 
 #include "imgproc/normalize.h"
 #include "imgproc/tiff.h"
+#include "util/atomic_file.h"
 #include "util/text.h"
 
 namespace yp::imgproc {
@@ -144,12 +145,13 @@ std::pair<int, int> read_image_size(const std::string& path) {
 }
 
 void write_png(const std::string& path, const uint8_t* pixels, int width, int height, int channels) {
-  const std::string tmp = path + ".tmp";
-  if (!stbi_write_png(tmp.c_str(), width, height, channels, pixels, width * channels))
-    throw Error(path + ": cannot write PNG (" + tmp + ")");
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(path + ": cannot rename " + tmp + ": " + ec.message());
+  std::string png;  // encoded in memory, then written through the one atomic writer
+  const auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data), (size_t)size);
+  };
+  if (!stbi_write_png_to_func(append, &png, width, height, channels, pixels, width * channels))
+    throw Error(path + ": cannot encode the PNG");
+  write_file_atomic(path, png);
 }
 
 void write_png(const std::string& path, const Image& image01) {

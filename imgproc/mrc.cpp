@@ -10,6 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <string_view>
+
+#include "util/atomic_file.h"
 
 namespace yp::imgproc {
 namespace {
@@ -289,23 +292,16 @@ void write_mrc(const std::string& path, const Image& image, double pixel_size, i
   put_i32(220, 1);
   std::snprintf((char*)h + 224, 80, "yolopick write_mrc");
 
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path + ": cannot open " + tmp + " for writing");
-    out.write((const char*)h, kHeaderBytes);
-    if (mode == 2) {
-      out.write((const char*)image.data.data(), (std::streamsize)(image.size() * 4));
-    } else {
-      std::vector<uint16_t> halves(image.size());
-      for (size_t i = 0; i < image.size(); ++i) halves[i] = float_to_half(image.data[i]);
-      out.write((const char*)halves.data(), (std::streamsize)(halves.size() * 2));
-    }
-    if (!out) throw Error(path + ": write failed (disk full?)");
+  std::string_view pixels;
+  std::vector<uint16_t> halves;
+  if (mode == 2) {
+    pixels = std::string_view((const char*)image.data.data(), image.size() * 4);
+  } else {
+    halves.resize(image.size());
+    for (size_t i = 0; i < image.size(); ++i) halves[i] = float_to_half(image.data[i]);
+    pixels = std::string_view((const char*)halves.data(), halves.size() * 2);
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(path + ": cannot rename " + tmp + ": " + ec.message());
+  write_file_atomic(path, {std::string_view((const char*)h, kHeaderBytes), pixels});
 }
 
 }  // namespace yp::imgproc

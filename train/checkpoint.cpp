@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/atomic_file.h"
+
 namespace yp::train {
 
 namespace {
@@ -97,15 +99,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& ckpt) {
   }
   const std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error(tmp + ": cannot open for writing");
-    f.write(out.data(), static_cast<std::streamsize>(out.size()));
-    f.flush();
-    if (!f) throw Error(tmp + ": write failed (disk full?)");
-  }
-  std::filesystem::rename(tmp, path);
+  write_file_atomic(path, out);
 }
 
 Checkpoint load_checkpoint(const std::string& path) {

@@ -8,7 +8,7 @@
 //   u64 n_tensors, then per tensor:  u32 name_bytes, name, u32 dtype (0 = f32, 1 = f64), u32 ndim,
 //                                    i64 dims[ndim], raw data (numel * itemsize)
 // The reader checks every length against the bytes left in the file before allocating, so a truncated or
-// hostile file is a one-line error, never a huge allocation. Writes go to PATH.tmp, then rename: a crash
+// hostile file is a one-line error, never a huge allocation. Written with util/atomic_file.h: a crash
 // while saving leaves the previous file intact.
 #pragma once
 

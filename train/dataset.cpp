@@ -177,13 +177,7 @@ void write_dataset_yaml(const std::string& path, const DatasetSpec& spec) {
   s << "nc: " << spec.nc << "\nnames: [";
   for (size_t i = 0; i < spec.names.size(); ++i) s << (i ? ", '" : "'") << spec.names[i] << "'";
   s << "]\n";
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << s.str();
-    if (!out) throw Error(tmp + ": cannot write");
-  }
-  fs::rename(tmp, path);
+  write_text_file_atomic(path, s.str());
 }
 
 bool is_image_file(const std::string& path) {
@@ -269,13 +263,7 @@ void write_yolo_labels(const std::string& path, const std::vector<YoloLabel>& la
   for (const auto& l : labels) s << l.cls << " " << l.cx << " " << l.cy << " " << l.w << " " << l.h << "\n";
   const fs::path p(path);
   if (p.has_parent_path()) fs::create_directories(p.parent_path());
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << s.str();
-    if (!out) throw Error(tmp + ": cannot write");
-  }
-  fs::rename(tmp, path);
+  write_text_file_atomic(path, s.str());
 }
 
 std::vector<Sample> load_split(const DatasetSpec& spec, const std::string& split) {

@@ -13,6 +13,9 @@
 #include "train/checkpoint.h"
 #include "train/ema.h"
 #include "train/plots.h"
+#include "util/atomic_file.h"
+#include "util/output_lock.h"
+#include "util/text.h"
 #include "yolo/io/safetensors.h"
 #include "yolo/model_file.h"
 
@@ -125,13 +128,7 @@ std::vector<std::string> kept_csv_rows(const std::string& path, int before) {
 void write_csv(const std::string& path, const std::vector<std::string>& rows) {
   std::string s = std::string(kCsvHeader) + "\n";
   for (const auto& r : rows) s += r + "\n";
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << s;
-    if (!out) throw Error(tmp + ": cannot write");
-  }
-  fs::rename(tmp, path);
+  write_text_file_atomic(path, s);
 }
 
 std::string format_eta(double s) {
@@ -148,7 +145,8 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
   const auto t_start = Clock::now();
   const double wait_at_start = train_data.wait_seconds();
   TrainSummary summary;
-  fs::create_directories(cfg.out_dir);
+  const OutputLock lock(cfg.out_dir, ".yolopick-train.lock", "train");  // one run per folder (util/output_lock.h)
+  sweep_temporary_files(cfg.out_dir);  // what a killed run left (util/atomic_file.h)
   const std::string last_path = (fs::path(cfg.out_dir) / "last.ckpt").string();
   const std::string best_path = (fs::path(cfg.out_dir) / "best.safetensors").string();
   const std::string last_model_path = (fs::path(cfg.out_dir) / "last.safetensors").string();

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 namespace yp {
@@ -67,19 +68,7 @@ std::string read_text_file(const std::string& path) {
   return text;
 }
 
-void write_text_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path + ": cannot open for writing");
-    out << content;
-    out.flush();
-    if (!out) throw Error(path + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(path + ": cannot rename temporary file: " + ec.message());
-}
+void write_text_file_atomic(const std::string& path, const std::string& content) { write_file_atomic(path, content); }
 
 void fail_at(const std::string& file, int line, const std::string& msg) {
   throw Error(file + ":" + std::to_string(line) + ": " + msg);

@@ -24,7 +24,7 @@ std::string lower_extension(const std::string& path);
 
 // The whole file; a leading UTF-8 byte order mark is dropped. Every text parser reads through this.
 std::string read_text_file(const std::string& path);
-// Writes `content` to path + ".tmp" and renames it, so a crash never leaves a half-written file.
+// write_file_atomic (util/atomic_file.h) of text: a crash never leaves a half-written file.
 void write_text_file_atomic(const std::string& path, const std::string& content);
 
 // Throws yp::Error "FILE:LINE: msg".

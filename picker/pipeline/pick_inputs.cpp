@@ -123,8 +123,13 @@ std::vector<std::string> expand_micrograph_inputs(const std::vector<std::string>
       if (n == 0) throw Error(s + ": the pattern matches no micrographs (.mrc .mrcs .png .jpg .jpeg .tif .tiff)");
     } else if (fs::is_directory(s)) {
       size_t n = 0;
-      for (const auto& e : fs::directory_iterator(s))
-        if (e.is_regular_file() && is_micrograph_file(e.path().string())) files.push_back(e.path().string()), ++n;
+      for (const auto& e : fs::directory_iterator(s)) {
+        // A symlink loop or a dangling link is a micrograph that cannot be read: kept, so that the run names it
+        // among its failures (instead of aborting on ELOOP, or skipping it without a word).
+        std::error_code ec;
+        const bool regular = e.is_regular_file(ec), broken_link = ec || (e.is_symlink(ec) && !fs::exists(e.path(), ec));
+        if ((regular || broken_link) && is_micrograph_file(e.path().string())) files.push_back(e.path().string()), ++n;
+      }
       if (n == 0) throw Error(s + ": no micrographs (.mrc .mrcs .png .jpg .jpeg .tif .tiff) in this folder");
     } else if (fs::exists(s) && is_list_file(s)) {
       add_list_file(s, files);

@@ -214,11 +214,8 @@ int write_pick_index(const std::vector<std::string>& inputs, const std::string& 
     const std::string mic = project_relative(ref.file, project_dir);
     entries.emplace_back(ref.section < 0 ? mic : section_entry(mic, ref.section), project_relative(o.star, project_dir));
   }
-  // Several array tasks may finish together: each writes its own temporary name, then renames (atomic).
-  const std::string final_path = (fs::path(out_dir) / "autopick.star").string();
-  const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";
-  write_autopick_index(part, entries);
-  fs::rename(part, final_path);
+  // Several array tasks may finish together: the atomic writer gives each its own temporary name.
+  write_autopick_index((fs::path(out_dir) / "autopick.star").string(), entries);
   return (int)entries.size();
 }
 
@@ -234,10 +231,8 @@ void write_split_indexes(const std::vector<std::string>& inputs, const std::stri
       entries.emplace_back(ref.section < 0 ? mic : section_entry(mic, ref.section), project_relative(star, project_dir));
     }
     const std::string final_path = (fs::path(out_dir) / class_folder(names, k) / "autopick.star").string();
-    const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";
     fs::create_directories(fs::path(final_path).parent_path());
-    write_autopick_index(part, entries);
-    fs::rename(part, final_path);
+    write_autopick_index(final_path, entries);  // atomic: concurrent array tasks each use their own temporary name
   }
 }
 
@@ -255,10 +250,7 @@ int write_combined_particles(const std::vector<std::string>& inputs, const std::
     picks += (int)mic.picks.size();
     all.push_back(std::move(mic));
   }
-  const std::string final_path = (fs::path(out_dir) / "particles.star").string();
-  const std::string part = final_path + "." + std::to_string(::getpid()) + ".part";
-  write_star_particles(part, all);
-  fs::rename(part, final_path);
+  write_star_particles((fs::path(out_dir) / "particles.star").string(), all);  // atomic, as the index
   return picks;
 }
 

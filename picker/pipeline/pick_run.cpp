@@ -15,6 +15,8 @@
 #include "imgproc/image_io.h"
 #include "imgproc/normalize.h"
 #include "picker/pipeline/pick_run.h"
+#include "util/atomic_file.h"
+#include "util/output_lock.h"
 
 namespace yp::picker {
 
@@ -113,7 +115,12 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   PickRunSummary s;
   s.inputs = (int)o.inputs.size();
   check_index_paths(o.inputs, o.out_dir, o.project_dir);
-  std::filesystem::create_directories(o.out_dir);
+  // One run per folder and shard: a second copy is refused, naming the holder (util/output_lock.h).
+  const std::string shard = std::to_string(o.shard_index) + "-of-" + std::to_string(o.shard_count);
+  const OutputLock lock(o.out_dir, ".yolopick-pick-" + shard + ".lock",
+                        "pick shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count));
+  // What writers killed on this host left behind (util/atomic_file.h); live writers' files are left alone.
+  s.swept = sweep_temporary_files(o.out_dir) + sweep_temporary_files(o.out_dir + "/" + kDoneRecordFolder);
   std::vector<std::string> todo;
   for (const std::string& m : shard_inputs(o.inputs, o.shard_index, o.shard_count)) {
     ++s.in_shard;
@@ -174,6 +181,7 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(summary_mutex);
         s.failures.push_back(item->path + ": writing outputs: " + e.what());
+        s.not_written.push_back(item->path);
       }
       std::lock_guard<std::mutex> lock(summary_mutex);
       progress.update(s.picked + (int)s.failures.size(), (int)s.failures.size(), total_picks);
@@ -244,6 +252,11 @@ void print_summary(const PickRunSummary& s, const std::vector<std::string>& name
     std::fprintf(log, "  WARNING: a per-input cap cut boxes on %d micrograph(s) (named above): raise --max-det\n",
                  s.capped);
   for (const std::string& f : s.failures) std::fprintf(log, "  FAILED %s\n", f.c_str());
+  if (!s.not_written.empty()) {
+    std::fprintf(log, "  NOT WRITTEN (outputs incomplete; the next run picks them again):");
+    for (const std::string& m : s.not_written) std::fprintf(log, " %s", m.c_str());
+    std::fprintf(log, "\n");
+  }
   std::fprintf(log, "  autopick.star lists %d micrograph(s); particles.star %d particle(s)\n", s.index_entries,
                s.particles);
 }

@@ -76,6 +76,8 @@ struct PickRunSummary {
   int inputs = 0, in_shard = 0, already_done = 0, picked = 0;
   std::vector<std::string> redone;              // had outputs that did not verify: picked again
   std::vector<std::string> failures;            // "path: problem"
+  std::vector<std::string> not_written;         // micrographs whose outputs could not be written (full disk)
+  int swept = 0;                                // temporary files of killed writers removed at the start
   std::vector<long> picks_per_class;            // >= conf
   std::vector<int> picks_per_micrograph;        // >= conf, micrographs picked in this run
   int capped = 0;                               // micrographs where a per-input cap cut boxes (each warned)

@@ -8,6 +8,7 @@
 
 #include "imgproc/image_io.h"
 #include "imgproc/mrc.h"
+#include "util/atomic_file.h"
 #include "tests/imgproc/golden.h"
 
 using namespace yp::imgproc;
@@ -182,7 +183,7 @@ TEST(Mrc, WriteReadRoundTripFloat32AndFloat16) {
   EXPECT_TRUE(r.info.warnings.empty());
   write_mrc(path, img, 1.1, 12);
   EXPECT_TRUE(yp::test::images_close(read_mrc(path).image, img, 0, 1.0 / 1024));  // half: 11-bit mantissa
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(yp::temporary_path(path)));
   std::filesystem::remove(path);
 }
 

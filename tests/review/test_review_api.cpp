@@ -55,7 +55,7 @@ std::vector<picker::Pick> boxes_of(const io::Json& answer) {
 
 bool no_temporary_files(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.path().extension() == ".tmp" || e.path().extension() == ".part") return false;
+    if (e.path().filename().string().find(".yp-tmp.") != std::string::npos) return false;  // util/atomic_file.h
   return true;
 }
 

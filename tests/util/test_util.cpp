@@ -1,11 +1,13 @@
 // test_util.cpp: the low drawer (util/) - the one IoU in each of its three uses, the text helpers every parser
 // shares, and the atomic text write.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "util/atomic_file.h"
 #include "util/box.h"
 #include "util/error.h"
 #include "util/sha256.h"
@@ -73,9 +75,50 @@ TEST(Text, AtomicWriteLeavesNoTemporary) {
   write_text_file_atomic(path, "one\n");
   write_text_file_atomic(path, "two\n");
   EXPECT_EQ(read_text_file(path), "two\n");
-  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);  // no temporary left
   EXPECT_THROW(read_text_file((dir / "missing.txt").string()), Error);
   EXPECT_THROW(write_text_file_atomic((dir / "no/such/dir/b.txt").string(), "x"), Error);
+  fs::remove_all(dir);
+}
+
+// A full disk (injected: half the bytes, then ENOSPC) leaves the previous file as it was, no temporary file, and
+// an error that names the file and the reason.
+TEST(AtomicFile, AFullDiskLeavesThePreviousFileAndNoTemporary) {
+  const fs::path dir = fs::temp_directory_path() / ("yp_atomic_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "a.box").string();
+  write_file_atomic(path, std::string("old\n"));
+  set_write_failure_for_testing([&](const std::string& p) { return p == path; });
+  try {
+    write_file_atomic(path, std::string(1000, 'x'));
+    ADD_FAILURE() << "the injected failure did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": not written: No space left on device");
+  }
+  set_write_failure_for_testing(nullptr);
+  EXPECT_EQ(read_text_file(path), "old\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  fs::remove_all(dir);
+}
+
+// The sweep removes what a dead writer on this host left, and leaves a live writer's temporary file alone.
+TEST(AtomicFile, SweepRemovesOnlyDeadWritersTemporaries) {
+  const fs::path dir = fs::temp_directory_path() / ("yp_sweep_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);  // reaped: its pid names no process now
+  const std::string mine = temporary_path((dir / "live.png").string());
+  std::string dead = temporary_path((dir / "dead.png").string());
+  dead = dead.substr(0, dead.rfind('.') + 1) + std::to_string(child);
+  std::ofstream(mine) << "x";
+  std::ofstream(dead) << "x";
+  std::ofstream(dir / "notes.yp-tmp.txt") << "x";  // not a temporary name
+  EXPECT_EQ(sweep_temporary_files(dir.string()), 1);
+  EXPECT_TRUE(fs::exists(mine));
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(dir / "notes.yp-tmp.txt"));
+  EXPECT_EQ(sweep_temporary_files((dir / "missing").string()), 0);
   fs::remove_all(dir);
 }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "tensor/half.h"
+#include "util/atomic_file.h"
 #include "util/sha256.h"
 #include "yolo/io/json.h"
 
@@ -105,23 +106,7 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   std::string head;
   put_u64(head, text.size());
 
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error(path + ": cannot create the temporary file " + tmp);
-    f.write(head.data(), (std::streamsize)head.size());
-    f.write(text.data(), (std::streamsize)text.size());
-    f.write(data.data(), (std::streamsize)data.size());
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw Error(path + ": write failed (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot rename the temporary file into place");
-  }
+  write_file_atomic(path, {head, text, data});
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {

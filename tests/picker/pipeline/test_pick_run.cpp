@@ -126,7 +126,7 @@ TEST(PickRun, OutputsRoundTripCorruptIsSkippedAndASecondRunResumes) {
   EXPECT_EQ(s.picked, 1);
   EXPECT_EQ(s.index_entries, 3);
   for (const auto& e : fs::directory_iterator(d / "out"))
-    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+    EXPECT_EQ(e.path().string().find(".yp-tmp."), std::string::npos) << e.path();
   fs::remove_all(d);
 }
 
