@@ -21,6 +21,13 @@ struct CurveSeries {
 // Precision (y) against recall (x), both on [0, 1], with axes, ticks at 0.1 and a legend.
 void write_pr_curve_png(const std::string& path, const std::vector<CurveSeries>& series, const std::string& title);
 
+// A histogram of `values` in `bins` equal bins over [lo, hi] (values outside are counted in the end bins), bars in
+// `colour`, counts on the y axis, an optional dashed vertical `marker` (e.g. the threshold; NaN = none) with its
+// `marker_label`; text at twice the font's grid, readable at 100 %.
+void write_histogram_png(const std::string& path, const std::vector<double>& values, double lo, double hi, int bins,
+                         const std::string& title, const std::string& x_label, double marker,
+                         const std::string& marker_label, imgproc::Rgb8 colour = {70, 110, 200});
+
 void write_grey_png(const std::string& path, int width, int height, const std::vector<uint8_t>& grey);
 
 // One micrograph's evaluation at a glance (evaluate --images; evaluate_picture.cpp): the micrograph (0.5/99.5 %

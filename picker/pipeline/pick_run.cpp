@@ -113,10 +113,15 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   PickRunSummary s;
   s.inputs = (int)o.inputs.size();
   std::filesystem::create_directories(o.out_dir);
+  {
+    const MicrographOutputs where = outputs_for(o.out_dir, "x", o.layout);  // the folders of the layout
+    for (const std::string* f : {&where.star, &where.box, &where.cbox, &where.csv, &where.txt, &where.png})
+      if (f != &where.png || o.write_png) std::filesystem::create_directories(std::filesystem::path(*f).parent_path());
+  }
   std::vector<std::string> todo;
   for (const std::string& m : shard_inputs(o.inputs, o.shard_index, o.shard_count)) {
     ++s.in_shard;
-    if (o.skip_done && outputs_done(outputs_for(o.out_dir, m), o.write_png)) ++s.already_done;
+    if (o.skip_done && outputs_done(outputs_for(o.out_dir, m, o.layout), o.write_png)) ++s.already_done;
     else todo.push_back(m);
   }
   if (log && s.already_done)
@@ -153,7 +158,7 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   std::thread writer([&] {
     while (std::optional<Picked> item = picked.pop()) {
       try {
-        write_micrograph_outputs(outputs_for(o.out_dir, item->path), item->picks, o.pick.conf, model.names(),
+        write_micrograph_outputs(outputs_for(o.out_dir, item->path, o.layout), item->picks, o.pick.conf, model.names(),
                                  item->picture, o.split_classes ? item->path : std::string());
         std::lock_guard<std::mutex> lock(summary_mutex);
         int n = 0;
@@ -208,9 +213,10 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   picked.close();
   reader.join();
   writer.join();
-  s.index_entries = write_pick_index(o.inputs, o.out_dir, o.project_dir, o.write_png);
-  if (o.split_classes) write_split_indexes(o.inputs, o.out_dir, o.project_dir, o.write_png, model.names());
-  s.particles = write_combined_particles(o.inputs, o.out_dir, o.project_dir, o.write_png);
+  s.index_entries = write_pick_index(o.inputs, o.out_dir, o.project_dir, o.write_png, o.layout);
+  if (o.split_classes) write_split_indexes(o.inputs, o.out_dir, o.project_dir, o.write_png, model.names(), o.layout);
+  s.particles = write_combined_particles(o.inputs, o.out_dir, o.project_dir, o.write_png, o.layout);
+  if (o.plots) write_distribution_plots(o.inputs, o.out_dir, o.write_png, o.pick.conf, o.layout);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;
 }
