@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -95,6 +96,16 @@ TEST(Cli, PermissiveReadsAnOldHeader) {
   EXPECT_EQ(run_command(pick + " --permissive", log), 0) << log;
   EXPECT_NE(log.find("no MAP identifier"), std::string::npos) << log;  // told what was tolerated
   EXPECT_TRUE(fs::exists(d / "out" / "old_autopick.star"));
+  // NaN pixels: refused with the option named; --permissive sets them to 0 and says how many.
+  imgproc::Image nan(300, 300, 1.f);
+  nan.at(5, 7) = NAN;
+  imgproc::write_mrc((d / "nan.mrc").string(), nan, 2.2);
+  const std::string pick_nan = kExe + " pick -m " + kModel + " " + (d / "nan.mrc").string() + " --no-png --quiet -o " +
+                               (d / "out_nan").string();
+  EXPECT_EQ(run_command(pick_nan, log), 1);
+  EXPECT_NE(log.find("1 pixels are NaN or infinite (--permissive sets them to 0)"), std::string::npos) << log;
+  EXPECT_EQ(run_command(pick_nan + " --permissive", log), 0) << log;
+  EXPECT_NE(log.find("1 non-finite pixels set to 0"), std::string::npos) << log;
   fs::remove_all(d);
 }
 
