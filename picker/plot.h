@@ -33,7 +33,8 @@ void write_grey_png(const std::string& path, int width, int height, const std::v
 // One micrograph's evaluation at a glance (evaluate --images; evaluate_picture.cpp): the micrograph (0.5/99.5 %
 // contrast, longer side at most max_side px, 0 = full size), truth boxes thin in their class colour (missed
 // ones thick yellow), picks at the threshold by outcome (green TP, red FP, orange hard negative, grey ignored)
-// with class name and confidence, excluded marks as red X, uncertain ones as green circles.
+// with their confidence (and class name, but for true positives) on a filled tab, excluded marks as red X,
+// uncertain ones as green circles; a legend in a dark strip below the micrograph (text at 2x the font's grid).
 void write_evaluation_png(const std::string& path, const imgproc::Image& micrograph, const MicrographPair& mp,
                           const MicrographOutcomes& outcomes, int max_side, const std::vector<std::string>& names);
 
