@@ -20,7 +20,7 @@ namespace yp::app {
 
 static const char* kPickUsage =
     "usage: yolopick pick -m MODEL MICROGRAPHS... -o DIR [options]\n"
-    "example: yolopick pick -m klh.safetensors Micrographs/*.mrc -o picks -t 0.3\n"
+    "example: yolopick pick -m models/klh_yolov5n.safetensors Micrographs/*.mrc -o picks -t 0.3\n"
     "  -m, --model PATH    yolopick model file (.safetensors) or YOLOv5 .pt\n"
     "  MICROGRAPHS         (or -i, --input) micrographs (.mrc .mrcs .tif .tiff .png .jpg), folders, globs\n"
     "                      ('mics/*.mrc') or list files (.txt/.lst: one path per line); several may follow\n"
