@@ -107,7 +107,7 @@ int cmd_info(const Args& args) {
     if (r.help()) {
       std::printf("usage: yolopick info                   describe this build\n"
                   "       yolopick info MODEL [--yaml]    describe a model file (.safetensors) or YOLOv5 .pt checkpoint\n"
-                  "example: yolopick info models/klh.safetensors\n");
+                  "example: yolopick info models/klh_yolov5n.safetensors\n");
       return 0;
     } else if (r.is("--yaml")) show_yaml = true;
     else if (!r.positional()) r.unknown();

@@ -20,7 +20,7 @@ namespace yp::app {
 
 static const char* kPickUsage =
     "usage: yolopick pick -m MODEL MICROGRAPHS... -o DIR [options]\n"
-    "example: yolopick pick -m klh.safetensors Micrographs/*.mrc -o picks -t 0.3\n"
+    "example: yolopick pick -m models/klh_yolov5n.safetensors Micrographs/*.mrc -o picks -t 0.3\n"
     "  -m, --model PATH    yolopick model file (.safetensors) or YOLOv5 .pt\n"
     "  MICROGRAPHS         (or -i, --input) micrographs (.mrc .mrcs .tif .tiff .png .jpg), folders, globs\n"
     "                      ('mics/*.mrc') or list files (.txt/.lst: one path per line); several may follow\n"
@@ -32,6 +32,9 @@ static const char* kPickUsage =
     "  -o DIR              output folder: NAME_autopick.star, NAME.box, NAME.cbox, NAME.csv, NAME.txt, NAME.png,\n"
     "                      autopick.star (RELION 4 index) and particles.star (all picks: cryoSPARC's import)\n"
     "  --split-classes     also OUT/class1_top/, OUT/class2_side/...: each class's STAR files and autopick.star\n"
+    "  --layout cryolo     crYOLO's folders: OUT/STAR/NAME.star, EMAN/NAME.box, CBOX/NAME.cbox, CSV/, YOLO/, PNG/\n"
+    "                      (default flat: every file in OUT)\n"
+    "  --no-plots          skip OUT/DISTR/confidence.png and picks_per_micrograph.png (the run's distributions)\n"
     "  --apix A            pixel size of the micrographs (A/px), overriding their MRC headers; required for\n"
     "                      PNG/JPEG/TIFF when the model records a scale (it resamples micrographs to its own)\n"
     "  -t, --conf T        confidence threshold of every output but the .cbox, for every class (default: the\n"
@@ -94,6 +97,13 @@ int cmd_pick(const Args& args) {
     else if (r.is("--shard")) std::tie(run.shard_index, run.shard_count) = picker::parse_shard(r.value());
     else if (r.is("--project")) run.project_dir = r.value();
     else if (r.is("--split-classes")) run.split_classes = true;
+    else if (r.is("--no-plots")) run.plots = false;
+    else if (r.is("--layout")) {
+      const std::string l = r.value();
+      if (l == "flat") run.layout = picker::OutputLayout::Flat;
+      else if (l == "cryolo") run.layout = picker::OutputLayout::Cryolo;
+      else throw Error("--layout: expected flat or cryolo, got '" + l + "'");
+    }
     else if (r.is("--no-png")) run.write_png = false;
     else if (r.is("--png-size")) run.png_max_side = r.integer(0, 65536);
     else if (r.is("--redo")) run.skip_done = false;
@@ -173,6 +183,7 @@ int cmd_pick(const Args& args) {
       {"project", fs::weakly_canonical(fs::absolute(run.project_dir)).string()},
       {"png", run.write_png ? std::to_string(run.png_max_side) : "no"},
       {"split_classes", run.split_classes ? "true" : "false"},
+      {"layout", run.layout == picker::OutputLayout::Cryolo ? "cryolo" : "flat"},
   };
   // --redo picks everything again: nothing of an earlier run is kept, so its settings do not matter.
   if (record_run(run.out_dir, "pick", settings, args, run.skip_done, force)) {

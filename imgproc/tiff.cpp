@@ -8,6 +8,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -107,34 +108,64 @@ void add_page(TIFF* tif, const std::string& path, const Format& f, Image& sum) {
   }
 }
 
+// The file's bytes as libtiff's client I/O: reads within the buffer, no writing, no mapping.
+struct MemoryFile {
+  const uint8_t* data;
+  toff_t size, pos;
+};
+tmsize_t memory_read(thandle_t h, void* buf, tmsize_t n) {
+  auto* f = static_cast<MemoryFile*>(h);
+  if (n <= 0 || f->pos >= f->size) return 0;
+  const toff_t k = std::min<toff_t>((toff_t)n, f->size - f->pos);
+  std::memcpy(buf, f->data + f->pos, (size_t)k);
+  f->pos += k;
+  return (tmsize_t)k;
+}
+tmsize_t memory_write(thandle_t, void*, tmsize_t) { return 0; }
+toff_t memory_seek(thandle_t h, toff_t off, int whence) {
+  auto* f = static_cast<MemoryFile*>(h);
+  const toff_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->pos : f->size;
+  if (off > (toff_t)INT64_MAX - base) return (toff_t)-1;
+  f->pos = base + off;
+  return f->pos;
+}
+int memory_close(thandle_t) { return 0; }
+toff_t memory_size(thandle_t h) { return static_cast<MemoryFile*>(h)->size; }
+int memory_map(thandle_t, void**, toff_t*) { return 0; }
+void memory_unmap(thandle_t, void*, toff_t) {}
+
 }  // namespace
 
-TiffImage read_tiff(const std::string& path, int page, bool permissive) {
-  last_tiff_error.clear();
-  TIFFSetErrorHandler(keep_error);
-  TIFFSetWarningHandler(drop_warning);
-  std::unique_ptr<TIFF, void (*)(TIFF*)> tif(TIFFOpen(path.c_str(), "r"), TIFFClose);
-  if (!tif) fail(path, "not a readable TIFF");
+// The pages of an open TIFF (from a file or from memory) into one image.
+// `file_bytes` bounds what a page may claim: no compression TIFF uses packs more than ~1000 pixel bytes into one
+// file byte (Deflate's limit is 1032:1), so a header whose pages could not come from the file is refused before
+// any allocation.
+static TiffImage read_pages(TIFF* tif, const std::string& path, int page, bool permissive, uint64_t file_bytes) {
   TiffImage out;
-  out.pages = (int)TIFFNumberOfDirectories(tif.get());
+  out.pages = (int)TIFFNumberOfDirectories(tif);
   if (out.pages < 1) fail(path, "the TIFF has no pages");
   if (page >= out.pages)
     fail(path, "page " + std::to_string(page) + " does not exist (" + std::to_string(out.pages) + " pages, 0-based)");
   const int first = page < 0 ? 0 : page, last = page < 0 ? out.pages - 1 : page;
   for (int k = first; k <= last; ++k) {
-    if (!TIFFSetDirectory(tif.get(), (uint16_t)k)) fail(path, "cannot read page " + std::to_string(k));
+    if (!TIFFSetDirectory(tif, (tdir_t)k)) fail(path, "cannot read page " + std::to_string(k));
     uint32_t w = 0, h = 0;
-    TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &w);
-    TIFFGetField(tif.get(), TIFFTAG_IMAGELENGTH, &h);
+    TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w);
+    TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h);
     if (w == 0 || h == 0 || (uint64_t)w * h > (uint64_t)kMaxPixels)
       fail(path, "page " + std::to_string(k) + " size " + std::to_string(w) + "x" + std::to_string(h) +
                      " is out of range");
+    const Format format = page_format(tif, path);
+    const uint64_t pixel_bytes = (uint64_t)w * h * (uint64_t)format.samples * (uint64_t)(format.bits / 8);
+    if (pixel_bytes > file_bytes * 2000)
+      fail(path, "page " + std::to_string(k) + " claims " + std::to_string(w) + "x" + std::to_string(h) +
+                     " pixels, more than its " + std::to_string(file_bytes) + "-byte file can hold (damaged?)");
     if (k == first) out.image = Image((int)w, (int)h);
     else if ((int)w != out.image.width || (int)h != out.image.height)
       fail(path, "page " + std::to_string(k) + " is " + std::to_string(w) + "x" + std::to_string(h) +
                      ", page 0 is " + std::to_string(out.image.width) + "x" + std::to_string(out.image.height) +
                      ": pages of different sizes cannot be summed (choose one with --section K)");
-    add_page(tif.get(), path, page_format(tif.get(), path), out.image);
+    add_page(tif, path, format, out.image);
   }
   size_t bad = 0;
   for (float& v : out.image.data)
@@ -142,6 +173,30 @@ TiffImage read_tiff(const std::string& path, int page, bool permissive) {
   if (bad && !permissive) fail(path, std::to_string(bad) + " pixels are NaN or infinite (--permissive sets them to 0)");
   if (bad) out.warnings.push_back(std::to_string(bad) + " non-finite pixels set to 0");
   return out;
+}
+
+TiffImage read_tiff(const std::string& path, int page, bool permissive) {
+  last_tiff_error.clear();
+  TIFFSetErrorHandler(keep_error);
+  TIFFSetWarningHandler(drop_warning);
+  std::unique_ptr<TIFF, void (*)(TIFF*)> tif(TIFFOpen(path.c_str(), "r"), TIFFClose);
+  if (!tif) fail(path, "not a readable TIFF");
+  std::error_code ec;
+  const uint64_t file_bytes = std::filesystem::file_size(path, ec);
+  return read_pages(tif.get(), path, page, permissive, ec ? 0 : file_bytes);
+}
+
+TiffImage decode_tiff(const uint8_t* bytes, size_t size, const std::string& path, int page, bool permissive) {
+  last_tiff_error.clear();
+  TIFFSetErrorHandler(keep_error);
+  TIFFSetWarningHandler(drop_warning);
+  MemoryFile file{bytes, (toff_t)size, 0};
+  std::unique_ptr<TIFF, void (*)(TIFF*)> tif(
+      TIFFClientOpen(path.c_str(), "rm", &file, memory_read, memory_write, memory_seek, memory_close, memory_size,
+                     memory_map, memory_unmap),
+      TIFFClose);
+  if (!tif) fail(path, "not a readable TIFF");
+  return read_pages(tif.get(), path, page, permissive, size);
 }
 
 }  // namespace yp::imgproc

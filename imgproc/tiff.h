@@ -9,6 +9,8 @@
 // the file, and libtiff's own messages are folded into it instead of printed.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,5 +28,10 @@ struct TiffImage {
 
 // NaN/Inf pixels (float TIFFs) are an error, or with `permissive` set to 0 and noted in warnings (as for MRC).
 TiffImage read_tiff(const std::string& path, int page = -1, bool permissive = false);
+
+// The same from the file's bytes in memory (libtiff reading through a client of ours); `name` is used in messages.
+// The fuzz target's entry (tests/fuzz/fuzz_tiff.cpp).
+TiffImage decode_tiff(const uint8_t* bytes, size_t size, const std::string& name, int page = -1,
+                      bool permissive = false);
 
 }  // namespace yp::imgproc

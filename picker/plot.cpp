@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "imgproc/image_io.h"
+#include "util/text.h"
 #include "util/error.h"
 
 namespace yp::picker {
@@ -57,6 +58,48 @@ void write_pr_curve_png(const std::string& path, const std::vector<CurveSeries>&
     imgproc::draw_text(c, (int)px(0.14), legend_y, s.label, axis, 2);
     legend_y += legend_line;
   }
+  imgproc::write_png(path, c.pixels.data(), c.width, c.height, 3);
+}
+
+void write_histogram_png(const std::string& path, const std::vector<double>& values, double lo, double hi, int bins,
+                         const std::string& title, const std::string& x_label, double marker,
+                         const std::string& marker_label, imgproc::Rgb8 colour) {
+  YP_CHECK(bins >= 1 && hi > lo, "histogram bins and range");
+  std::vector<int> count(bins, 0);
+  for (double v : values) {
+    const int b = (int)std::floor((v - lo) / (hi - lo) * bins);
+    ++count[std::clamp(b, 0, bins - 1)];
+  }
+  // The count axis in four whole steps, so every gridline has its own integer label.
+  const int step = std::max(1, (int)std::ceil(*std::max_element(count.begin(), count.end()) / 4.0));
+  const int top_count = 4 * step;
+  const int W = 640, H = 420, left = 70, right = 20, top = 50, bottom = 70;
+  const int pw = W - left - right, ph = H - top - bottom;
+  imgproc::RgbImage c(W, H, {255, 255, 255});
+  const imgproc::Rgb8 axis{0, 0, 0}, grid{225, 225, 225};
+  const auto px = [&](double v) { return left + (v - lo) / (hi - lo) * pw; };
+  const auto py = [&](double n) { return top + (1.0 - n / top_count) * ph; };
+  for (int i = 0; i <= 4; ++i) {  // count gridlines and labels
+    const int n = step * i;
+    imgproc::draw_line(c, px(lo), py(n), px(hi), py(n), grid);
+    imgproc::draw_text(c, 8, (int)py(n) - 6, std::to_string(n), axis, 2);
+  }
+  for (int b = 0; b < bins; ++b) {
+    const double x0 = lo + (hi - lo) * b / bins, x1 = lo + (hi - lo) * (b + 1) / bins;
+    if (count[b] > 0) imgproc::fill_rectangle(c, (int)px(x0) + 1, (int)py(count[b]), (int)px(x1) - 1, (int)py(0), colour);
+  }
+  for (int i = 0; i <= 5; ++i) {  // x ticks
+    const double v = lo + (hi - lo) * i / 5.0;
+    const std::string t = fmt(v, hi - lo <= 5 ? 2 : 0);
+    imgproc::draw_text(c, (int)px(v) - imgproc::text_width(t, 2) / 2, (int)py(0) + 8, t, axis, 2);
+  }
+  imgproc::draw_box(c, px(lo), py(top_count), px(hi), py(0), axis);
+  if (std::isfinite(marker)) {
+    for (double y = py(top_count); y < py(0); y += 12) imgproc::draw_line(c, px(marker), y, px(marker), y + 6, {220, 40, 40}, 2);
+    imgproc::draw_text(c, (int)px(marker) + 6, (int)py(top_count) + 6, marker_label, {220, 40, 40}, 2);
+  }
+  imgproc::draw_text(c, W / 2 - imgproc::text_width(x_label, 2) / 2, H - 28, x_label, axis, 2);
+  imgproc::draw_text(c, W / 2 - imgproc::text_width(title, 2) / 2, 14, title, axis, 2);
   imgproc::write_png(path, c.pixels.data(), c.width, c.height, 3);
 }
 

@@ -27,7 +27,11 @@ struct ReviewModel {
 };
 
 std::vector<std::string> expand_micrographs(const std::vector<std::string>& specs) {
-  return picker::expand_micrograph_inputs(specs);
+  // Stacks are not split into their sections here (the review names micrographs by file): a stack stays one
+  // entry, and reading it says that it is a stack.
+  picker::InputOptions whole_files;
+  whole_files.section = 0;
+  return picker::expand_micrograph_inputs(specs, whole_files);
 }
 
 std::pair<int, int> micrograph_size(const std::string& path) { return imgproc::read_image_size(path); }

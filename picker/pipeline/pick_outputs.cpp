@@ -27,10 +27,15 @@ namespace yp::picker {
 
 namespace fs = std::filesystem;
 
-MicrographOutputs outputs_for(const std::string& out_dir, const std::string& micrograph) {
+MicrographOutputs outputs_for(const std::string& out_dir, const std::string& micrograph, OutputLayout layout) {
   const std::string stem = micrograph_stem(micrograph);
-  const std::string base = (fs::path(out_dir) / stem).string();
   const std::string record = (fs::path(out_dir) / kDoneRecordFolder / (stem + ".done")).string();
+  if (layout == OutputLayout::Cryolo) {
+    const auto in = [&](const char* folder, const char* ext) { return (fs::path(out_dir) / folder / (stem + ext)).string(); };
+    return {in("STAR", ".star"), in("EMAN", ".box"), in("CBOX", ".cbox"), in("CSV", ".csv"), in("YOLO", ".txt"),
+            in("PNG", ".png"), record};
+  }
+  const std::string base = (fs::path(out_dir) / stem).string();
   return {base + "_autopick.star", base + ".box", base + ".cbox", base + ".csv", base + ".txt", base + ".png", record};
 }
 
@@ -149,9 +154,10 @@ std::string class_folder(const std::vector<std::string>& names, int cls) {
   return "class" + std::to_string(cls + 1) + (name.empty() ? "" : "_" + name);
 }
 
-static std::string class_star_path(const std::string& out_dir, const std::vector<std::string>& names, int cls,
-                            const std::string& micrograph) {
-  return (fs::path(out_dir) / class_folder(names, cls) / (micrograph_stem(micrograph) + "_autopick.star")).string();
+// STARDIR/classK_NAME/MIC_autopick.star, STARDIR being the folder of the micrograph's own STAR file.
+static std::string class_star_path(const std::string& star_dir, const std::vector<std::string>& names, int cls,
+                                   const std::string& micrograph) {
+  return (fs::path(star_dir) / class_folder(names, cls) / (micrograph_stem(micrograph) + "_autopick.star")).string();
 }
 
 void write_micrograph_outputs(const MicrographOutputs& out, const MicrographPicks& all, const ConfThreshold& conf,
@@ -205,10 +211,10 @@ void check_index_paths(const std::vector<std::string>& inputs, const std::string
 }
 
 int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
-                     bool with_png) {
+                     bool with_png, OutputLayout layout) {
   CoordinateIndex entries;
   for (const std::string& m : inputs) {
-    const MicrographOutputs o = outputs_for(out_dir, m);
+    const MicrographOutputs o = outputs_for(out_dir, m, layout);
     if (!outputs_done(o, with_png)) continue;
     const MicrographRef ref = parse_micrograph_entry(m);
     const std::string mic = project_relative(ref.file, project_dir);
@@ -220,28 +226,30 @@ int write_pick_index(const std::vector<std::string>& inputs, const std::string& 
 }
 
 void write_split_indexes(const std::vector<std::string>& inputs, const std::string& out_dir,
-                         const std::string& project_dir, bool with_png, const std::vector<std::string>& names) {
+                         const std::string& project_dir, bool with_png, const std::vector<std::string>& names,
+                         OutputLayout layout) {
+  const std::string star_dir = fs::path(outputs_for(out_dir, "x", layout).star).parent_path().string();
   for (int k = 0; k < (int)std::max<size_t>(names.size(), 1); ++k) {
     CoordinateIndex entries;
     for (const std::string& m : inputs) {
-      const std::string star = class_star_path(out_dir, names, k, m);
-      if (!outputs_done(outputs_for(out_dir, m), with_png) || !fs::exists(star)) continue;
+      const std::string star = class_star_path(star_dir, names, k, m);
+      if (!outputs_done(outputs_for(out_dir, m, layout), with_png) || !fs::exists(star)) continue;
       const MicrographRef ref = parse_micrograph_entry(m);
       const std::string mic = project_relative(ref.file, project_dir);
       entries.emplace_back(ref.section < 0 ? mic : section_entry(mic, ref.section), project_relative(star, project_dir));
     }
-    const std::string final_path = (fs::path(out_dir) / class_folder(names, k) / "autopick.star").string();
+    const std::string final_path = (fs::path(star_dir) / class_folder(names, k) / "autopick.star").string();
     fs::create_directories(fs::path(final_path).parent_path());
     write_autopick_index(final_path, entries);  // atomic: concurrent array tasks each use their own temporary name
   }
 }
 
 int write_combined_particles(const std::vector<std::string>& inputs, const std::string& out_dir,
-                             const std::string& project_dir, bool with_png) {
+                             const std::string& project_dir, bool with_png, OutputLayout layout) {
   std::vector<MicrographPicks> all;
   int picks = 0;
   for (const std::string& m : inputs) {
-    const MicrographOutputs o = outputs_for(out_dir, m);
+    const MicrographOutputs o = outputs_for(out_dir, m, layout);
     if (!outputs_done(o, with_png)) continue;
     MicrographPicks mic = read_star_coordinates(o.star, 0);
     const MicrographRef ref = parse_micrograph_entry(m);

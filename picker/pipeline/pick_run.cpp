@@ -114,6 +114,7 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   const auto t0 = std::chrono::steady_clock::now();
   PickRunSummary s;
   s.inputs = (int)o.inputs.size();
+  std::filesystem::create_directories(o.out_dir);
   check_index_paths(o.inputs, o.out_dir, o.project_dir);
   // One run per folder and shard: a second copy is refused, naming the holder (util/output_lock.h).
   const std::string shard = std::to_string(o.shard_index) + "-of-" + std::to_string(o.shard_count);
@@ -121,10 +122,19 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
                         "pick shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count));
   // What writers killed on this host left behind (util/atomic_file.h); live writers' files are left alone.
   s.swept = sweep_temporary_files(o.out_dir) + sweep_temporary_files(o.out_dir + "/" + kDoneRecordFolder);
+  {
+    const MicrographOutputs where = outputs_for(o.out_dir, "x", o.layout);  // the folders of the layout
+    for (const std::string* f : {&where.star, &where.box, &where.cbox, &where.csv, &where.txt, &where.png})
+      if (f != &where.png || o.write_png) {
+        const std::filesystem::path folder = std::filesystem::path(*f).parent_path();
+        std::filesystem::create_directories(folder);
+        if (folder != std::filesystem::path(o.out_dir)) s.swept += sweep_temporary_files(folder.string());
+      }
+  }
   std::vector<std::string> todo;
   for (const std::string& m : shard_inputs(o.inputs, o.shard_index, o.shard_count)) {
     ++s.in_shard;
-    const MicrographOutputs out = outputs_for(o.out_dir, m);
+    const MicrographOutputs out = outputs_for(o.out_dir, m, o.layout);
     if (o.skip_done && outputs_done(out, o.write_png)) {
       ++s.already_done;
     } else {
@@ -169,7 +179,7 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   std::thread writer([&] {
     while (std::optional<Picked> item = picked.pop()) {
       try {
-        write_micrograph_outputs(outputs_for(o.out_dir, item->path), item->picks, o.pick.conf, model.names(),
+        write_micrograph_outputs(outputs_for(o.out_dir, item->path, o.layout), item->picks, o.pick.conf, model.names(),
                                  item->picture, o.split_classes ? item->path : std::string());
         std::lock_guard<std::mutex> lock(summary_mutex);
         int n = 0;
@@ -225,9 +235,10 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   picked.close();
   reader.join();
   writer.join();
-  s.index_entries = write_pick_index(o.inputs, o.out_dir, o.project_dir, o.write_png);
-  if (o.split_classes) write_split_indexes(o.inputs, o.out_dir, o.project_dir, o.write_png, model.names());
-  s.particles = write_combined_particles(o.inputs, o.out_dir, o.project_dir, o.write_png);
+  s.index_entries = write_pick_index(o.inputs, o.out_dir, o.project_dir, o.write_png, o.layout);
+  if (o.split_classes) write_split_indexes(o.inputs, o.out_dir, o.project_dir, o.write_png, model.names(), o.layout);
+  s.particles = write_combined_particles(o.inputs, o.out_dir, o.project_dir, o.write_png, o.layout);
+  if (o.plots) write_distribution_plots(o.inputs, o.out_dir, o.write_png, o.pick.conf, o.layout);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;
 }

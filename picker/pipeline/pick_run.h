@@ -33,7 +33,11 @@ struct MicrographOutputs {
   std::string star, box, cbox, csv, txt, png;
   std::string record;  // the completion record (above)
 };
-MicrographOutputs outputs_for(const std::string& out_dir, const std::string& micrograph);
+// Flat: every file in the output folder (NAME_autopick.star, NAME.box, ...). Cryolo: crYOLO's folders - STAR/NAME.star,
+// EMAN/NAME.box, CBOX/NAME.cbox, CSV/NAME.csv, YOLO/NAME.txt, PNG/NAME.png (pick --layout cryolo).
+enum class OutputLayout { Flat, Cryolo };
+MicrographOutputs outputs_for(const std::string& out_dir, const std::string& micrograph,
+                              OutputLayout layout = OutputLayout::Flat);
 // True when the completion record lists every output (the PNG too when with_png) and each file has the recorded
 // size and SHA-256: the micrograph needs no work.
 bool outputs_done(const MicrographOutputs& out, bool with_png);
@@ -69,6 +73,8 @@ struct PickRunOptions {
   int png_max_side = 1024;
   std::string project_dir = ".";  // the index's paths are relative to this (the RELION project)
   bool split_classes = false;     // also a folder per class with its STAR files and autopick.star
+  OutputLayout layout = OutputLayout::Flat;
+  bool plots = true;              // OUT/DISTR/confidence.png and picks_per_micrograph.png
   bool progress = true;
 };
 
@@ -99,13 +105,19 @@ std::string project_relative(const std::string& path, const std::string& project
 
 // Rewrites OUT/autopick.star over every micrograph in `inputs` whose outputs are done. Returns the entry count.
 int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
-                     bool with_png);
-// The same per class into OUT/classK_NAME/autopick.star (--split-classes).
+                     bool with_png, OutputLayout layout = OutputLayout::Flat);
+// The same per class into STARDIR/classK_NAME/autopick.star (--split-classes; STARDIR: where the STAR files are).
 void write_split_indexes(const std::vector<std::string>& inputs, const std::string& out_dir,
-                         const std::string& project_dir, bool with_png, const std::vector<std::string>& names);
+                         const std::string& project_dir, bool with_png, const std::vector<std::string>& names,
+                         OutputLayout layout = OutputLayout::Flat);
 // Rewrites OUT/particles.star (formats_star.h write_star_particles) from the done micrographs' STAR files, micrograph
 // names relative to the project: the one file cryoSPARC imports. Returns the number of particles.
 int write_combined_particles(const std::vector<std::string>& inputs, const std::string& out_dir,
-                             const std::string& project_dir, bool with_png);
+                             const std::string& project_dir, bool with_png, OutputLayout layout = OutputLayout::Flat);
+// OUT/DISTR/confidence.png (every pick >= the floor in the done micrographs' .cbox, the threshold marked) and
+// OUT/DISTR/picks_per_micrograph.png (their STAR files' picks, >= conf): is the threshold in the valley, are some
+// micrographs empty or crowded? (pick_report.cpp)
+void write_distribution_plots(const std::vector<std::string>& inputs, const std::string& out_dir, bool with_png,
+                              double conf, OutputLayout layout = OutputLayout::Flat);
 
 }  // namespace yp::picker

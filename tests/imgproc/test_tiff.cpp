@@ -6,10 +6,13 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <vector>
 
 #include "imgproc/image_io.h"
+#include "imgproc/tiff.h"
 
 using namespace yp::imgproc;
 
@@ -140,6 +143,11 @@ TEST(Tiff, MultiPageGivesOnePageOrTheSum) {
   expect_page(sum, s, [](int x, int y) { return value_at(x, y, 0) + value_at(x, y, 1) + value_at(x, y, 2); });
   ASSERT_EQ(sum.warnings.size(), 1u);  // the user is told it is a sum
   EXPECT_NE(sum.warnings[0].find("3 pages"), std::string::npos);
+  // The in-memory reader (the fuzz target's entry) reads the same.
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(decode_tiff(bytes.data(), bytes.size(), path).image.data, sum.image.data);
+  EXPECT_EQ(decode_tiff(bytes.data(), bytes.size(), path, 1).image.data, read_image(path, page1).image.data);
   ReadOptions page7;
   page7.mrc.section = 7;
   EXPECT_NE(error_of(path, page7).find("page 7 does not exist (3 pages"), std::string::npos) << error_of(path, page7);

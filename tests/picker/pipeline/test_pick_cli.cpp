@@ -4,11 +4,16 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
+#include <tiffio.h>
+
 #include "imgproc/image_io.h"
 #include "imgproc/mrc.h"
+#include "picker/formats_box.h"
+#include "picker/simulate.h"
 #include "tests/support/run_command.h"
 #include "util/text.h"
 
@@ -91,6 +96,16 @@ TEST(Cli, PermissiveReadsAnOldHeader) {
   EXPECT_EQ(run_command(pick + " --permissive", log), 0) << log;
   EXPECT_NE(log.find("no MAP identifier"), std::string::npos) << log;  // told what was tolerated
   EXPECT_TRUE(fs::exists(d / "out" / "old_autopick.star"));
+  // NaN pixels: refused with the option named; --permissive sets them to 0 and says how many.
+  imgproc::Image nan(300, 300, 1.f);
+  nan.at(5, 7) = NAN;
+  imgproc::write_mrc((d / "nan.mrc").string(), nan, 2.2);
+  const std::string pick_nan = kExe + " pick -m " + kModel + " " + (d / "nan.mrc").string() + " --no-png --quiet -o " +
+                               (d / "out_nan").string();
+  EXPECT_EQ(run_command(pick_nan, log), 1);
+  EXPECT_NE(log.find("1 pixels are NaN or infinite (--permissive sets them to 0)"), std::string::npos) << log;
+  EXPECT_EQ(run_command(pick_nan + " --permissive", log), 0) << log;
+  EXPECT_NE(log.find("1 non-finite pixels set to 0"), std::string::npos) << log;
   fs::remove_all(d);
 }
 
@@ -132,6 +147,46 @@ TEST(Cli, DetectRunFoldersIncrement) {
     EXPECT_TRUE(fs::exists(d / "runs" / "detect" / run / "run.json")) << run;
   }
   EXPECT_FALSE(fs::exists(d / "runs" / "detect" / "exp3"));
+  fs::remove_all(d);
+}
+
+// The same micrograph as MRC and as a float TIFF (written by libtiff here) gives the same picks: TIFF goes through
+// the whole command, --apix standing in for the header's pixel size.
+TEST(Cli, TiffAndMrcOfOneMicrographGiveTheSamePicks) {
+  const fs::path d = fresh_dir("tiff");
+  fs::create_directories(d / "mrc");
+  fs::create_directories(d / "tif");
+  SimulationParams params;
+  params.size = 1024;
+  params.seed = 5;
+  params.particles = 12;
+  const SimulatedMicrograph sim = simulate_micrograph(params, 0);
+  imgproc::Image img(sim.size, sim.size);
+  img.data = sim.counts;
+  imgproc::write_mrc((d / "mrc" / "m.mrc").string(), img, 2.2);
+  {
+    TIFF* tif = TIFFOpen((d / "tif" / "m.tif").c_str(), "w");
+    ASSERT_NE(tif, nullptr);
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, img.width);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, img.height);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 32);
+    TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_IEEEFP);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+    TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 16);
+    for (int y = 0; y < img.height; ++y) ASSERT_EQ(TIFFWriteScanline(tif, &img.data[(size_t)y * img.width], y, 0), 1);
+    TIFFClose(tif);
+  }
+  std::string log;
+  for (const char* kind : {"mrc", "tif"})
+    ASSERT_EQ(run_command(kExe + " pick -m " + kModel + " " + (d / kind).string() + " --apix 2.2 --no-png --quiet -o " +
+                              (d / (std::string("out_") + kind)).string(),
+                          log),
+              0)
+        << log;
+  EXPECT_EQ(read_text_file((d / "out_mrc" / "m.cbox").string()), read_text_file((d / "out_tif" / "m.cbox").string()));
+  EXPECT_FALSE(read_cbox((d / "out_mrc" / "m.cbox").string()).picks.empty());
   fs::remove_all(d);
 }
 

@@ -170,6 +170,37 @@ TEST(PickHandOff, CombinedParticlesAndPerClassFolders) {
   fs::remove_all(d);
 }
 
+// --layout cryolo: crYOLO's folders, the index and particles.star pointing into them; the distribution plots in
+// DISTR/ in either layout.
+TEST(PickHandOff, CryoloLayoutAndDistributionPlots) {
+  const fs::path d = fresh_dir("cryolo");
+  fs::create_directories(d / "mics");
+  imgproc::Image img(128, 96, 0.f);
+  img.at(20, 30) = 1.f;
+  imgproc::write_png((d / "mics" / "m0.png").string(), img);
+  PickRunOptions o;
+  o.inputs = expand_micrograph_inputs({(d / "mics").string()});
+  o.out_dir = (d / "out").string();
+  o.project_dir = d.string();
+  o.progress = false;
+  o.layout = OutputLayout::Cryolo;
+  o.split_classes = true;
+  o.pick.mode = PickMode::Tile;
+  const yolo::Detector m = test::stand_in_model(test::bright_pixel_finder(1, 16), 1, 128);
+  ASSERT_TRUE(run_pick(m, o, nullptr).failures.empty());
+  for (const char* f : {"STAR/m0.star", "EMAN/m0.box", "CBOX/m0.cbox", "CSV/m0.csv", "YOLO/m0.txt", "PNG/m0.png",
+                        "autopick.star", "particles.star", "DISTR/confidence.png", "DISTR/picks_per_micrograph.png",
+                        "STAR/class1_class0/m0_autopick.star", "STAR/class1_class0/autopick.star"})
+    EXPECT_TRUE(fs::exists(d / "out" / f)) << f;
+  const CoordinateIndex index = read_autopick_index((d / "out" / "autopick.star").string());
+  ASSERT_EQ(index.size(), 1u);
+  EXPECT_EQ(index[0].second, "out/STAR/m0.star");
+  EXPECT_EQ(read_star_particles((d / "out" / "particles.star").string(), 16).size(), 1u);
+  // A second run finds the micrograph done in this layout.
+  EXPECT_EQ(run_pick(m, o, nullptr).already_done, 1);
+  fs::remove_all(d);
+}
+
 // The index names files from the project folder: run from another working directory, with a relative project
 // and relative inputs, and through a symbolic link to the project, each entry must lead from the project to the
 // real file.
