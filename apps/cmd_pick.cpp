@@ -13,6 +13,7 @@
 #include "apps/commands.h"
 #include "apps/run_record.h"
 #include "picker/pipeline/pick_run.h"
+#include "yolo/tta.h"
 #include "util/error.h"
 #include "util/text.h"
 
@@ -53,6 +54,8 @@ static const char* kPickUsage =
     "  --overlap PX        tile overlap, px at the network (default: 1.5 particle diameters when the model knows\n"
     "                      its particle, else 256; at least one particle diameter)\n"
     "  --max-det N         at most N picks per network input (default 3000)\n"
+    "  --tta               test-time augmentation: each network input also flipped and turned (8 views, 8x the\n"
+    "                      network time), the views' boxes fused by weighted boxes fusion (docs/picking.md)\n"
     "  --shard I/N         this task's share of the inputs (0 <= I < N), for cluster job arrays\n"
     "  --project DIR       autopick.star paths are relative to DIR (the RELION project; default .)\n"
     "  --no-png            skip the annotated PNG\n"
@@ -94,6 +97,7 @@ int cmd_pick(const Args& args) {
     else if (r.is("--tile")) run.pick.mode = picker::PickMode::Tile;
     else if (r.is("--overlap")) run.pick.tile_overlap = int(r.number());
     else if (r.is("--max-det")) run.pick.max_det = int(r.number());
+    else if (r.is("--tta")) run.pick.tta = true;
     else if (r.is("--shard")) std::tie(run.shard_index, run.shard_count) = picker::parse_shard(r.value());
     else if (r.is("--project")) run.project_dir = r.value();
     else if (r.is("--split-classes")) run.split_classes = true;
@@ -201,6 +205,9 @@ int cmd_pick(const Args& args) {
                run.shard_index, run.shard_count);
   std::fprintf(stderr, "confidence threshold: %s (%s)\n", run.pick.conf.str(model.names()).c_str(),
                conf_source.c_str());
+  if (run.pick.tta)
+    std::fprintf(stderr, "test-time augmentation: every network input in %zu views, fused by weighted boxes fusion\n",
+                 yolo::tta_views(input.size, input.size).size());
   for (const std::string& note : notes) std::fprintf(stderr, "note: %s\n", note.c_str());
   const picker::PickRunSummary s = picker::run_pick(model, run, stderr);
   picker::print_summary(s, model.names(), stdout);

@@ -8,6 +8,7 @@
 
 #include "util/text.h"
 #include "yolo/nms.h"
+#include "yolo/tta.h"
 
 namespace yp::picker {
 
@@ -102,6 +103,10 @@ std::vector<Pick> detect_prepared(const PreparedMicrograph& p, const yolo::Detec
   nms.classes = o.keep_classes;
   std::vector<std::vector<yolo::Detection>> per_input;
   for (const yolo::NetworkInput& in : p.inputs) {
+    if (o.tta) {
+      per_input.push_back(yolo::detect_tta(model.forward, in.input, nms, capped));
+      continue;
+    }
     const Tensor decoded = model.forward(in.input);
     YP_CHECK(decoded.defined() && decoded.dim() == 3 && decoded.size(0) == 1 && decoded.size(2) == 5 + model.nc(),
              "pick: the model should return (1, n_pred, " + std::to_string(5 + model.nc()) + ") predictions");

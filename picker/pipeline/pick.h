@@ -68,6 +68,9 @@ struct PickOptions {
   double min_distance = 0;     // px of the original micrograph between kept centres; 0 = off
   double edge_margin = 0;      // px: centres closer than this to the micrograph border are dropped
   int max_det = 3000;          // per network input
+  // Test-time augmentation (yolo/tta.h): every network input also flipped and turned, the views' boxes fused by
+  // weighted boxes fusion before the merge across tiles. 8x the network time.
+  bool tta = false;
 };
 
 // The CPU-heavy part before the network: the input pipeline and the cutting (the micrograph's size and its network
