@@ -27,7 +27,12 @@ static const char* kTrainUsage =
     "       yolopick train labels --images DIR --coords DIR --box PX --out LABELS_DIR [options]\n"
     "       yolopick train labels --images DIR --masks DIR --box PX --out LABELS_DIR\n"
     "training:\n"
-    "  --data FILE         data set description (train/val folders or lists, nc, names)\n"
+    "  --data FILE         data set description (train/val folders or lists, nc, names); repeat it to mix sources\n"
+    "                      (docs/training.md, Mixing sources): all are trained on, the first one's val is validated on\n"
+    "  --data-repeat R,..  per --data, in order: each image drawn R times per epoch (whole numbers, default 1 each)\n"
+    "  --data-weight W,..  per --data, in order: its images' loss terms multiplied by W (default 1 each)\n"
+    "  --hard-negative-weight X  background weight of the objectness loss at NAME.excluded.txt positions (default 2;\n"
+    "                      NAME.uncertain.txt positions get 0: docs/training.md, Hard negatives and ignore regions)\n"
     "  --model MODEL       yolov5n.pt (COCO weights, transferred to the data's classes), a .safetensors model file,\n"
     "                      a .yaml config or a built-in name (yolov5n .. yolov5x) from scratch; always with a gray stem\n"
     "  --epochs N          (default 100)      --batch N (default 16)     --imgsz PX (default 640)\n"
@@ -217,7 +222,8 @@ void set_training_scale(train::LoaderConfig& lc, const yolo::InputPipeline& sour
 int cmd_train(const Args& args) {
   if (!args.empty() && args[0] == "labels") return cmd_train_labels(args);
   if (!args.empty() && args[0] == "val") return cmd_train_val(args);
-  std::string data, model_name, device = "cpu", chain_steps;
+  std::vector<std::string> data;
+  std::string model_name, device = "cpu", chain_steps, data_repeat, data_weight;
   double train_apix = 0, bin = 0, diameter = 0;
   train::TrainConfig cfg;
   train::LoaderConfig lc;
@@ -228,7 +234,10 @@ int cmd_train(const Args& args) {
     if (r.help()) {
       std::printf("%s", kTrainUsage);
       return 0;
-    } else if (r.is("--data")) data = r.value();
+    } else if (r.is("--data")) data.push_back(r.value());
+    else if (r.is("--data-repeat")) data_repeat = r.value();
+    else if (r.is("--data-weight")) data_weight = r.value();
+    else if (r.is("--hard-negative-weight")) cfg.loss.hard_negative = r.number();
     else if (r.is("--model")) model_name = r.value();
     else if (r.is("--device")) device = r.value();
     else if (r.is("--out")) cfg.out_dir = r.value();
@@ -275,8 +284,10 @@ int cmd_train(const Args& args) {
     throw Error("--device must be cpu or cuda, got '" + device + "'");
   }
   if (lc.input.size % 32 != 0 || lc.input.size < 64) throw Error("--imgsz must be a multiple of 32, at least 64");
+  if (!(cfg.loss.hard_negative >= 0)) throw Error("--hard-negative-weight must be >= 0");
 
-  const train::DatasetSpec spec = train::read_dataset_yaml(data);
+  const std::vector<train::DataSource> sources = train::read_sources(data, data_repeat, data_weight);
+  const train::DatasetSpec& spec = sources[0].spec;
   cfg.names = spec.names;
   cfg.schedule.batch_size = lc.batch_size;
   // Micrographs are gray: the stem takes one channel (the RGB stem of COCO weights summed into it, which is
@@ -298,7 +309,7 @@ int cmd_train(const Args& args) {
   lc.input.channels = built.model->input_channels();
   train::LoaderConfig vc = lc;
   vc.augment = vc.shuffle = false;
-  train::DataLoader train_data(train::load_split(spec, "train"), lc);
+  train::DataLoader train_data(train::load_sources(sources, "train"), lc);
   train::DataLoader val_data(train::load_split(spec, "val"), vc);
   cfg.model_meta.emplace_back("architecture", model_name);
   cfg.interrupt = &g_interrupted;
@@ -309,6 +320,10 @@ int cmd_train(const Args& args) {
   if (lc.input.scaled())
     std::printf("scale: %s; %lld crops of %d px per epoch; validation tiles whole micrographs as pick does\n",
                 yolo::scale_text(lc.input).c_str(), (long long)train_data.epoch_length(), lc.input.size);
+  if (sources.size() > 1)
+    for (size_t i = 0; i < sources.size(); ++i)
+      std::printf("  source %zu: %s, each image x%d per epoch, loss weight %g%s\n", i + 1, sources[i].spec.yaml_path.c_str(),
+                  sources[i].repeat, sources[i].weight, i == 0 ? " (validated on)" : "");
   const train::TrainSummary s = train::train(*built.model, train_data, val_data, cfg);
   std::signal(SIGINT, SIG_DFL);
   std::printf("%s after %d epochs (%lld iterations, %.1f s, %.1f img/s, %.2f s waiting for data); best epoch %d, "
