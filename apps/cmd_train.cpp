@@ -33,6 +33,7 @@ static const char* kTrainUsage =
     "  --data-weight W,..  per --data, in order: its images' loss terms multiplied by W (default 1 each)\n"
     "  --hard-negative-weight X  background weight of the objectness loss at NAME.excluded.txt positions (default 2;\n"
     "                      NAME.uncertain.txt positions get 0: docs/training.md, Hard negatives and ignore regions)\n"
+    "  --no-markers        train without NAME.excluded.txt / NAME.uncertain.txt (the plain YOLOv5 loss)\n"
     "  --model MODEL       yolov5n.pt (COCO weights, transferred to the data's classes), a .safetensors model file,\n"
     "                      a .yaml config or a built-in name (yolov5n .. yolov5x) from scratch; always with a gray stem\n"
     "  --epochs N          (default 100)      --batch N (default 16)     --imgsz PX (default 640)\n"
@@ -224,6 +225,7 @@ int cmd_train(const Args& args) {
   if (!args.empty() && args[0] == "val") return cmd_train_val(args);
   std::vector<std::string> data;
   std::string model_name, device = "cpu", chain_steps, data_repeat, data_weight;
+  bool markers = true;
   double train_apix = 0, bin = 0, diameter = 0;
   train::TrainConfig cfg;
   train::LoaderConfig lc;
@@ -238,6 +240,7 @@ int cmd_train(const Args& args) {
     else if (r.is("--data-repeat")) data_repeat = r.value();
     else if (r.is("--data-weight")) data_weight = r.value();
     else if (r.is("--hard-negative-weight")) cfg.loss.hard_negative = r.number();
+    else if (r.is("--no-markers")) markers = false;
     else if (r.is("--model")) model_name = r.value();
     else if (r.is("--device")) device = r.value();
     else if (r.is("--out")) cfg.out_dir = r.value();
@@ -309,7 +312,14 @@ int cmd_train(const Args& args) {
   lc.input.channels = built.model->input_channels();
   train::LoaderConfig vc = lc;
   vc.augment = vc.shuffle = false;
-  train::DataLoader train_data(train::load_sources(sources, "train"), lc);
+  std::vector<train::Sample> train_samples = train::load_sources(sources, "train");
+  int marked = 0;
+  for (train::Sample& sample : train_samples) {
+    if (!markers) sample.marks.clear();
+    marked += !sample.marks.empty();
+  }
+  if (marked > 0) std::printf("%d training images with excluded/uncertain positions (loss masks)\n", marked);
+  train::DataLoader train_data(std::move(train_samples), lc);
   train::DataLoader val_data(train::load_split(spec, "val"), vc);
   cfg.model_meta.emplace_back("architecture", model_name);
   cfg.interrupt = &g_interrupted;

@@ -9,6 +9,7 @@
 #           `yolopick evaluate` (IoU >= 0.5, one-to-one, excluded/uncertain honoured); models/ is not touched
 #   WORK (default runs/klh_real)   EPOCHS (default 12)   REPEAT (default 16: draws of the real micrographs per epoch,
 #   shared among them; with the 64 simulated ones the real share of an epoch is 16 / 80 = 20 %)
+#   TRAIN_ARGS (extra `yolopick train` flags, e.g. --no-markers for the ablation in docs/results.md)
 #   YOLOPICK (the binary)   YOLOPICK_SHARED (default ../shared)
 # The four other real KLH images are kept aside: never trained on here (pick them and look).
 set -euo pipefail
@@ -17,6 +18,7 @@ MODE=${MODE:-final}
 WORK=${WORK:-runs/klh_real}
 EPOCHS=${EPOCHS:-12}
 REPEAT=${REPEAT:-16}
+TRAIN_ARGS=${TRAIN_ARGS:-}
 YOLOPICK=${YOLOPICK:-build/apps/yolopick}
 SHARED=${YOLOPICK_SHARED:-../shared}
 KLH=$SHARED/data/klh_nramm_png
@@ -74,7 +76,7 @@ train_run() {  # train_run OUT NAME...
   real_set "$out/real" "$@"
   [ -f "$out/run/best.safetensors" ] || "$YOLOPICK" train --data "$SIM/data.yaml" --data "$out/real/data.yaml" \
     --data-repeat "1,$repeat" --model "$WORK/start.safetensors" --lr0 0.003 --imgsz 640 --batch 4 --nominal-batch 8 \
-    --epochs "$EPOCHS" --patience 30 --seed 1 --out "$out/run"
+    --epochs "$EPOCHS" --patience 30 --seed 1 $TRAIN_ARGS --out "$out/run"
 }
 
 # Scoring on one real micrograph: default pick settings; the .cbox keeps every pick >= 0.01, so evaluate reports the
