@@ -31,7 +31,13 @@ static const char* kTrainUsage =
     "example: yolopick train --data klh/data.yaml -m yolov5n.pt --out runs/klh --epochs 100\n"
     "         yolopick train labels --images mics --coords picks --box 180 --out labels\n"
     "training:\n"
-    "  --data FILE         data set description (train/val folders or lists, nc, names)\n"
+    "  --data FILE         data set description (train/val folders or lists, nc, names); repeat it to mix sources\n"
+    "                      (docs/training.md, Mixing sources): all are trained on, the first one's val is validated on\n"
+    "  --data-repeat R,..  per --data, in order: each image drawn R times per epoch (whole numbers, default 1 each)\n"
+    "  --data-weight W,..  per --data, in order: its images' loss terms multiplied by W (default 1 each)\n"
+    "  --hard-negative-weight X  background weight of the objectness loss at NAME.excluded.txt positions (default 2;\n"
+    "                      NAME.uncertain.txt positions get 0: docs/training.md, Hard negatives and ignore regions)\n"
+    "  --no-markers        train without NAME.excluded.txt / NAME.uncertain.txt (the plain YOLOv5 loss)\n"
     "  -m, --model MODEL   yolov5n.pt (COCO weights, transferred to the data's classes), a .safetensors model file,\n"
     "                      a .yaml config or a built-in name (yolov5n .. yolov5x) from scratch; always with a gray stem\n"
     "  --epochs N          (default 100)      --batch N (default 16)     --imgsz PX (default 640)\n"
@@ -225,7 +231,9 @@ void set_training_scale(train::LoaderConfig& lc, const yolo::InputPipeline& sour
 int cmd_train(const Args& args) {
   if (!args.empty() && args[0] == "labels") return cmd_train_labels(args);
   if (!args.empty() && args[0] == "val") return cmd_train_val(args);
-  std::string data, model_name, device = "cpu", chain_steps, calibrate;
+  std::vector<std::string> data;
+  std::string model_name, device = "cpu", chain_steps, data_repeat, data_weight, calibrate;
+  bool markers = true;
   double train_apix = 0, bin = 0, diameter = 0;
   bool allow_empty = false;
   bool force = false;
@@ -238,7 +246,11 @@ int cmd_train(const Args& args) {
     if (r.help()) {
       std::printf("%s", kTrainUsage);
       return 0;
-    } else if (r.is("--data")) data = r.value();
+    } else if (r.is("--data")) data.push_back(r.value());
+    else if (r.is("--data-repeat")) data_repeat = r.value();
+    else if (r.is("--data-weight")) data_weight = r.value();
+    else if (r.is("--hard-negative-weight")) cfg.loss.hard_negative = r.number();
+    else if (r.is("--no-markers")) markers = false;
     else if (r.is("--model", "-m")) model_name = r.value();
     else if (r.is("--device")) device = r.value();
     else if (r.is("--out", "-o")) cfg.out_dir = r.value();
@@ -288,12 +300,16 @@ int cmd_train(const Args& args) {
     throw Error("--device must be cpu or cuda, got '" + device + "'");
   }
   if (lc.input.size % 32 != 0 || lc.input.size < 64) throw Error("--imgsz must be a multiple of 32, at least 64");
+  if (!(cfg.loss.hard_negative >= 0)) throw Error("--hard-negative-weight must be >= 0");
   CalibrateRequest calibration;
   if (!calibrate.empty()) calibration.options.rule = picker::parse_match_rule(calibrate);  // refused before training
 
+  std::string data_setting;  // every --data, resolved, comma-separated
+  for (const std::string& d : data)
+    data_setting += (data_setting.empty() ? "" : ",") + std::filesystem::weakly_canonical(std::filesystem::absolute(d)).string();
   // run.json: the settings that shape the model (not the device, the loader threads or where the run stands).
   record_run(cfg.out_dir, "train",
-             {{"data", std::filesystem::weakly_canonical(std::filesystem::absolute(data)).string()},
+             {{"data", data_setting},
               {"model", model_name},
               {"epochs", std::to_string(cfg.epochs)},
               {"batch", std::to_string(lc.batch_size)},
@@ -318,9 +334,15 @@ int cmd_train(const Args& args) {
               {"apix", setting(lc.apix)},
               {"train_apix", setting(train_apix)},
               {"bin", setting(bin)},
-              {"particle_diameter", setting(diameter)}},
+              {"particle_diameter", setting(diameter)},
+              {"data_repeat", data_repeat},
+              {"data_weight", data_weight},
+              {"hard_negative_weight", setting(cfg.loss.hard_negative)},
+              {"markers", markers ? "true" : "false"}},
              args, cfg.resume, force);
-  const train::DatasetSpec spec = train::read_dataset_yaml(data);
+
+  const std::vector<train::DataSource> sources = train::read_sources(data, data_repeat, data_weight);
+  const train::DatasetSpec& spec = sources[0].spec;
   cfg.names = spec.names;
   cfg.schedule.batch_size = lc.batch_size;
   // Micrographs are gray: the stem takes one channel (the RGB stem of COCO weights summed into it, which is
@@ -342,7 +364,13 @@ int cmd_train(const Args& args) {
   lc.input.channels = built.model->input_channels();
   train::LoaderConfig vc = lc;
   vc.augment = vc.shuffle = false;
-  std::vector<train::Sample> train_samples = train::load_split(spec, "train");
+  std::vector<train::Sample> train_samples = train::load_sources(sources, "train");
+  int marked = 0;
+  for (train::Sample& sample : train_samples) {
+    if (!markers) sample.marks.clear();
+    marked += !sample.marks.empty();
+  }
+  if (marked > 0) std::printf("%d training images with excluded/uncertain positions (loss masks)\n", marked);
   train::require_labels(train_samples, spec, "train", allow_empty);
   train::DataLoader train_data(std::move(train_samples), lc);
   train::DataLoader val_data(train::load_split(spec, "val"), vc);
@@ -355,6 +383,10 @@ int cmd_train(const Args& args) {
   if (lc.input.scaled())
     std::printf("scale: %s; %lld crops of %d px per epoch; validation tiles whole micrographs as pick does\n",
                 yolo::scale_text(lc.input).c_str(), (long long)train_data.epoch_length(), lc.input.size);
+  if (sources.size() > 1)
+    for (size_t i = 0; i < sources.size(); ++i)
+      std::printf("  source %zu: %s, each image x%d per epoch, loss weight %g%s\n", i + 1, sources[i].spec.yaml_path.c_str(),
+                  sources[i].repeat, sources[i].weight, i == 0 ? " (validated on)" : "");
   const train::TrainSummary s = train::train(*built.model, train_data, val_data, cfg);
   std::signal(SIGINT, SIG_DFL);
   std::printf("%s after %d epochs (%lld iterations, %.1f s, %.1f img/s, %.2f s waiting for data); best epoch %d, "

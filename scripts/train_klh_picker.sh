@@ -1,45 +1,103 @@
 #!/usr/bin/env bash
-# The recipe of the bundled KLH picker (models/klh_yolov5n.safetensors), see docs/results.md:
-# COCO yolov5n -> two classes (0 = top, 1 = side) on simulated KLH micrographs, CPU only.
-#   WORK (default runs/klh_sim): data and run folder.   EPOCHS (default 80).   YOLOPICK (the binary).
-#   YOLOPICK_SHARED (default ../shared): where weights/yolov5n.pt is.
+# The recipe of the bundled KLH picker (models/klh_yolov5n.safetensors), see docs/results.md "The bundled KLH picker":
+# the simulated-only picker of commit c349f4a (its recipe: that commit's version of this script, COCO yolov5n, 80
+# epochs on 64 simulated micrographs) fine-tuned on simulated micrographs with hard negatives mixed with the two
+# hand-labelled real micrographs (../shared/data/klh_nramm_png/labels: KLH_002, KLH_004), their excluded.txt as hard
+# negatives and uncertain.txt as ignore regions in the loss (docs/training.md). CPU only.
+#   MODE    final (default): train on sim + KLH_002 + KLH_004 and write models/klh_yolov5n.safetensors
+#           loo: leave-one-out, two runs (sim + KLH_002 -> score KLH_004, sim + KLH_004 -> score KLH_002) with
+#           `yolopick evaluate` (IoU >= 0.5, one-to-one, excluded/uncertain honoured); models/ is not touched
+#   WORK (default runs/klh_real)   EPOCHS (default 12)   REPEAT (default 16: draws of the real micrographs per epoch,
+#   shared among them; with the 64 simulated ones the real share of an epoch is 16 / 80 = 20 %)
+#   TRAIN_ARGS (extra `yolopick train` flags, e.g. --no-markers for the ablation in docs/results.md)
+#   YOLOPICK (the binary)   YOLOPICK_SHARED (default ../shared)
+# The four other real KLH images are kept aside: never trained on here (pick them and look).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WORK=${WORK:-runs/klh_sim}
-EPOCHS=${EPOCHS:-80}
+MODE=${MODE:-final}
+WORK=${WORK:-runs/klh_real}
+EPOCHS=${EPOCHS:-12}
+REPEAT=${REPEAT:-16}
+TRAIN_ARGS=${TRAIN_ARGS:-}
 YOLOPICK=${YOLOPICK:-build/apps/yolopick}
 SHARED=${YOLOPICK_SHARED:-../shared}
+KLH=$SHARED/data/klh_nramm_png
+START_COMMIT=c349f4a
 [ -x "$YOLOPICK" ] || { cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null; cmake --build build --target yolopick; }
+mkdir -p "$WORK"
+# The start: the simulated-only picker as committed (fp16; the training runs in float32 from it).
+[ -f "$WORK/start.safetensors" ] || git show "$START_COMMIT:models/klh_yolov5n.safetensors" >"$WORK/start.safetensors"
 
-# Training data: 16 imaging conditions x 4 micrographs, so the picker learns KLH and not one defocus, dose,
-# contrast, particle density or size (the pixel size moves the particles' size in pixels by -10..+15 %).
-# Validation: one micrograph per condition from other seeds.
-#            defocus(um) dose(e/A^2) particles side-fraction pixel(A) phase(rad)
-conditions=("1.5 2.0 20 0.5 2.2 0.22" "2.5 2.0 30 0.5 2.2 0.22" "3.5 2.0 25 0.5 2.2 0.22" "2.5 1.2 30 0.5 2.2 0.22"
-            "2.5 3.0 35 0.6 2.2 0.22" "2.0 1.6 15 0.4 2.2 0.22" "3.0 2.5 40 0.5 2.2 0.22" "2.5 2.0 25 0.7 2.2 0.22"
-            "2.0 2.0 25 0.5 2.0 0.30" "3.0 1.5 30 0.5 2.4 0.30" "2.5 2.5 20 0.6 2.5 0.35" "1.5 1.2 30 0.4 2.3 0.18"
-            "3.5 3.0 35 0.5 2.1 0.16" "2.0 1.0 25 0.5 2.2 0.40" "3.0 2.0 40 0.6 2.4 0.25" "2.5 1.8 20 0.3 2.0 0.28")
-rm -rf "$WORK/data"
-for i in "${!conditions[@]}"; do
-  read -r defocus dose particles side apix phase <<<"${conditions[$i]}"
-  for split in train val; do
-    n=4; seed=$((100 + i)); [ "$split" = val ] && { n=1; seed=$((200 + i)); }
-    "$YOLOPICK" simulate --n "$n" --seed "$seed" --defocus "$defocus" --dose "$dose" --particles "$particles" \
-      --side-fraction "$side" --apix "$apix" --phase "$phase" --format png -o "$WORK/data/$split/c$i" >/dev/null
+# Simulated micrographs with hard negatives (scripts/experiment_sim_hardneg.sh's 16 imaging conditions spanning the
+# six real images as a whole; 4 training + 1 validation micrograph each).
+#   defocus dose phase particles side apix processed debris ice filaments touching
+conditions=("2.5 3.5 0.22 30 0.5 2.2 0 12 1 1 0.25"  "3.0 2.5 0.20 25 0.4 2.3 1 20 1 2 0.30"
+            "2.0 5.0 0.26 40 0.6 2.1 1 8 0 1 0.40"   "3.5 3.0 0.18 20 0.5 2.2 0 16 2 0 0.20"
+            "1.5 4.0 0.30 35 0.5 2.0 1 25 1 3 0.30"  "2.5 2.0 0.24 45 0.6 2.2 1 12 0 2 0.40"
+            "4.0 3.5 0.22 25 0.4 2.4 0 6 1 1 0.10"   "3.0 6.0 0.16 30 0.7 2.1 1 30 2 1 0.30"
+            "2.0 3.0 0.28 20 0.3 2.3 0 10 0 0 0.20"  "2.5 4.5 0.20 35 0.5 2.2 1 18 1 2 0.35"
+            "3.5 2.5 0.32 30 0.6 2.0 1 14 1 1 0.25"  "1.5 3.5 0.18 25 0.5 2.4 0 20 2 2 0.15"
+            "3.0 5.0 0.24 40 0.4 2.2 0 8 1 1 0.40"   "2.0 2.5 0.22 30 0.6 2.1 1 25 0 3 0.25"
+            "4.0 4.0 0.26 20 0.5 2.3 1 12 1 0 0.20"  "2.5 3.0 0.20 35 0.4 2.2 0 16 1 2 0.30")
+SIM=$WORK/sim
+if [ ! -f "$SIM/data.yaml" ]; then
+  rm -rf "$SIM"
+  for i in "${!conditions[@]}"; do
+    read -r defocus dose phase particles side apix processed debris ice filaments touching <<<"${conditions[$i]}"
+    for split in train val; do
+      n=4; seed=$((300 + i)); [ "$split" = val ] && { n=1; seed=$((400 + i)); }
+      "$YOLOPICK" simulate --n "$n" --seed "$seed" --defocus "$defocus" --dose "$dose" --phase "$phase" \
+        --particles "$particles" --side-fraction "$side" --apix "$apix" --processed "$processed" --debris "$debris" \
+        --ice "$ice" --filaments "$filaments" --touching "$touching" --format png -o "$SIM/$split/c$i" >/dev/null
+    done
   done
-done
-folders() { local list=""; for i in "${!conditions[@]}"; do list+="${list:+, }$1/c$i"; done; echo "[$list]"; }
-cat >"$WORK/data/data.yaml" <<EOF
-train: $(folders train)
-val: $(folders val)
-nc: 2
-names: [top, side]
-EOF
+  folders() { local list=""; for i in "${!conditions[@]}"; do list+="${list:+, }$1/c$i"; done; echo "[$list]"; }
+  printf "train: %s\nval: %s\nnc: 2\nnames: [top, side]\n" "$(folders train)" "$(folders val)" >"$SIM/data.yaml"
+fi
 
-# 640 px (2048 -> 640: a top view is ~50 px), the study's chain (db15 wavelet, Wiener 9x9, CLAHE 4x4),
-# batch 4 as the study, an optimizer step every 8 images (YOLOv5's nominal 64 would step once an epoch).
-"$YOLOPICK" train --data "$WORK/data/data.yaml" --model "$SHARED/weights/yolov5n.pt" --imgsz 640 \
-  --chain default --batch 4 --nominal-batch 8 --epochs "$EPOCHS" --patience 30 --seed 1 --out "$WORK/run"
+# A data set of real micrographs: links to the images and to their labels, excluded and uncertain files (the loader
+# finds NAME.txt, NAME.excluded.txt and NAME.uncertain.txt in labels/ beside images/).
+real_set() {  # real_set DIR NAME...
+  local dir=$1; shift
+  rm -rf "$dir"; mkdir -p "$dir/images" "$dir/labels"
+  for name in "$@"; do
+    ln -s "$(realpath "$KLH/processed_deepcryopicker/$name.png")" "$dir/images/$name.png"
+    for f in txt excluded.txt uncertain.txt; do ln -s "$(realpath "$KLH/labels/$name.$f")" "$dir/labels/$name.$f"; done
+  done
+  printf "train: images\nval: images\nnc: 2\nnames: [top, side]\n" >"$dir/data.yaml"
+}
 
-mkdir -p models
-"$YOLOPICK" import "$WORK/run/best.safetensors" --fp16 -o models/klh_yolov5n.safetensors
+# Fine-tuning: the start's input pipeline (640 px letterbox, the study's chain) is kept, so pick does what training
+# saw; the simulated set is given first, so validation (and best.safetensors) is on the simulated validation set,
+# never on a real micrograph.
+train_run() {  # train_run OUT NAME...
+  local out=$1; shift
+  local repeat=$((REPEAT / $#))
+  real_set "$out/real" "$@"
+  [ -f "$out/run/best.safetensors" ] || "$YOLOPICK" train --data "$SIM/data.yaml" --data "$out/real/data.yaml" \
+    --data-repeat "1,$repeat" --model "$WORK/start.safetensors" --lr0 0.003 --imgsz 640 --batch 4 --nominal-batch 8 \
+    --epochs "$EPOCHS" --patience 30 --seed 1 $TRAIN_ARGS --out "$out/run"
+}
+
+# Scoring on one real micrograph: default pick settings; the .cbox keeps every pick >= 0.01, so evaluate reports the
+# default threshold (0.25) and the best-F1 threshold from one pick run.
+score() {  # score MODEL NAME OUT
+  local model=$1 name=$2 out=$3
+  rm -rf "$out"; mkdir -p "$out/truth"
+  for f in txt excluded.txt uncertain.txt; do ln -s "$(realpath "$KLH/labels/$name.$f")" "$out/truth/$name.$f"; done
+  "$YOLOPICK" pick --model "$model" --input "$KLH/processed_deepcryopicker/$name.png" -o "$out/picks" --quiet
+  "$YOLOPICK" evaluate --pred "$out/picks" --pred-format cbox --truth "$out/truth" --size 2048x2048 --names top,side \
+    --images "$KLH/processed_deepcryopicker" -o "$out/eval" | tee "$out/evaluate.txt"
+}
+
+if [ "$MODE" = loo ]; then
+  for held in KLH_002 KLH_004; do
+    train_on=KLH_004; [ "$held" = KLH_004 ] && train_on=KLH_002
+    train_run "$WORK/loo_$held" "$train_on"
+    score "$WORK/loo_$held/run/best.safetensors" "$held" "$WORK/loo_$held/score"
+  done
+else
+  train_run "$WORK/final" KLH_002 KLH_004
+  mkdir -p models
+  "$YOLOPICK" import "$WORK/final/run/best.safetensors" --fp16 -o models/klh_yolov5n.safetensors
+fi

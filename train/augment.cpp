@@ -80,6 +80,24 @@ std::vector<PixelBox> transform_boxes(const std::vector<PixelBox>& boxes, const 
   return out;
 }
 
+std::vector<PixelPoint> crop_points(const std::vector<PixelPoint>& points, int x, int y, int width, int height,
+                                    int dx, int dy) {
+  std::vector<PixelPoint> out;
+  for (const PixelPoint& p : points)
+    if (p.x > x - p.r && p.x < x + width + p.r && p.y > y - p.r && p.y < y + height + p.r)
+      out.push_back({p.kind, p.x - x + dx, p.y - y + dy, p.r});
+  return out;
+}
+
+// The points through the zoom-and-shift map m (uniform scale `zoom`), those still reaching the output kept.
+std::vector<PixelPoint> transform_points(const std::vector<PixelPoint>& points, const Affine& m, double zoom,
+                                         int out_width, int out_height) {
+  std::vector<PixelPoint> moved;
+  for (const PixelPoint& p : points)
+    moved.push_back({p.kind, m.a * p.x + m.b * p.y + m.c, m.d * p.x + m.e * p.y + m.f, p.r * zoom});
+  return crop_points(moved, 0, 0, out_width, out_height);
+}
+
 LabelledImage letterbox_square(const LabelledImage& in, int size) {
   const yolo::InputPipeline p = {yolo::InputRule::Letterbox, "", size, 1};
   const yolo::LetterboxGeometry g = yolo::input_geometry(in.image.width, in.image.height, p);
@@ -89,6 +107,8 @@ LabelledImage letterbox_square(const LabelledImage& in, int size) {
   const double sx = double(g.resized_width) / g.source_width, sy = double(g.resized_height) / g.source_height;
   for (const PixelBox& b : in.boxes)
     out.boxes.push_back({b.cls, b.x1 * sx + g.pad_left, b.y1 * sy + g.pad_top, b.x2 * sx + g.pad_left, b.y2 * sy + g.pad_top});
+  for (const PixelPoint& p : in.points)
+    out.points.push_back({p.kind, p.x * sx + g.pad_left, p.y * sy + g.pad_top, p.r * std::sqrt(sx * sy)});
   return out;
 }
 
@@ -114,6 +134,7 @@ LabelledImage random_crop(const LabelledImage& in, int size, Rng& rng) {
   out.image = Image(size, size);
   yolo::write_letterboxed(in.image, x, y, g, 1, out.image.data.data());
   out.boxes = crop_boxes(in.boxes, x, y, w, h, g.pad_left, g.pad_top);
+  out.points = crop_points(in.points, x, y, w, h, g.pad_left, g.pad_top);
   return out;
 }
 
@@ -146,6 +167,10 @@ LabelledImage mosaic4(const std::array<const LabelledImage*, 4>& tiles, int s, R
       m.y1 = std::clamp(m.y1, 0.0, 2.0 * s), m.y2 = std::clamp(m.y2, 0.0, 2.0 * s);
       out.boxes.push_back(m);
     }
+    // A point masks the cells around it: only those of its own tile, so it is kept when its centre is in the tile.
+    for (const PixelPoint& p : tiles[i]->points)
+      if (p.x + padw >= x1a && p.x + padw < x2a && p.y + padh >= y1a && p.y + padh < y2a)
+        out.points.push_back({p.kind, p.x + padw, p.y + padh, p.r});
   }
   return out;
 }
@@ -161,6 +186,7 @@ LabelledImage random_affine(const LabelledImage& in, int out_size, const Augment
   LabelledImage out;
   out.image = warp_affine(in.image, m, out_size, out_size, yolo::kPadGray);
   out.boxes = transform_boxes(in.boxes, m, zoom, out_size, out_size);
+  out.points = transform_points(in.points, m, zoom, out_size, out_size);
   return out;
 }
 
@@ -171,6 +197,7 @@ void flip_lr(LabelledImage& x) {
     const double x1 = im.width - b.x2, x2 = im.width - b.x1;
     b.x1 = x1, b.x2 = x2;
   }
+  for (PixelPoint& p : x.points) p.x = im.width - p.x;
 }
 
 void flip_ud(LabelledImage& x) {
@@ -180,6 +207,7 @@ void flip_ud(LabelledImage& x) {
     const double y1 = im.height - b.y2, y2 = im.height - b.y1;
     b.y1 = y1, b.y2 = y2;
   }
+  for (PixelPoint& p : x.points) p.y = im.height - p.y;
 }
 
 void rotate90(LabelledImage& x, int quarter_turns) {
@@ -195,6 +223,7 @@ void rotate90(LabelledImage& x, int quarter_turns) {
       for (int i = 0; i < n; ++i) r.at(n - 1 - j, i) = x.image.at(i, j);
     x.image = std::move(r);
     for (PixelBox& b : x.boxes) b = {b.cls, n - b.y2, b.x1, n - b.y1, b.x2};
+    for (PixelPoint& p : x.points) p = {p.kind, n - p.y, p.x, p.r};
   }
 }
 

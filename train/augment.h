@@ -48,9 +48,17 @@ struct PixelBox {
   double x1 = 0, y1 = 0, x2 = 0, y2 = 0;  // pixel-edge coordinates
 };
 
+// A marked position (dataset.h MarkedPoint) in an image's pixels: a circle of radius r around (x, y) where the loss is
+// masked (yolo/loss.h LossMasks). Every augmentation moves it like a box centre and scales r with the zoom.
+struct PixelPoint {
+  MarkKind kind = MarkKind::Uncertain;
+  double x = 0, y = 0, r = 0;
+};
+
 struct LabelledImage {
   imgproc::Image image;  // values in [0, 1]
   std::vector<PixelBox> boxes;
+  std::vector<PixelPoint> points;
 };
 
 // Normalised labels <-> pixel boxes of a width x height image.
@@ -65,6 +73,10 @@ struct Affine {
 // Output pixel centre (i + .5, j + .5) samples the input at the inverse image of that point, bilinearly
 // between input pixel centres; points outside the input read `fill`.
 imgproc::Image warp_affine(const imgproc::Image& src, const Affine& m, int out_width, int out_height, float fill);
+
+// The points of `points` whose circle reaches into the region (x, y, width, height), moved by (dx - x, dy - y).
+std::vector<PixelPoint> crop_points(const std::vector<PixelPoint>& points, int x, int y, int width, int height,
+                                    int dx = 0, int dy = 0);
 
 // YOLOv5 box_candidates: before = box scaled by the zoom (w1, h1), after = transformed and clipped.
 bool box_candidate(double w1, double h1, double w2, double h2, double wh_thr = 2, double ar_thr = 100,

@@ -256,6 +256,38 @@ std::vector<YoloLabel> read_yolo_labels(const std::string& path, int nc) {
   return out;
 }
 
+std::vector<MarkedPoint> read_marked_points(const std::string& path, MarkKind kind) {
+  std::vector<MarkedPoint> out;
+  std::ifstream in(path);
+  if (!in) return out;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    const std::string t = trim(line);
+    if (t.empty()) continue;
+    const std::vector<std::string> tok = split_whitespace(t);
+    if (tok.size() < 2) fail_at(path, n, "expected 'cx cy [note]' (pixels), found one column");
+    double v[2];
+    for (int i = 0; i < 2; ++i) {
+      char* end = nullptr;
+      v[i] = std::strtod(tok[i].c_str(), &end);
+      if (end == tok[i].c_str() || *end || !std::isfinite(v[i]))
+        fail_at(path, n, std::string(i ? "cy" : "cx") + " is not a number: '" + tok[i] + "'");
+    }
+    out.push_back({kind, v[0], v[1]});
+  }
+  return out;
+}
+
+std::vector<MarkedPoint> read_marks_for_labels(const std::string& label_path) {
+  const std::string stem = fs::path(label_path).replace_extension("").string();
+  std::vector<MarkedPoint> out = read_marked_points(stem + ".excluded.txt", MarkKind::Excluded);
+  const std::vector<MarkedPoint> uncertain = read_marked_points(stem + ".uncertain.txt", MarkKind::Uncertain);
+  out.insert(out.end(), uncertain.begin(), uncertain.end());
+  return out;
+}
+
 void write_yolo_labels(const std::string& path, const std::vector<YoloLabel>& labels) {
   std::ostringstream s;
   s.precision(6);
@@ -272,8 +304,71 @@ std::vector<Sample> load_split(const DatasetSpec& spec, const std::string& split
   if (!entries) throw Error("unknown split '" + split + "' (train, val or test)");
   if (entries->empty()) throw Error(spec.yaml_path + ": no '" + split + "' entry");
   std::vector<Sample> out;
-  for (const std::string& img : list_images(*entries, spec.root))
-    out.push_back({img, read_yolo_labels(label_path_for(img), spec.nc)});
+  for (const std::string& img : list_images(*entries, spec.root)) {
+    const std::string labels = label_path_for(img);
+    out.push_back({img, read_yolo_labels(labels, spec.nc), read_marks_for_labels(labels)});
+  }
+  return out;
+}
+
+}  // namespace yp::train
+
+namespace yp::train {
+
+namespace {
+std::string comma_list(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& e : v) out += (out.empty() ? "" : ", ") + e;
+  return out;
+}
+
+// "a,b,c" as n numbers (empty: n ones); `what` names the flag in errors.
+std::vector<double> number_list(const std::string& text, size_t n, const std::string& what) {
+  if (trim(text).empty()) return std::vector<double>(n, 1.0);
+  std::vector<double> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const std::string t = trim(item);
+    char* end = nullptr;
+    const double v = std::strtod(t.c_str(), &end);
+    if (t.empty() || *end || !std::isfinite(v)) throw Error(what + ": '" + t + "' is not a number");
+    out.push_back(v);
+  }
+  if (out.size() != n)
+    throw Error(what + " gives " + std::to_string(out.size()) + " values for " + std::to_string(n) +
+                " --data sources (one per --data, in order)");
+  return out;
+}
+}  // namespace
+
+std::vector<DataSource> read_sources(const std::vector<std::string>& yaml_paths, const std::string& repeats,
+                                     const std::string& weights) {
+  if (yaml_paths.empty()) throw Error("no --data source");
+  const std::vector<double> r = number_list(repeats, yaml_paths.size(), "--data-repeat");
+  const std::vector<double> w = number_list(weights, yaml_paths.size(), "--data-weight");
+  std::vector<DataSource> out;
+  for (size_t i = 0; i < yaml_paths.size(); ++i) {
+    if (r[i] < 1 || r[i] != std::floor(r[i]) || r[i] > 1e6)
+      throw Error("--data-repeat: " + yaml_paths[i] + " repeat must be a whole number >= 1");
+    if (w[i] < 0) throw Error("--data-weight: " + yaml_paths[i] + " weight must be >= 0");
+    DataSource s{read_dataset_yaml(yaml_paths[i]), static_cast<int>(r[i]), w[i]};
+    if (!out.empty() && (s.spec.nc != out[0].spec.nc || s.spec.names != out[0].spec.names))
+      throw Error(yaml_paths[i] + ": its classes (" + comma_list(s.spec.names) + ") differ from those of " +
+                  yaml_paths[0] + " (" + comma_list(out[0].spec.names) + "): sources mixed in one run must agree");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<Sample> load_sources(const std::vector<DataSource>& sources, const std::string& split) {
+  std::vector<Sample> out;
+  for (const DataSource& src : sources)
+    for (Sample& s : load_split(src.spec, split)) {
+      s.repeat = src.repeat;
+      s.loss_weight = src.weight;
+      out.push_back(std::move(s));
+    }
   return out;
 }
 

@@ -48,9 +48,26 @@ struct YoloLabel {
 std::vector<YoloLabel> read_yolo_labels(const std::string& path, int nc);
 void write_yolo_labels(const std::string& path, const std::vector<YoloLabel>& labels);
 
+// Marked positions beside a label file NAME.txt (the real KLH labels' format, also what `yolopick simulate` writes):
+//   NAME.excluded.txt   "cx cy [note]" in pixels of the image: objects that must not be picked (hard negatives)
+//   NAME.uncertain.txt  "cx cy [note]": objects neither labelled nor excluded (ignore regions)
+// Training masks the loss around them (yolo/loss.h LossMasks, docs/training.md "Hard negatives and ignore regions").
+enum class MarkKind { Excluded, Uncertain };
+struct MarkedPoint {
+  MarkKind kind = MarkKind::Excluded;
+  double x = 0, y = 0;  // pixels of the image (continuous: pixel i covers [i, i+1))
+};
+// Reads one marker file; throws "FILE:LINE: ..." for a line without two numbers. A missing file returns none.
+std::vector<MarkedPoint> read_marked_points(const std::string& path, MarkKind kind);
+// NAME.excluded.txt and NAME.uncertain.txt beside the label file NAME.txt, both read.
+std::vector<MarkedPoint> read_marks_for_labels(const std::string& label_path);
+
 struct Sample {
   std::string image_path;
   std::vector<YoloLabel> labels;
+  std::vector<MarkedPoint> marks{};  // hard negatives and ignore regions, pixels of the image ({}: brace-init may omit it)
+  double loss_weight = 1.0;        // multiplies every loss term of this image (per-source weights, docs/training.md)
+  int repeat = 1;                  // times drawn per epoch (per-source ratios)
 };
 
 // One split ("train", "val" or "test") with its labels.
@@ -61,5 +78,19 @@ std::vector<Sample> load_split(const DatasetSpec& spec, const std::string& split
 // allow_empty (train --allow-empty) accepts it: background-only training is a real use.
 void require_labels(const std::vector<Sample>& samples, const DatasetSpec& spec, const std::string& split,
                     bool allow_empty);
+// Mixing sources (`train --data A.yaml --data B.yaml --data-repeat 1,8 --data-weight 1,2`, docs/training.md):
+// every image of a source is drawn `repeat` times per epoch, and its loss terms are multiplied by `weight`.
+struct DataSource {
+  DatasetSpec spec;
+  int repeat = 1;
+  double weight = 1.0;
+};
+// The sources of yaml_paths with the comma-separated lists (one entry per path, or empty for all 1). Throws for a
+// count that does not match, a repeat that is not a whole number >= 1, a weight < 0, and sources whose classes
+// (nc, names) differ from the first's.
+std::vector<DataSource> read_sources(const std::vector<std::string>& yaml_paths, const std::string& repeats,
+                                     const std::string& weights);
+// The split of every source in turn, each sample carrying its source's repeat and weight.
+std::vector<Sample> load_sources(const std::vector<DataSource>& sources, const std::string& split);
 
 }  // namespace yp::train

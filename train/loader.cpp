@@ -24,6 +24,16 @@ uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0) {
   return h;
 }
 
+// The radius masked around a marked point, in the picture's pixels: a particle's radius, i.e. half the median of the
+// labels' larger box side, or kDefaultMarkRadius for a picture without labels.
+double mark_radius(const Sample& sample, int width, int height) {
+  if (sample.labels.empty()) return kDefaultMarkRadius;
+  std::vector<double> sides;
+  for (const YoloLabel& l : sample.labels) sides.push_back(std::max(l.w * width, l.h * height));
+  std::nth_element(sides.begin(), sides.begin() + sides.size() / 2, sides.end());
+  return sides[sides.size() / 2] / 2;
+}
+
 // One sample's image before augmentation (steps 1-3 of the input pipeline), with its labels in its pixels: long
 // side resized to the input size, or with a scale the whole picture at that scale.
 BaseImage load_base_image(const Sample& sample, const LoaderConfig& config) {
@@ -40,8 +50,19 @@ BaseImage load_base_image(const Sample& sample, const LoaderConfig& config) {
     const yolo::LetterboxGeometry g = yolo::input_geometry(scaled.image.width, scaled.image.height, input);
     out.labelled.image = yolo::resize_for_input(std::move(scaled.image), g, input.rule);
   }
-  out.labelled.boxes = to_pixel_boxes(sample.labels, out.labelled.image.width, out.labelled.image.height);  // normalised
+  const int w = out.labelled.image.width, h = out.labelled.image.height;
+  out.labelled.boxes = to_pixel_boxes(sample.labels, w, h);  // normalised
+  const double sx = double(w) / out.width, sy = double(h) / out.height;
+  const double r = mark_radius(sample, out.width, out.height) * std::sqrt(sx * sy);
+  for (const MarkedPoint& m : sample.marks) out.labelled.points.push_back({m.kind, m.x * sx, m.y * sy, r});
   return out;
+}
+
+// The loss masks of one S x S image of the batch: its marked points as circles, normalised.
+void add_masks(yolo::LossMasks& masks, int image, const std::vector<PixelPoint>& points, int s) {
+  for (const PixelPoint& p : points)
+    masks.regions.push_back({image, p.kind == MarkKind::Excluded ? yolo::MaskKind::HardNegative : yolo::MaskKind::Ignore,
+                             p.x / s, p.y / s, p.r / s});
 }
 
 // Normalised targets of one S x S image of the batch.
@@ -65,6 +86,8 @@ DataLoader::DataLoader(std::vector<Sample> samples, LoaderConfig config)
       const double s = config_.input.size;
       if (config_.augment) repeats_[k] = std::max(1, static_cast<int>(std::ceil(im.width * double(im.height) / (s * s))));
     }
+  if (config_.augment)  // a source's ratio (dataset.h DataSource): its images drawn `repeat` times as often
+    for (size_t k = 0; k < samples_.size(); ++k) repeats_[k] *= samples_[k].repeat;
   for (int i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
 }
 
@@ -149,6 +172,7 @@ Batch DataLoader::make_batch(int epoch, int64_t index, const std::vector<int>& o
       LabelledImage x = augment_sample(sample, static_cast<int>(size()), s, config_.augment_config, rng, pieces);
       yolo::write_letterboxed(x.image, 0, 0, whole, channels, slot);
       boxes = std::move(x.boxes);
+      add_masks(b.masks, static_cast<int>(k), x.points, s);
     } else {
       // Steps 4-5 of the pipeline on the base image: the input network_input() gives inference.
       const LabelledImage& x = base(sample).labelled;
@@ -160,6 +184,11 @@ Batch DataLoader::make_batch(int epoch, int64_t index, const std::vector<int>& o
     add_targets(b.targets, static_cast<int>(k), boxes, s);
     b.samples.push_back(sample);
   }
+  // Per-image loss weights only when a source asks for them: the plain loss stays the plain loss.
+  bool weighted = false;
+  for (const int k : b.samples) weighted = weighted || samples_[k].loss_weight != 1.0;
+  if (weighted)
+    for (const int k : b.samples) b.masks.image_weight.push_back(samples_[k].loss_weight);
   return b;
 }
 

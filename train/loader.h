@@ -8,7 +8,8 @@
 //   sample       train: augment_sample (augment.h); val: steps 4-5, the network input exactly as inference makes it.
 //   batch        images (N, C, S, S) float32 - C = 1 for a gray-stem model (yolo/model.h folds the COCO
 //                stem), or the gray value copied to C = 3 channels - and targets (image-in-batch, class,
-//                cx, cy, w, h) normalised.
+//                cx, cy, w, h) normalised; the marked points (dataset.h MarkedPoint, a particle radius around each)
+//                as loss masks, moved by the augmentations as the boxes are, and the per-image loss weights.
 // With a physical scale (input.pixel_size > 0; docs/training.md "Scale") the base image is the whole micrograph
 // resampled to that pixel size (its own from the MRC header, or `apix`), all made when the loader is built (so a
 // picture without a pixel size stops the run before it starts). Training takes S x S random crops of it
@@ -55,10 +56,15 @@ struct LoaderConfig {
   AugmentConfig augment_config;
 };
 
+// Without labels, the radius masked around a marked point (NAME.excluded.txt / NAME.uncertain.txt), in the picture's
+// pixels: the KLH labels' particle radius at 2048 px (~150 px boxes). With labels it is half their median larger side.
+constexpr double kDefaultMarkRadius = 75.0;
+
 struct Batch {
   int64_t index = 0;                 // batch index within the epoch
   Tensor images;                     // (N, C, S, S) in [0, 1]
   std::vector<yolo::Target> targets;
+  yolo::LossMasks masks;             // training batches: marked points moved with the pixels, per-source weights
   std::vector<int> samples;          // data set index of each image
   // Validation with a physical scale: one micrograph, `images` its tiles as pick makes them; `tiles` maps them back
   // (the inputs' own tensors left empty), `picture_boxes` are its labels in its own pixels.

@@ -227,7 +227,8 @@ TrainSummary train(yolo::Model& model, DataLoader& train_data, DataLoader& val_d
       const int64_t ni = batch.index + nb * s.epoch;
       const int accumulate = apply_schedule(sched, opt, s.epoch, ni, nb);
       const std::vector<Tensor> raw = model.forward_raw(batch.images.to(cfg.device));
-      const yolo::LossResult lr = yolo::yolo_loss(yolo::loss_layout(raw, na), model.anchors(), batch.targets, loss_cfg);
+      const yolo::LossResult lr =
+          yolo::yolo_loss(yolo::loss_layout(raw, na), model.anchors(), batch.targets, loss_cfg, batch.masks);
       const double total = lr.total.item();
       if (!std::isfinite(total)) {
         std::fprintf(stderr, "\nloss is %s at epoch %d batch %lld: stopping; the last good checkpoint is %s\n",

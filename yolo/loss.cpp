@@ -105,9 +105,34 @@ void check_inputs(const std::vector<Tensor>& pred, const std::vector<Tensor>& an
   }
 }
 
+// Objectness weight of each (image, gj, gi) of one level from the masks: 1 (times the image weight), 0 in an ignore
+// region, `hard_negative` in a hard negative's (an ignore region wins where both cover a cell: no loss either way).
+// Positives are set apart by the caller.
+std::vector<double> cell_weights(const LossMasks& m, int64_t batch, int64_t H, int64_t W, double hard_negative) {
+  std::vector<double> w((size_t)(batch * H * W), 1.0);
+  for (const MaskKind kind : {MaskKind::HardNegative, MaskKind::Ignore})
+    for (const MaskRegion& r : m.regions) {
+      if (r.kind != kind) continue;
+      const int64_t j0 = std::max<int64_t>(0, (int64_t)std::floor((r.cy - r.r) * H)),
+                    j1 = std::min<int64_t>(H - 1, (int64_t)std::floor((r.cy + r.r) * H));
+      const int64_t i0 = std::max<int64_t>(0, (int64_t)std::floor((r.cx - r.r) * W)),
+                    i1 = std::min<int64_t>(W - 1, (int64_t)std::floor((r.cx + r.r) * W));
+      for (int64_t j = j0; j <= j1; ++j)
+        for (int64_t i = i0; i <= i1; ++i) {
+          const double dx = (i + 0.5) / W - r.cx, dy = (j + 0.5) / H - r.cy;
+          if (dx * dx + dy * dy <= r.r * r.r)
+            w[(size_t)((r.image * H + j) * W + i)] = kind == MaskKind::Ignore ? 0.0 : hard_negative;
+        }
+    }
+  if (!m.image_weight.empty())
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t k = 0; k < H * W; ++k) w[(size_t)(b * H * W + k)] *= m.image_weight[(size_t)b];
+  return w;
+}
+
 template <typename T>
 LossResult loss_impl(const std::vector<Tensor>& pred, const std::vector<Tensor>& anchors,
-                     const std::vector<Target>& targets, const LossConfig& c) {
+                     const std::vector<Target>& targets, const LossConfig& c, const LossMasks& masks) {
   const int nl = (int)pred.size();
   const int64_t batch = pred[0].size(0);
   const int no = 5 + c.nc;
@@ -116,7 +141,10 @@ LossResult loss_impl(const std::vector<Tensor>& pred, const std::vector<Tensor>&
 
   std::vector<Shape> shapes;
   for (const auto& p : pred) shapes.push_back(p.shape());
-  const std::vector<Assignment> assigned = build_targets(shapes, anchors, targets, c.anchor_t);
+  std::vector<Assignment> assigned = build_targets(shapes, anchors, targets, c.anchor_t);
+  if (!masks.regions.empty()) assigned = drop_hard_negative_assignments(assigned, shapes, targets, masks.regions);
+  const bool masked = !masks.empty();
+  auto image_weight = [&](int64_t b) { return masks.image_weight.empty() ? 1.0 : masks.image_weight[(size_t)b]; };
 
   LossResult out;
   out.positives = (int64_t)assigned.size();
@@ -129,6 +157,15 @@ LossResult loss_impl(const std::vector<Tensor>& pred, const std::vector<Tensor>&
     Tensor grad = Tensor::zeros(p.shape(), p.dtype());
     T* gz = grad.data<T>();
     std::vector<double> tobj((size_t)cells, 0.0);
+    // objectness weight per (image, anchor, cell): from the masks, 1 at positives (times the image weight)
+    std::vector<double> wobj;
+    if (masked) {
+      const std::vector<double> wc = cell_weights(masks, batch, H, W, c.hard_negative);
+      wobj.resize((size_t)cells);
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t a = 0; a < na; ++a)
+          std::copy_n(wc.begin() + b * H * W, H * W, wobj.begin() + (b * na + a) * H * W);
+    }
     const Tensor anc = anchors[l].to(DType::F64);
 
     int64_t n = 0;
@@ -143,18 +180,20 @@ LossResult loss_impl(const std::vector<Tensor>& pred, const std::vector<Tensor>&
       Dual px(2 * s[0] - 0.5), py(2 * s[1] - 0.5), pw(4 * s[2] * s[2] * aw), ph(4 * s[3] * s[3] * ah);
       px.d[0] = py.d[1] = pw.d[2] = ph.d[3] = 1.0;
       const Dual iou = ciou_t(px, py, pw, ph, a.tx, a.ty, a.tw, a.th, c.ciou_alpha_grad);
-      lbox += (1.0 - iou.v) / n;
+      const double wi = image_weight(a.image);
+      lbox += wi * (1.0 - iou.v) / n;
       // d total / d CIoU, then the chain rule through the decode to the logits.
-      const double g = -box_gain * batch / n;
+      const double g = -box_gain * batch / n * wi;
       const double dbox_dz[4] = {2 * s[0] * (1 - s[0]), 2 * s[1] * (1 - s[1]), 8 * s[2] * s[2] * (1 - s[2]) * aw,
                                  8 * s[3] * s[3] * (1 - s[3]) * ah};
       for (int k = 0; k < 4; ++k) gc[k] += (T)(g * iou.d[k] * dbox_dz[k]);
       tobj[(size_t)cell] = std::max(iou.v, 0.0);  // detached; a later positive in the same cell wins
+      if (masked) wobj[(size_t)cell] = wi;          // a positive is never ignored nor a hard negative
       if (c.nc > 1) {
-        const double scale_c = cls_gain * batch / ((double)n * c.nc);
+        const double scale_c = cls_gain * batch / ((double)n * c.nc) * wi;
         for (int k = 0; k < c.nc; ++k) {
           const double t = k == a.cls ? cp : cn;
-          lcls += bce(zc[5 + k], t) / ((double)n * c.nc);
+          lcls += wi * bce(zc[5 + k], t) / ((double)n * c.nc);
           gc[5 + k] += (T)(scale_c * (sigmoid(zc[5 + k]) - t));
         }
       }
@@ -163,8 +202,14 @@ LossResult loss_impl(const std::vector<Tensor>& pred, const std::vector<Tensor>&
     double level_obj = 0;
     for (int64_t i = 0; i < cells; ++i) {
       const double zo = z[i * no + 4], t = tobj[(size_t)i];
-      level_obj += bce(zo, t);
-      gz[i * no + 4] += (T)(scale_o * (sigmoid(zo) - t));
+      if (masked) {
+        const double w = wobj[(size_t)i];
+        level_obj += w * bce(zo, t);
+        gz[i * no + 4] += (T)(scale_o * w * (sigmoid(zo) - t));
+      } else {
+        level_obj += bce(zo, t);
+        gz[i * no + 4] += (T)(scale_o * (sigmoid(zo) - t));
+      }
     }
     lobj += c.balance[l] * level_obj / (double)cells;
     grads.push_back(grad);
@@ -201,15 +246,16 @@ std::vector<Assignment> build_targets(const std::vector<Shape>& pred_shapes, con
     // Kept (anchor, target) pairs in YOLOv5's order: anchor-major, then target.
     struct Pair {
       int a;
-      const Target* t;
+      int t;
       double gx, gy, gw, gh;
     };
     std::vector<Pair> kept;
     for (int a = 0; a < na; ++a)
-      for (const auto& t : targets) {
+      for (int ti = 0; ti < (int)targets.size(); ++ti) {
+        const Target& t = targets[(size_t)ti];
         const double gw = t.w * W, gh = t.h * H;
         const double rw = gw / anc.at(a * 2), rh = gh / anc.at(a * 2 + 1);
-        if (std::max(std::max(rw, 1 / rw), std::max(rh, 1 / rh)) < anchor_t) kept.push_back({a, &t, t.cx * W, t.cy * H, gw, gh});
+        if (std::max(std::max(rw, 1 / rw), std::max(rh, 1 / rh)) < anchor_t) kept.push_back({a, ti, t.cx * W, t.cy * H, gw, gh});
       }
     for (int o = 0; o < 5; ++o) {
       for (const auto& k : kept) {
@@ -228,9 +274,10 @@ std::vector<Assignment> build_targets(const std::vector<Shape>& pred_shapes, con
         const int64_t gi = (int64_t)(k.gx - kOffsets[o][0] * g), gj = (int64_t)(k.gy - kOffsets[o][1] * g);
         Assignment as;
         as.level = (int)l;
-        as.image = k.t->image;
+        as.image = targets[(size_t)k.t].image;
         as.anchor = k.a;
-        as.cls = k.t->cls;
+        as.cls = targets[(size_t)k.t].cls;
+        as.target = k.t;
         as.gi = (int)std::clamp<int64_t>(gi, 0, W - 1);
         as.gj = (int)std::clamp<int64_t>(gj, 0, H - 1);
         as.tx = k.gx - (double)as.gi;
@@ -244,8 +291,30 @@ std::vector<Assignment> build_targets(const std::vector<Shape>& pred_shapes, con
   return out;
 }
 
+std::vector<Assignment> drop_hard_negative_assignments(const std::vector<Assignment>& assigned,
+                                                       const std::vector<Shape>& pred_shapes,
+                                                       const std::vector<Target>& targets,
+                                                       const std::vector<MaskRegion>& regions) {
+  std::vector<Assignment> out;
+  for (const Assignment& a : assigned) {
+    const Shape& s = pred_shapes[(size_t)a.level];
+    const double H = (double)s[2], W = (double)s[3];
+    const double x = (a.gi + 0.5) / W, y = (a.gj + 0.5) / H;  // the cell centre, normalised
+    const Target& t = targets[(size_t)a.target];
+    const double d_target = (x - t.cx) * (x - t.cx) + (y - t.cy) * (y - t.cy);
+    bool claimed = false;
+    for (const MaskRegion& r : regions) {
+      if (r.kind != MaskKind::HardNegative || r.image != a.image) continue;
+      const double d = (x - r.cx) * (x - r.cx) + (y - r.cy) * (y - r.cy);
+      claimed = claimed || (d <= r.r * r.r && d < d_target);
+    }
+    if (!claimed) out.push_back(a);
+  }
+  return out;
+}
+
 LossResult yolo_loss(const std::vector<Tensor>& pred, const std::vector<Tensor>& anchors,
-                     const std::vector<Target>& targets, const LossConfig& config) {
+                     const std::vector<Target>& targets, const LossConfig& config, const LossMasks& masks) {
   check_inputs(pred, anchors, config);
   const int64_t batch = pred[0].size(0);
   for (const auto& t : targets) {
@@ -256,8 +325,14 @@ LossResult yolo_loss(const std::vector<Tensor>& pred, const std::vector<Tensor>&
     YP_CHECK(std::isfinite(t.cx) && std::isfinite(t.cy) && t.w > 0 && t.h > 0 && std::isfinite(t.w) && std::isfinite(t.h),
              "yolo_loss: target box must be finite with positive size");
   }
-  if (pred[0].dtype() == DType::F64) return loss_impl<double>(pred, anchors, targets, config);
-  return loss_impl<float>(pred, anchors, targets, config);
+  YP_CHECK(masks.image_weight.empty() || (int64_t)masks.image_weight.size() == batch,
+           "yolo_loss: " + std::to_string(masks.image_weight.size()) + " image weights for a batch of " +
+               std::to_string(batch));
+  for (const MaskRegion& r : masks.regions)
+    YP_CHECK(r.image >= 0 && r.image < batch && std::isfinite(r.cx) && std::isfinite(r.cy) && r.r >= 0,
+             "yolo_loss: a mask region must name an image of the batch and have a finite centre and radius >= 0");
+  if (pred[0].dtype() == DType::F64) return loss_impl<double>(pred, anchors, targets, config, masks);
+  return loss_impl<float>(pred, anchors, targets, config, masks);
 }
 
 std::vector<Tensor> loss_layout(const std::vector<Tensor>& raw, int num_anchors) {

@@ -180,3 +180,65 @@ TEST(Augment, RandomCropsKeepLabelsOnPixels) {
   EXPECT_DOUBLE_EQ(small.boxes[0].y1, 10 + 34);
   expect_labels_on_blobs(small, 0, "small picture");
 }
+
+// Marked points (loss masks) move like the pixels: each is drawn as a bright 2r x 2r square around it, and after every
+// augmentation a point well inside the picture sits at the centre of a blob whose size says its radius scaled too.
+TEST(Augment, MarkedPointsMoveAndScaleWithThePixels) {
+  auto marked = [](uint64_t seed) {
+    LabelledImage x;
+    x.image = imgproc::Image(128, 128, 0.0f);
+    Rng draw(seed);
+    for (int k = 0; k < 4; ++k) {  // one per quadrant, 10 px squares, never touching
+      const double cx = 64 * (k % 2) + 16 + std::floor(draw.uniform(0, 32)), cy = 64 * (k / 2) + 16 + std::floor(draw.uniform(0, 32));
+      for (int y = int(cy) - 5; y < int(cy) + 5; ++y)
+        for (int i = int(cx) - 5; i < int(cx) + 5; ++i) x.image.at(i, y) = 1.0f;
+      x.points.push_back({k % 2 ? MarkKind::Excluded : MarkKind::Uncertain, cx, cy, 5.0});
+    }
+    return x;
+  };
+  auto check = [](const LabelledImage& y, double tol, const std::string& what) {
+    const auto found = blobs(y.image);
+    int checked = 0;
+    for (const PixelPoint& p : y.points) {
+      if (p.x < p.r + 2 || p.y < p.r + 2 || p.x > y.image.width - p.r - 2 || p.y > y.image.height - p.r - 2) continue;
+      bool ok = false;
+      for (const PixelBox& b : found)
+        ok = ok || (std::abs((b.x1 + b.x2) / 2 - p.x) <= tol && std::abs((b.y1 + b.y2) / 2 - p.y) <= tol &&
+                    std::abs((b.x2 - b.x1) - 2 * p.r) <= 2 * tol && std::abs((b.y2 - b.y1) - 2 * p.r) <= 2 * tol);
+      EXPECT_TRUE(ok) << what << ": point " << p.x << "," << p.y << " r " << p.r << " has no blob";
+      ++checked;
+    }
+    return checked;
+  };
+  LabelledImage x = marked(1);
+  const std::vector<PixelPoint> before = x.points;
+  flip_lr(x);
+  EXPECT_EQ(x.points[0].x, 128 - before[0].x);
+  check(x, 0.0, "fliplr");
+  flip_ud(x);
+  check(x, 0.0, "flipud");
+  rotate90(x, 3);
+  EXPECT_EQ(check(x, 0.0, "rot90"), 4);
+  EXPECT_EQ(x.points[1].kind, MarkKind::Excluded);  // the kind travels with the point
+  AugmentConfig cfg;
+  cfg.brightness = cfg.contrast = 0;
+  Rng rng(7);
+  int checked = 0;
+  for (int trial = 0; trial < 20; ++trial) {
+    checked += check(random_affine(marked(trial), 128, cfg, rng), 1.0, "affine " + std::to_string(trial));
+    checked += check(random_crop(marked(trial), 96, rng), 0.0, "crop " + std::to_string(trial));
+    // A mosaic may cut a point's square at a tile's edge, never its centre: the point still lies on its square.
+    const LabelledImage y = augment_sample(trial % 3, 3, 128, cfg, rng, [&](int k) { return marked(100 + k); });
+    for (const PixelPoint& p : y.points) {
+      if (p.x < 1 || p.y < 1 || p.x > 127 || p.y > 127) continue;
+      EXPECT_GT(y.image.at(int(p.x), int(p.y)), 0.5f) << "pipeline " << trial << ": point " << p.x << "," << p.y;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100);
+  // A point whose circle lies wholly outside a crop is dropped; one reaching into it is kept.
+  const std::vector<PixelPoint> pts = {{MarkKind::Excluded, 10, 10, 5}, {MarkKind::Excluded, 47, 10, 5}};
+  const auto kept = crop_points(pts, 50, 0, 40, 40);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].x, -3);
+}
