@@ -400,7 +400,7 @@ int cmd_train(const Args& args) {
   if (s.stop_reason == "non-finite loss") return 1;
   if (!calibrate.empty() && !g_interrupted) {
     calibration.model = (std::filesystem::path(cfg.out_dir) / "best.safetensors").string();
-    calibration.data = data;
+    calibration.data = data[0];  // the first source: the one validated on
     calibration.options.apix = lc.apix;
     calibrate_model_file(calibration, stdout);
   }

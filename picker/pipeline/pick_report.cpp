@@ -14,7 +14,7 @@ namespace yp::picker {
 namespace fs = std::filesystem;
 
 void write_distribution_plots(const std::vector<std::string>& inputs, const std::string& out_dir, bool with_png,
-                              double conf, OutputLayout layout) {
+                              const ConfThreshold& conf, const std::vector<std::string>& names, OutputLayout layout) {
   std::vector<double> confidences, per_micrograph;
   for (const std::string& m : inputs) {
     const MicrographOutputs o = outputs_for(out_dir, m, layout);
@@ -25,15 +25,18 @@ void write_distribution_plots(const std::vector<std::string>& inputs, const std:
   if (per_micrograph.empty()) return;
   const fs::path dir = fs::path(out_dir) / "DISTR";
   fs::create_directories(dir);
+  // One line at the lowest threshold; per-class thresholds are named in its label.
+  const std::string threshold = conf.per_class.empty() ? "threshold " + fmt(conf.all, 2)
+                                                       : "lowest threshold (" + conf.str(names) + ")";
   write_histogram_png((dir / "confidence.png").string(), confidences, 0, 1, 50,
-                      "confidence of every pick (" + std::to_string(confidences.size()) + ")", "confidence", conf,
-                      "threshold " + fmt(conf, 2));
+                      "confidence of every pick (" + std::to_string(confidences.size()) + ")", "confidence",
+                      conf.lowest(), threshold);
   double most = 0;
   for (double n : per_micrograph) most = std::max(most, n);
   const int top = std::max(10, (int)most + 1);
   write_histogram_png((dir / "picks_per_micrograph.png").string(), per_micrograph, 0, top, std::min(top, 50),
                       "picks per micrograph (" + std::to_string(per_micrograph.size()) + " micrographs)",
-                      "picks >= " + fmt(conf, 2), std::numeric_limits<double>::quiet_NaN(), "");
+                      conf.per_class.empty() ? "picks >= " + fmt(conf.all, 2) : "picks >= their class threshold", std::numeric_limits<double>::quiet_NaN(), "");
 }
 
 }  // namespace yp::picker

@@ -114,10 +114,11 @@ void write_split_indexes(const std::vector<std::string>& inputs, const std::stri
 // names relative to the project: the one file cryoSPARC imports. Returns the number of particles.
 int write_combined_particles(const std::vector<std::string>& inputs, const std::string& out_dir,
                              const std::string& project_dir, bool with_png, OutputLayout layout = OutputLayout::Flat);
-// OUT/DISTR/confidence.png (every pick >= the floor in the done micrographs' .cbox, the threshold marked) and
+// OUT/DISTR/confidence.png (every pick >= the floor in the done micrographs' .cbox, the lowest threshold marked) and
 // OUT/DISTR/picks_per_micrograph.png (their STAR files' picks, >= conf): is the threshold in the valley, are some
 // micrographs empty or crowded? (pick_report.cpp)
 void write_distribution_plots(const std::vector<std::string>& inputs, const std::string& out_dir, bool with_png,
-                              double conf, OutputLayout layout = OutputLayout::Flat);
+                              const ConfThreshold& conf, const std::vector<std::string>& names,
+                              OutputLayout layout = OutputLayout::Flat);
 
 }  // namespace yp::picker
