@@ -190,8 +190,14 @@ std::string project_relative(const std::string& path, const std::string& project
   // Both sides resolved the same way (symbolic links and "..", from the working directory), so the result names
   // the file from the project folder whatever the working directory was; a path that cannot be expressed
   // relative to the project (another root) stays absolute.
-  const fs::path base = fs::weakly_canonical(fs::absolute(project_dir));
-  const fs::path full = fs::weakly_canonical(fs::absolute(path));
+  // A path that cannot be resolved (a symbolic-link loop: that micrograph fails on its own later) is taken as written.
+  const auto resolved = [](const std::string& p) {
+    std::error_code ec;
+    const fs::path r = fs::weakly_canonical(fs::absolute(p), ec);
+    return ec ? fs::absolute(p).lexically_normal() : r;
+  };
+  const fs::path base = resolved(project_dir);
+  const fs::path full = resolved(path);
   const fs::path rel = full.lexically_relative(base);
   return rel.empty() ? full.string() : rel.string();
 }

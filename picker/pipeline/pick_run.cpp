@@ -114,8 +114,8 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   const auto t0 = std::chrono::steady_clock::now();
   PickRunSummary s;
   s.inputs = (int)o.inputs.size();
+  check_index_paths(o.inputs, o.out_dir, o.project_dir);  // before anything is created
   std::filesystem::create_directories(o.out_dir);
-  check_index_paths(o.inputs, o.out_dir, o.project_dir);
   // One run per folder and shard: a second copy is refused, naming the holder (util/output_lock.h).
   const std::string shard = std::to_string(o.shard_index) + "-of-" + std::to_string(o.shard_count);
   const OutputLock lock(o.out_dir, ".yolopick-pick-" + shard + ".lock",
