@@ -35,7 +35,7 @@ const char* kPreprocessUsage =
     "  -o DIR               output folder: NAME.png (8-bit), NAME.mrc with --mrc, NAME_report.png with --report\n"
     "  --steps LIST         comma list of resize,wavelet,wiener,clahe,normalize or none (default: all five);\n"
     "                       without normalize an 8-bit picture keeps its values in NAME.png (none: the same\n"
-    "                       bytes), other data is stretched to 8 bits by its 0.1/99.9 %% percentiles\n"
+    "                       bytes), other data is stretched to 8 bits by its 0.1/99.9 % percentiles\n"
     "  --size N | WxH       bicubic resize target (default 1024 = 1024x1024, as the study)\n"
     "  --bin N              bin N x N instead of the bicubic resize\n"
     "  --no-antialias       imresize's 'Antialiasing', false\n"

@@ -34,7 +34,7 @@ static const char* kSimulateUsage =
     "  --min-gap PX        halo between a clean particle and anything else (default 8)\n"
     "Objects not to pick (per micrograph; placed when there is room):\n"
     "  --overlapping K --aggregates K --under-debris K --broken K --stacked K --elongated K\n"
-    "  --border-cut K (particles at the border: > 35 %% cut excluded, 25-35 %% uncertain, else labelled, box clipped)\n"
+    "  --border-cut K (particles at the border: > 35 % cut excluded, 25-35 % uncertain, else labelled, box clipped)\n"
     "  --debris K (default 12) --ice K (1) --filaments K (1) --carbon P (probability, 0.15) --ambiguous K (1)\n"
     "  -o DIR              output folder: NAME.mrc, NAME.txt (YOLO), NAME.star (RELION), NAME.excluded.txt and\n"
     "                      NAME.uncertain.txt ('cx cy note', as the real KLH labels), NAME_labels.csv (all objects)\n"
