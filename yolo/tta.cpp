@@ -2,6 +2,8 @@
 #include "yolo/tta.h"
 
 #include <algorithm>
+#include <cmath>
+#include <unordered_map>
 
 #include "util/box.h"
 #include "util/error.h"
@@ -52,28 +54,51 @@ std::vector<Detection> weighted_boxes_fusion(const std::vector<std::vector<Detec
     Detection fused;  // cls = the best member's
     double sx1 = 0, sy1 = 0, sx2 = 0, sy2 = 0, sconf = 0;
     int members = 0;
+    int64_t cell = 0;  // where the grid holds it
+  };
+  // A grid over the fused boxes' centres, cells as wide as the largest box: a box overlapping a cluster's box by
+  // IoU > 0 has its centre within one largest box side of the cluster's, so only the 3 x 3 cells around a box can
+  // hold its cluster. The first cluster (in creation order) that qualifies is the same as a scan over all of them.
+  float side = 1;
+  for (const Detection& d : all) side = std::max({side, d.x2 - d.x1, d.y2 - d.y1});
+  auto cell_of = [side](double cx, double cy) {
+    return (int64_t)std::floor(cx / side) * 1000003 + (int64_t)std::floor(cy / side);
   };
   std::vector<Cluster> clusters;
+  std::unordered_map<int64_t, std::vector<size_t>> grid;
   for (const Detection& d : all) {
-    Cluster* home = nullptr;
-    for (Cluster& c : clusters) {
-      if (!agnostic && c.fused.cls != d.cls) continue;
-      const Box<double> a{c.fused.x1, c.fused.y1, c.fused.x2, c.fused.y2}, b{d.x1, d.y1, d.x2, d.y2};
-      if (box_iou(a, b) > iou_thres) {
-        home = &c;
-        break;
+    const double cx = 0.5 * (d.x1 + d.x2), cy = 0.5 * (d.y1 + d.y2);
+    size_t home = clusters.size();
+    for (int di = -1; di <= 1; ++di)
+      for (int dj = -1; dj <= 1; ++dj) {
+        const auto it = grid.find(cell_of(cx + di * side, cy + dj * side));
+        if (it == grid.end()) continue;
+        for (size_t k : it->second) {
+          const Cluster& c = clusters[k];
+          if (k >= home || (!agnostic && c.fused.cls != d.cls)) continue;
+          const Box<double> a{c.fused.x1, c.fused.y1, c.fused.x2, c.fused.y2}, b{d.x1, d.y1, d.x2, d.y2};
+          if (box_iou(a, b) > iou_thres) home = k;
+        }
       }
-    }
-    if (!home) {
+    if (home == clusters.size()) {
       clusters.push_back({d});
-      home = &clusters.back();
+      clusters.back().cell = cell_of(cx, cy);
+      grid[clusters.back().cell].push_back(home);
     }
-    home->sx1 += (double)d.conf * d.x1, home->sy1 += (double)d.conf * d.y1;
-    home->sx2 += (double)d.conf * d.x2, home->sy2 += (double)d.conf * d.y2;
-    home->sconf += d.conf;
-    ++home->members;
-    home->fused.x1 = (float)(home->sx1 / home->sconf), home->fused.y1 = (float)(home->sy1 / home->sconf);
-    home->fused.x2 = (float)(home->sx2 / home->sconf), home->fused.y2 = (float)(home->sy2 / home->sconf);
+    Cluster& c = clusters[home];
+    c.sx1 += (double)d.conf * d.x1, c.sy1 += (double)d.conf * d.y1;
+    c.sx2 += (double)d.conf * d.x2, c.sy2 += (double)d.conf * d.y2;
+    c.sconf += d.conf;
+    ++c.members;
+    c.fused.x1 = (float)(c.sx1 / c.sconf), c.fused.y1 = (float)(c.sy1 / c.sconf);
+    c.fused.x2 = (float)(c.sx2 / c.sconf), c.fused.y2 = (float)(c.sy2 / c.sconf);
+    const int64_t moved = cell_of(0.5 * (c.fused.x1 + c.fused.x2), 0.5 * (c.fused.y1 + c.fused.y2));
+    if (moved != c.cell) {  // the fused box drifted into another cell
+      std::vector<size_t>& old = grid[c.cell];
+      old.erase(std::find(old.begin(), old.end(), home));
+      grid[moved].push_back(home);
+      c.cell = moved;
+    }
   }
   const double views = std::max<size_t>(1, lists.size());
   std::vector<Detection> out;

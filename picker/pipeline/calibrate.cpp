@@ -58,7 +58,9 @@ Calibration choose_thresholds(const std::vector<MicrographPair>& scored, int nc,
     ClassCalibration cc;
     cc.cls = k;
     for (const ClassMetrics& m : r.per_class) {
-      if (m.cls != k || m.n_truth == 0 || m.curve.empty()) continue;
+      if (m.cls != k) continue;
+      cc.truths = m.n_truth;
+      if (m.n_truth == 0 || !(m.best_f1 > 0)) continue;  // no operating point to choose
       cc.measured = true;
       cc.threshold = (float)m.best_threshold;  // a pick's confidence: a float, exactly
       cc.at_threshold = point_at_threshold(m, cc.threshold);
@@ -76,7 +78,9 @@ std::string calibration_table(const Calibration& c, const std::vector<std::strin
     std::string name = k.cls < (int)names.size() ? names[(size_t)k.cls] : "class " + std::to_string(k.cls);
     name.resize(std::max<size_t>(name.size(), 14), ' ');
     if (!k.measured) {
-      s += name + " 0.25 (no labelled particle of this class: the old default kept)\n";
+      s += name + (k.truths == 0 ? " 0.25 (no labelled particle of this class: the old default kept)\n"
+                                 : " 0.25 (no pick of this class matched one of its " + std::to_string(k.truths) +
+                                       " labelled particles: the old default kept)\n");
       continue;
     }
     auto f1 = [](const PrPoint& p) { return p.precision + p.recall > 0 ? 2 * p.precision * p.recall / (p.precision + p.recall) : 0.0; };

@@ -37,7 +37,10 @@ std::vector<MicrographPair> pick_labelled(const yolo::Detector& model, const std
 
 struct ClassCalibration {
   int cls = 0;
-  bool measured = false;  // false: no labelled particle of this class, `threshold` is the old default
+  // false: no labelled particle of this class, or no pick of it matched one (no threshold has F1 > 0); `threshold`
+  // is then the old default
+  bool measured = false;
+  int truths = 0;         // labelled particles of this class (required ones)
   float threshold = 0.25f;
   PrPoint at_threshold, at_default;  // counts, P and R at the chosen threshold and at 0.25
   double f1 = 0;                      // at the chosen threshold
@@ -49,7 +52,7 @@ struct Calibration {
 };
 
 // Per class: the best-F1 threshold of its pooled PR curve (evaluate_picks' best_threshold: on a tie, the highest
-// threshold that reaches that F1). A class without labelled particles keeps 0.25.
+// threshold that reaches that F1). A class without labelled particles, or without one true pick, keeps 0.25.
 Calibration choose_thresholds(const std::vector<MicrographPair>& scored, int nc, const MatchRule& rule,
                               double marker_radius);
 

@@ -69,6 +69,15 @@ TEST(Calibrate, BestF1ThresholdPerClassWithMarkedPositionsHonoured) {
   EXPECT_DOUBLE_EQ(marked.classes[0].f1, 1.0);
   EXPECT_EQ(marked.thresholds(), (std::vector<float>{0.6f, 0.25f}));
   EXPECT_NE(calibration_table(marked, {"bgal", "ice"}).find("no labelled particle"), std::string::npos);
+  // Particles of class 1 that only false picks come near: no threshold gives F1 > 0, so none is chosen (not 0).
+  std::vector<MicrographPair> missed = scene(false);
+  missed[0].truth.push_back(at(900, 900, 1, 1));
+  const Calibration none = choose_thresholds(missed, 2, rule, 40);
+  EXPECT_FALSE(none.classes[1].measured);
+  EXPECT_EQ(none.classes[1].truths, 1);
+  EXPECT_FLOAT_EQ(none.classes[1].threshold, 0.25f);
+  EXPECT_NE(calibration_table(none, {"bgal", "ice"}).find("no pick of this class matched one of its 1"),
+            std::string::npos);
 }
 
 // A stand-in network that reports every bright pixel with its brightness as the score: a labelled micrograph's
