@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "picker/pipeline/calibrate.h"
 
@@ -17,5 +18,10 @@ struct CalibrateRequest {
 // Picks the split's micrographs as `pick` does, chooses the best-F1 threshold per class and writes the model file
 // with them (every tensor as stored, float16 stays float16). Prints the table to `log`.
 picker::Calibration calibrate_model_file(const CalibrateRequest& request, std::FILE* log);
+
+// Writes `model` (to `out`, or in place when empty) with these per-class thresholds and the line saying how they
+// were measured (calibrate --thresholds: e.g. pooled over a cross-validation's held-out micrographs).
+void store_thresholds(const std::string& model, const std::string& out, const std::vector<float>& thresholds,
+                      const std::string& how, std::FILE* log);
 
 }  // namespace yp::app

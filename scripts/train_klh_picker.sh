@@ -4,9 +4,11 @@
 # epochs on 64 simulated micrographs) fine-tuned on simulated micrographs with hard negatives mixed with the two
 # hand-labelled real micrographs (../shared/data/klh_nramm_png/labels: KLH_002, KLH_004), their excluded.txt as hard
 # negatives and uncertain.txt as ignore regions in the loss (docs/training.md). CPU only.
-#   MODE    final (default): train on sim + KLH_002 + KLH_004 and write models/klh_yolov5n.safetensors
-#           loo: leave-one-out, two runs (sim + KLH_002 -> score KLH_004, sim + KLH_004 -> score KLH_002) with
-#           `yolopick evaluate` (IoU >= 0.5, one-to-one, excluded/uncertain honoured); models/ is not touched
+#   MODE    final (default): leave-one-out (below), then train on sim + KLH_002 + KLH_004, write
+#           models/klh_yolov5n.safetensors and store the leave-one-out best-F1 thresholds in it (pick's default)
+#           loo: only the leave-one-out: two runs (sim + KLH_002 -> score KLH_004, sim + KLH_004 -> score KLH_002)
+#           with `yolopick evaluate` (IoU >= 0.5, one-to-one, excluded/uncertain honoured), then both pooled
+#           (WORK/loo_pooled/eval); models/ is not touched
 #   WORK (default runs/klh_real)   EPOCHS (default 12)   REPEAT (default 16: draws of the real micrographs per epoch,
 #   shared among them; with the 64 simulated ones the real share of an epoch is 16 / 80 = 20 %)
 #   TRAIN_ARGS (extra `yolopick train` flags, e.g. --no-markers for the ablation in docs/results.md)
@@ -90,14 +92,33 @@ score() {  # score MODEL NAME OUT
     --images "$KLH/processed_deepcryopicker" -o "$out/eval" | tee "$out/evaluate.txt"
 }
 
-if [ "$MODE" = loo ]; then
+# Leave-one-out: each labelled real micrograph picked by the model trained without it, then both pooled in one
+# evaluation (their best-F1 threshold per class is the bundled model's operating point: the final model has seen
+# both, so thresholds measured on them with it would be optimistic).
+leave_one_out() {
   for held in KLH_002 KLH_004; do
     train_on=KLH_004; [ "$held" = KLH_004 ] && train_on=KLH_002
     train_run "$WORK/loo_$held" "$train_on"
     score "$WORK/loo_$held/run/best.safetensors" "$held" "$WORK/loo_$held/score"
   done
-else
+  local pooled=$WORK/loo_pooled
+  rm -rf "$pooled"; mkdir -p "$pooled/picks" "$pooled/truth"
+  for held in KLH_002 KLH_004; do
+    cp "$WORK/loo_$held/score/picks/$held.cbox" "$pooled/picks/"
+    for f in txt excluded.txt uncertain.txt; do ln -s "$(realpath "$KLH/labels/$held.$f")" "$pooled/truth/$held.$f"; done
+  done
+  "$YOLOPICK" evaluate --pred "$pooled/picks" --pred-format cbox --truth "$pooled/truth" --size 2048x2048 \
+    --names top,side -o "$pooled/eval" | tee "$pooled/evaluate.txt"
+}
+best_threshold() {  # best_threshold CLASS: the pooled evaluation's best-F1 threshold (summary.csv column 10)
+  awk -F, -v c="$1" '$1 == c { print $10 }' "$WORK/loo_pooled/eval/summary.csv"
+}
+
+leave_one_out
+if [ "$MODE" = final ]; then
   train_run "$WORK/final" KLH_002 KLH_004
   mkdir -p models
   "$YOLOPICK" import "$WORK/final/run/best.safetensors" --fp16 -o models/klh_yolov5n.safetensors
+  "$YOLOPICK" calibrate -m models/klh_yolov5n.safetensors --thresholds "$(best_threshold top),$(best_threshold side)" \
+    --how "best F1 per class pooled over the leave-one-out held-out micrographs KLH_002 and KLH_004 (each picked by the model trained without it), one-to-one iou:0.5 (scripts/train_klh_picker.sh)"
 fi

@@ -213,6 +213,29 @@ TEST(CalibrateCommand, EndToEndWithAnImportedYolov5n) {
   EXPECT_EQ(read_picks_csv((d / "p1" / "sim_00000.csv").string()).picks.size(), above);
   fs::remove_all(d);
 }
+// calibrate --thresholds: operating points measured elsewhere (a cross-validation) stored with how they were
+// measured; a wrong count, a value outside [0, 1] or a missing --how is refused and leaves the file as it was.
+TEST(CalibrateCommand, StoresGivenThresholdsWithHowTheyWereMeasured) {
+  YP_REQUIRE_SHARED(weights, "weights/yolov5n.pt");
+  const fs::path d = fresh_dir("given");
+  const std::string exe = YOLOPICK_EXE;
+  const std::string model = (d / "m.safetensors").string();
+  ASSERT_EQ(run_command(exe + " import " + weights + " -o " + model + " --gray --nc 2 --names top,side --input-size 256"), 0);
+  std::string log;
+  EXPECT_NE(run_command(exe + " calibrate -m " + model + " --thresholds 0.5 --how x", log), 0);  // one of two
+  EXPECT_NE(log.find("2 classes, 1 threshold(s) given"), std::string::npos) << log;
+  EXPECT_NE(run_command(exe + " calibrate -m " + model + " --thresholds 0.5,1.5 --how x", log), 0);
+  EXPECT_NE(run_command(exe + " calibrate -m " + model + " --thresholds 0.5,0.6", log), 0);  // no --how
+  EXPECT_TRUE(yolo::read_model_file(model).info.conf_thresholds.empty());
+  ASSERT_EQ(run_command(exe + " calibrate -m " + model + " --thresholds 0.862,0.771 --how 'leave-one-out'", log), 0)
+      << log;
+  const yolo::ModelFileInfo info = yolo::read_model_file(model).info;
+  ASSERT_EQ(info.conf_thresholds.size(), 2u);
+  EXPECT_FLOAT_EQ(info.conf_thresholds[0], 0.862f);
+  EXPECT_FLOAT_EQ(info.conf_thresholds[1], 0.771f);
+  EXPECT_EQ(info.conf_calibration, "leave-one-out");
+  fs::remove_all(d);
+}
 #endif
 
 }  // namespace
