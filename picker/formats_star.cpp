@@ -93,6 +93,19 @@ void write_star_particles(const std::string& path, const std::vector<MicrographP
   write_text_file_atomic(path, s);
 }
 
+// Row i of a coordinate table as a pick of the given box size (cc, cf: the class and figure-of-merit columns, or -1).
+static Pick star_pick(const StarTable& t, size_t i, int cx, int cy, int cc, int cf, double box_size,
+                      const std::string& path) {
+  const auto& r = t.rows[i];
+  Pick p;
+  p.x = parse_double(r[cx], path, t.lines[i], "_rlnCoordinateX");
+  p.y = parse_double(r[cy], path, t.lines[i], "_rlnCoordinateY");
+  p.w = p.h = box_size;
+  if (cc >= 0) p.cls = class_from_star(r[cc], path, t.lines[i]);
+  if (cf >= 0) p.confidence = parse_double(r[cf], path, t.lines[i], "_rlnAutopickFigureOfMerit");
+  return p;
+}
+
 std::vector<MicrographPicks> read_star_particles(const std::string& path, double box_size) {
   for (const StarTable& t : parse_star_tables(read_text_file(path), path)) {
     const int cm = t.column("_rlnMicrographName"), cx = t.column("_rlnCoordinateX"), cy = t.column("_rlnCoordinateY");
@@ -105,13 +118,7 @@ std::vector<MicrographPicks> read_star_particles(const std::string& path, double
         out.emplace_back();
         out.back().micrograph = r[cm];
       }
-      Pick p;
-      p.x = parse_double(r[cx], path, t.lines[i], "_rlnCoordinateX");
-      p.y = parse_double(r[cy], path, t.lines[i], "_rlnCoordinateY");
-      p.w = p.h = box_size;
-      if (cc >= 0) p.cls = class_from_star(r[cc], path, t.lines[i]);
-      if (cf >= 0) p.confidence = parse_double(r[cf], path, t.lines[i], "_rlnAutopickFigureOfMerit");
-      out.back().picks.push_back(p);
+      out.back().picks.push_back(star_pick(t, i, cx, cy, cc, cf, box_size, path));
     }
     return out;
   }
@@ -135,16 +142,7 @@ MicrographPicks read_star_coordinates(const std::string& path, double box_size) 
     const int cc = t.column("_rlnClassNumber"), cf = t.column("_rlnAutopickFigureOfMerit");
     MicrographPicks mic;
     mic.micrograph = micrograph_key(path);
-    for (size_t i = 0; i < t.rows.size(); ++i) {
-      const auto& r = t.rows[i];
-      Pick p;
-      p.x = parse_double(r[cx], path, t.lines[i], "_rlnCoordinateX");
-      p.y = parse_double(r[cy], path, t.lines[i], "_rlnCoordinateY");
-      p.w = p.h = box_size;
-      if (cc >= 0) p.cls = class_from_star(r[cc], path, t.lines[i]);
-      if (cf >= 0) p.confidence = parse_double(r[cf], path, t.lines[i], "_rlnAutopickFigureOfMerit");
-      mic.picks.push_back(p);
-    }
+    for (size_t i = 0; i < t.rows.size(); ++i) mic.picks.push_back(star_pick(t, i, cx, cy, cc, cf, box_size, path));
     return mic;
   }
   throw Error(path + ": no loop_ table with _rlnCoordinateX and _rlnCoordinateY");

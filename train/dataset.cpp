@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
+#include "picker/formats_text.h"
 #include "util/error.h"
 #include "util/text.h"
 #include "yolo/yaml_config.h"
@@ -258,25 +258,9 @@ std::vector<YoloLabel> read_yolo_labels(const std::string& path, int nc) {
 
 std::vector<MarkedPoint> read_marked_points(const std::string& path, MarkKind kind) {
   std::vector<MarkedPoint> out;
-  std::ifstream in(path);
-  if (!in) return out;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    const std::string t = trim(line);
-    if (t.empty()) continue;
-    const std::vector<std::string> tok = split_whitespace(t);
-    if (tok.size() < 2) fail_at(path, n, "expected 'cx cy [note]' (pixels), found one column");
-    double v[2];
-    for (int i = 0; i < 2; ++i) {
-      char* end = nullptr;
-      v[i] = std::strtod(tok[i].c_str(), &end);
-      if (end == tok[i].c_str() || *end || !std::isfinite(v[i]))
-        fail_at(path, n, std::string(i ? "cy" : "cx") + " is not a number: '" + tok[i] + "'");
-    }
-    out.push_back({kind, v[0], v[1]});
-  }
+  if (!fs::exists(path)) return out;  // no file: nothing marked
+  // The format's one reader (picker/formats_text.h), which evaluate and calibrate use too.
+  for (const picker::MarkedPosition& m : picker::read_marked_positions(path)) out.push_back({kind, m.x, m.y});
   return out;
 }
 

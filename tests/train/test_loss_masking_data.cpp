@@ -63,8 +63,8 @@ TEST(LossMaskingData, MalformedMarkerLinesNameFileAndLine) {
   const fs::path d = temp_dir("bad");
   const std::pair<std::string, std::string> cases[] = {
       {"10 20 ok\n12\n", "x.excluded.txt:2: expected 'cx cy [note]'"},
-      {"10 20 ok\n\n12 abc debris\n", "x.excluded.txt:3: cy is not a number: 'abc'"},
-      {"1e999 5\n", "x.excluded.txt:1: cx is not a number"},
+      {"10 20 ok\n\n12 abc debris\n", "x.excluded.txt:3: bad cy 'abc'"},
+      {"1e999 5\n", "x.excluded.txt:1: bad cx '1e999'"},
   };
   for (const auto& [text, msg] : cases) {
     write(d / "x.excluded.txt", text);
