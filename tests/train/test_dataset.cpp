@@ -11,29 +11,18 @@
 #include "tests/support/shared_data.h"
 #include "train/dataset.h"
 #include "train/import_labels.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace yp::train;
 
 namespace {
-fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("yp_train_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return yp::test::fresh_temp_dir("train_" + name); }
 void write(const fs::path& p, const std::string& s) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << s;
 }
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+using yp::test::error_of;
 }  // namespace
 
 TEST(Dataset, ReadsYamlWithFlowAndBlockForms) {

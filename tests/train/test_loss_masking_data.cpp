@@ -9,30 +9,19 @@
 #include "imgproc/image_io.h"
 #include "train/dataset.h"
 #include "train/loader.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace yp;
 using namespace yp::train;
 
 namespace {
-fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("yp_masking_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return yp::test::fresh_temp_dir("masking_" + name); }
 void write(const fs::path& p, const std::string& s) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << s;
 }
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+using yp::test::error_of;
 // A 64 x 64 picture a.png with one 20 x 16 label, NAME.excluded.txt and NAME.uncertain.txt as the real KLH labels.
 void write_set(const fs::path& d, const std::string& names) {
   fs::create_directories(d / "images");

@@ -16,18 +16,14 @@
 #include "tests/support/shared_data.h"
 #include "util/text.h"
 #include "yolo/model_file.h"
+#include "tests/support/temp_dir.h"
 
 namespace yp::picker {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("yp_calib_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return yp::test::fresh_temp_dir("calib_" + name); }
 
 Pick at(double x, double y, int cls, double conf) {
   Pick p;

@@ -16,6 +16,7 @@
 #include "picker/simulate.h"
 #include "tests/support/run_command.h"
 #include "util/text.h"
+#include "tests/support/temp_dir.h"
 
 #ifdef YOLOPICK_EXE
 namespace yp::picker {
@@ -27,12 +28,7 @@ using test::run_command;
 const std::string kExe = YOLOPICK_EXE;
 const std::string kModel = std::string(YOLOPICK_SOURCE_DIR) + "/models/klh_yolov5n.safetensors";
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("yp_cli_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return yp::test::fresh_temp_dir("cli_" + name); }
 
 TEST(Cli, EveryHelpShowsAnExample) {
   for (const char* cmd : {"info", "import", "simulate", "evaluate", "preprocess", "detect", "pick", "train", "review"}) {

@@ -12,18 +12,14 @@
 #include "picker/formats_star.h"
 #include "picker/pipeline/pick_run.h"
 #include "stand_in.h"
+#include "tests/support/temp_dir.h"
 
 namespace yp::picker {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("yp_inputs_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return yp::test::fresh_temp_dir("inputs_" + name); }
 
 std::string error_of(const std::function<void()>& f) {
   try {

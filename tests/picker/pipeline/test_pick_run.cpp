@@ -19,18 +19,14 @@
 #include "stand_in.h"
 #include "tests/support/run_command.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/temp_dir.h"
 
 namespace yp::picker {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("yp_pick_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return yp::test::fresh_temp_dir("pick_" + name); }
 
 TEST(PickInputs, ShardsPartitionTheSortedInputs) {
   std::vector<std::string> all;

@@ -19,6 +19,7 @@
 #include "stand_in.h"
 #include "tests/support/run_command.h"
 #include "yolo/model_file.h"
+#include "tests/support/temp_dir.h"
 
 namespace yp::picker {
 namespace {
@@ -26,12 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::InputBox;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("yp_scale_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return yp::test::fresh_temp_dir("scale_" + name); }
 
 // A W x H micrograph at `apix` picked by a model at `model_apix` with tiles of `size` overlapping by `overlap`.
 // Particles on a 37-px grid (every tile boundary and border crossed); the stand-in sees tile k on its k-th call

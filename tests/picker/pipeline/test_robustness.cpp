@@ -15,18 +15,14 @@
 #include "util/atomic_file.h"
 #include "util/output_lock.h"
 #include "tests/support/run_command.h"
+#include "tests/support/temp_dir.h"
 
 namespace yp::picker {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("yp_robust_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return yp::test::fresh_temp_dir("robust_" + name); }
 
 // Four 128 x 96 micrographs, each with one bright pixel, and run options writing to d/out.
 PickRunOptions small_run(const fs::path& d) {
