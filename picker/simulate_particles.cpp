@@ -175,8 +175,8 @@ static void render_filament(std::vector<float>& phi, int size, const SimObject& 
   const double R = o.radius_px, Ri = 0.3 * R, peak = 2.0 * std::sqrt(R * R - Ri * Ri), period = 12.0;
   double s0 = 0;  // arc length at the start of each segment
   for (size_t i = 0; i + 1 < o.path.size(); ++i) {
-    const auto [ax, ay] = o.path[i];
-    const auto [bx, by] = o.path[i + 1];
+    // Plain names, not structured bindings: C++17 lambdas cannot capture those (clang refuses; the fuzz build).
+    const double ax = o.path[i].first, ay = o.path[i].second, bx = o.path[i + 1].first, by = o.path[i + 1].second;
     const double len = std::hypot(bx - ax, by - ay), tx = (bx - ax) / len, ty = (by - ay) / len;
     // Each pixel belongs to the segment its projection falls on (half-open), so joints are drawn once.
     for_pixels_near(size, (ax + bx) / 2, (ay + by) / 2, len / 2 + R + 2, [&](int x, int y, double, double) {
