@@ -30,32 +30,10 @@ mkdir -p "$WORK"
 # The start: the simulated-only picker as committed (fp16; the training runs in float32 from it).
 [ -f "$WORK/start.safetensors" ] || git show "$START_COMMIT:models/klh_yolov5n.safetensors" >"$WORK/start.safetensors"
 
-# Simulated micrographs with hard negatives (scripts/experiment_sim_hardneg.sh's 16 imaging conditions spanning the
-# six real images as a whole; 4 training + 1 validation micrograph each).
-#   defocus dose phase particles side apix processed debris ice filaments touching
-conditions=("2.5 3.5 0.22 30 0.5 2.2 0 12 1 1 0.25"  "3.0 2.5 0.20 25 0.4 2.3 1 20 1 2 0.30"
-            "2.0 5.0 0.26 40 0.6 2.1 1 8 0 1 0.40"   "3.5 3.0 0.18 20 0.5 2.2 0 16 2 0 0.20"
-            "1.5 4.0 0.30 35 0.5 2.0 1 25 1 3 0.30"  "2.5 2.0 0.24 45 0.6 2.2 1 12 0 2 0.40"
-            "4.0 3.5 0.22 25 0.4 2.4 0 6 1 1 0.10"   "3.0 6.0 0.16 30 0.7 2.1 1 30 2 1 0.30"
-            "2.0 3.0 0.28 20 0.3 2.3 0 10 0 0 0.20"  "2.5 4.5 0.20 35 0.5 2.2 1 18 1 2 0.35"
-            "3.5 2.5 0.32 30 0.6 2.0 1 14 1 1 0.25"  "1.5 3.5 0.18 25 0.5 2.4 0 20 2 2 0.15"
-            "3.0 5.0 0.24 40 0.4 2.2 0 8 1 1 0.40"   "2.0 2.5 0.22 30 0.6 2.1 1 25 0 3 0.25"
-            "4.0 4.0 0.26 20 0.5 2.3 1 12 1 0 0.20"  "2.5 3.0 0.20 35 0.4 2.2 0 16 1 2 0.30")
+# Simulated micrographs with hard negatives (scripts/klh_sim_set.sh, shared with scripts/experiment_sim_hardneg.sh).
+source scripts/klh_sim_set.sh
 SIM=$WORK/sim
-if [ ! -f "$SIM/data.yaml" ]; then
-  rm -rf "$SIM"
-  for i in "${!conditions[@]}"; do
-    read -r defocus dose phase particles side apix processed debris ice filaments touching <<<"${conditions[$i]}"
-    for split in train val; do
-      n=4; seed=$((300 + i)); [ "$split" = val ] && { n=1; seed=$((400 + i)); }
-      "$YOLOPICK" simulate --n "$n" --seed "$seed" --defocus "$defocus" --dose "$dose" --phase "$phase" \
-        --particles "$particles" --side-fraction "$side" --apix "$apix" --processed "$processed" --debris "$debris" \
-        --ice "$ice" --filaments "$filaments" --touching "$touching" --format png -o "$SIM/$split/c$i" >/dev/null
-    done
-  done
-  folders() { local list=""; for i in "${!conditions[@]}"; do list+="${list:+, }$1/c$i"; done; echo "[$list]"; }
-  printf "train: %s\nval: %s\nnc: 2\nnames: [top, side]\n" "$(folders train)" "$(folders val)" >"$SIM/data.yaml"
-fi
+klh_sim_set "$SIM"
 
 # A data set of real micrographs: links to the images and to their labels, excluded and uncertain files (the loader
 # finds NAME.txt, NAME.excluded.txt and NAME.uncertain.txt in labels/ beside images/).
