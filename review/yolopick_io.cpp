@@ -151,7 +151,7 @@ bool reviewed_done(const std::string& out_dir, const std::string& micrograph_pat
 
 void write_reviewed_index(const std::vector<std::string>& micrographs, const std::string& out_dir,
                           const std::string& project) {
-  picker::write_pick_index(micrographs, out_dir, project, false);
+  picker::write_pick_index(picker::done_micrographs(micrographs, out_dir, false), out_dir, project);
 }
 
 void write_text_atomic(const std::string& path, const std::string& content) {

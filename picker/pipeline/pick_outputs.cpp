@@ -216,12 +216,19 @@ void check_index_paths(const std::vector<std::string>& inputs, const std::string
   }
 }
 
-int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
-                     bool with_png, OutputLayout layout) {
+std::vector<std::string> done_micrographs(const std::vector<std::string>& inputs, const std::string& out_dir,
+                                         bool with_png, OutputLayout layout) {
+  std::vector<std::string> done;
+  for (const std::string& m : inputs)
+    if (outputs_done(outputs_for(out_dir, m, layout), with_png)) done.push_back(m);
+  return done;
+}
+
+int write_pick_index(const std::vector<std::string>& done, const std::string& out_dir, const std::string& project_dir,
+                     OutputLayout layout) {
   CoordinateIndex entries;
-  for (const std::string& m : inputs) {
+  for (const std::string& m : done) {
     const MicrographOutputs o = outputs_for(out_dir, m, layout);
-    if (!outputs_done(o, with_png)) continue;
     const MicrographRef ref = parse_micrograph_entry(m);
     const std::string mic = project_relative(ref.file, project_dir);
     entries.emplace_back(ref.section < 0 ? mic : section_entry(mic, ref.section), project_relative(o.star, project_dir));
@@ -231,15 +238,14 @@ int write_pick_index(const std::vector<std::string>& inputs, const std::string& 
   return (int)entries.size();
 }
 
-void write_split_indexes(const std::vector<std::string>& inputs, const std::string& out_dir,
-                         const std::string& project_dir, bool with_png, const std::vector<std::string>& names,
-                         OutputLayout layout) {
+void write_split_indexes(const std::vector<std::string>& done, const std::string& out_dir,
+                         const std::string& project_dir, const std::vector<std::string>& names, OutputLayout layout) {
   const std::string star_dir = fs::path(outputs_for(out_dir, "x", layout).star).parent_path().string();
   for (int k = 0; k < (int)std::max<size_t>(names.size(), 1); ++k) {
     CoordinateIndex entries;
-    for (const std::string& m : inputs) {
+    for (const std::string& m : done) {
       const std::string star = class_star_path(star_dir, names, k, m);
-      if (!outputs_done(outputs_for(out_dir, m, layout), with_png) || !fs::exists(star)) continue;
+      if (!fs::exists(star)) continue;
       const MicrographRef ref = parse_micrograph_entry(m);
       const std::string mic = project_relative(ref.file, project_dir);
       entries.emplace_back(ref.section < 0 ? mic : section_entry(mic, ref.section), project_relative(star, project_dir));
@@ -250,13 +256,12 @@ void write_split_indexes(const std::vector<std::string>& inputs, const std::stri
   }
 }
 
-int write_combined_particles(const std::vector<std::string>& inputs, const std::string& out_dir,
-                             const std::string& project_dir, bool with_png, OutputLayout layout) {
+int write_combined_particles(const std::vector<std::string>& done, const std::string& out_dir,
+                             const std::string& project_dir, OutputLayout layout) {
   std::vector<MicrographPicks> all;
   int picks = 0;
-  for (const std::string& m : inputs) {
+  for (const std::string& m : done) {
     const MicrographOutputs o = outputs_for(out_dir, m, layout);
-    if (!outputs_done(o, with_png)) continue;
     MicrographPicks mic = read_star_coordinates(o.star, 0);
     const MicrographRef ref = parse_micrograph_entry(m);
     const std::string name = project_relative(ref.file, project_dir);

@@ -13,12 +13,11 @@ namespace yp::picker {
 
 namespace fs = std::filesystem;
 
-void write_distribution_plots(const std::vector<std::string>& inputs, const std::string& out_dir, bool with_png,
+void write_distribution_plots(const std::vector<std::string>& done, const std::string& out_dir,
                               const ConfThreshold& conf, const std::vector<std::string>& names, OutputLayout layout) {
   std::vector<double> confidences, per_micrograph;
-  for (const std::string& m : inputs) {
+  for (const std::string& m : done) {
     const MicrographOutputs o = outputs_for(out_dir, m, layout);
-    if (!outputs_done(o, with_png)) continue;
     for (const Pick& p : read_cbox(o.cbox).picks) confidences.push_back(p.confidence);
     per_micrograph.push_back((double)read_star_coordinates(o.star, 0).picks.size());
   }

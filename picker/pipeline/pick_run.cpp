@@ -235,10 +235,11 @@ PickRunSummary run_pick(const yolo::Detector& model, const PickRunOptions& o, st
   picked.close();
   reader.join();
   writer.join();
-  s.index_entries = write_pick_index(o.inputs, o.out_dir, o.project_dir, o.write_png, o.layout);
-  if (o.split_classes) write_split_indexes(o.inputs, o.out_dir, o.project_dir, o.write_png, model.names(), o.layout);
-  s.particles = write_combined_particles(o.inputs, o.out_dir, o.project_dir, o.write_png, o.layout);
-  if (o.plots) write_distribution_plots(o.inputs, o.out_dir, o.write_png, o.pick.conf, model.names(), o.layout);
+  const std::vector<std::string> done = done_micrographs(o.inputs, o.out_dir, o.write_png, o.layout);
+  s.index_entries = write_pick_index(done, o.out_dir, o.project_dir, o.layout);
+  if (o.split_classes) write_split_indexes(done, o.out_dir, o.project_dir, model.names(), o.layout);
+  s.particles = write_combined_particles(done, o.out_dir, o.project_dir, o.layout);
+  if (o.plots) write_distribution_plots(done, o.out_dir, o.pick.conf, model.names(), o.layout);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;
 }

@@ -103,21 +103,25 @@ void check_index_paths(const std::vector<std::string>& inputs, const std::string
 // working directory (symbolic links, ".."), absolute otherwise.
 std::string project_relative(const std::string& path, const std::string& project_dir);
 
-// Rewrites OUT/autopick.star over every micrograph in `inputs` whose outputs are done. Returns the entry count.
-int write_pick_index(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& project_dir,
-                     bool with_png, OutputLayout layout = OutputLayout::Flat);
+// The micrographs of `inputs` whose outputs are done (outputs_done: every file verified against its record), in
+// order. run_pick asks once at the end and gives the list to each writer below, so each output is hashed once.
+std::vector<std::string> done_micrographs(const std::vector<std::string>& inputs, const std::string& out_dir,
+                                         bool with_png, OutputLayout layout = OutputLayout::Flat);
+// Rewrites OUT/autopick.star over the done micrographs (done_micrographs). Returns the entry count.
+int write_pick_index(const std::vector<std::string>& done, const std::string& out_dir, const std::string& project_dir,
+                     OutputLayout layout = OutputLayout::Flat);
 // The same per class into STARDIR/classK_NAME/autopick.star (--split-classes; STARDIR: where the STAR files are).
-void write_split_indexes(const std::vector<std::string>& inputs, const std::string& out_dir,
-                         const std::string& project_dir, bool with_png, const std::vector<std::string>& names,
+void write_split_indexes(const std::vector<std::string>& done, const std::string& out_dir,
+                         const std::string& project_dir, const std::vector<std::string>& names,
                          OutputLayout layout = OutputLayout::Flat);
 // Rewrites OUT/particles.star (formats_star.h write_star_particles) from the done micrographs' STAR files, micrograph
 // names relative to the project: the one file cryoSPARC imports. Returns the number of particles.
-int write_combined_particles(const std::vector<std::string>& inputs, const std::string& out_dir,
-                             const std::string& project_dir, bool with_png, OutputLayout layout = OutputLayout::Flat);
+int write_combined_particles(const std::vector<std::string>& done, const std::string& out_dir,
+                             const std::string& project_dir, OutputLayout layout = OutputLayout::Flat);
 // OUT/DISTR/confidence.png (every pick >= the floor in the done micrographs' .cbox, the lowest threshold marked) and
 // OUT/DISTR/picks_per_micrograph.png (their STAR files' picks, >= conf): is the threshold in the valley, are some
 // micrographs empty or crowded? (pick_report.cpp)
-void write_distribution_plots(const std::vector<std::string>& inputs, const std::string& out_dir, bool with_png,
+void write_distribution_plots(const std::vector<std::string>& done, const std::string& out_dir,
                               const ConfThreshold& conf, const std::vector<std::string>& names,
                               OutputLayout layout = OutputLayout::Flat);
 

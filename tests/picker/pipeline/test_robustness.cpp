@@ -63,7 +63,7 @@ TEST(PickResume, OutputsThatDoNotVerifyArePickedAgain) {
   EXPECT_FALSE(outputs_done(m2, true));
   EXPECT_FALSE(outputs_done(m1, false));  // the .box is needed with or without the PNG
   // The index, written before the next run, lists only the micrograph that still verifies.
-  EXPECT_EQ(write_pick_index(o.inputs, o.out_dir, o.project_dir, true), 1);
+  EXPECT_EQ(write_pick_index(done_micrographs(o.inputs, o.out_dir, true), o.out_dir, o.project_dir), 1);
   const PickRunSummary s = run_pick(finder(), o, nullptr);
   EXPECT_EQ(s.already_done, 1);
   EXPECT_EQ(s.picked, 3);
