@@ -2,7 +2,6 @@
 #include "apps/run_record.h"
 
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 
 #include "util/build_info.h"
@@ -42,15 +41,6 @@ std::string settings_difference(const std::string& recorded, const Settings& now
   return diff.empty() ? "" : label + " records other settings: " + diff;
 }
 
-static std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 bool record_run(const std::string& dir, const std::string& command, const Settings& settings, const Args& args,
                 bool continuing, bool force) {
   const fs::path path = fs::path(dir) / "run.json";
@@ -66,7 +56,7 @@ bool record_run(const std::string& dir, const std::string& command, const Settin
   j.kind = io::Json::Kind::Object;
   j.object.emplace_back("command", io::Json::string(command));
   j.object.emplace_back("version", io::Json::string(build_info_line()));
-  j.object.emplace_back("created", io::Json::string(utc_now()));
+  j.object.emplace_back("created", io::Json::string(utc_now_iso()));
   io::Json s;
   s.kind = io::Json::Kind::Object;
   for (const auto& [key, value] : settings) s.object.emplace_back(key, io::Json::string(value));

@@ -6,24 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 
 #include "util/error.h"
 #include "util/text.h"
 
 namespace yp {
-
-namespace {
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-}  // namespace
 
 OutputLock::OutputLock(const std::string& folder, const std::string& name, const std::string& what) {
   std::filesystem::create_directories(folder);
@@ -47,7 +35,7 @@ OutputLock::OutputLock(const std::string& folder, const std::string& name, const
   }
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "?");
-  const std::string line = "pid " + std::to_string(::getpid()) + " on " + host + ", since " + now_utc() + ", " + what + "\n";
+  const std::string line = "pid " + std::to_string(::getpid()) + " on " + host + ", since " + utc_now_iso() + ", " + what + "\n";
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, line.data(), line.size(), 0) != (ssize_t)line.size()) {
     // The lock holds without the line; the message of a second run then says "holder unknown".
   }

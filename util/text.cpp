@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -96,6 +97,15 @@ std::string fmt(double v, int decimals) {
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   // -0.2 rounded to 0 decimals prints "-0": a zero has no sign in a coordinate file (.box corners were "-0").
   if (buf[0] == '-' && std::string(buf + 1).find_first_not_of("0.") == std::string::npos) return buf + 1;
+  return buf;
+}
+
+std::string utc_now_iso() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
 

@@ -37,4 +37,7 @@ int parse_int(const std::string& token, const std::string& file, int line, const
 // "%.*f" without locale surprises: fmt(0.5, 3) = "0.500"; never a negative zero (fmt(-0.2, 0) = "0").
 std::string fmt(double v, int decimals);
 
+// The current time in UTC as ISO 8601, "2026-12-02T16:28:18Z" (run records, lock holders).
+std::string utc_now_iso();
+
 }  // namespace yp
